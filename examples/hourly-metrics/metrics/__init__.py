@@ -1,0 +1,1 @@
+"""Metric rollups for the hourly-metrics example; `compute.summarize` is its `call` task."""

@@ -1,0 +1,3 @@
+from orchdsl.cli.main import entry
+
+entry()

@@ -1,0 +1,82 @@
+"""``orchdsl COMMAND ...``: dispatch to the command's module, imported only when it runs, so
+``orchdsl --help`` starts without loading lark, networkx or trio."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from orchdsl._version import __version__
+
+# name -> (module, one line for --help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "lint": ("orchdsl.cli.lint_cmd", "check .orch files for errors and risky patterns (CI-ready)"),
+}
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def top_help() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: orchdsl [--version] [--help] COMMAND [ARGS...]",
+        "",
+        "orchdsl: phases of tasks, schedules and notifications in one plain .orch file.",
+        "",
+        "commands:",
+        *(f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()),
+        "",
+        "options:",
+        "  -h, --help     show this help and exit",
+        "  --version      show the version and exit",
+        "",
+        "Run 'orchdsl COMMAND --help' for a command's options and examples.",
+        "Exit codes: 0 ok, 1 errors found or the job failed, 2 usage error or unreadable input.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        sys.stderr.write(top_help())
+        return EXIT_USAGE
+    first = argv[0]
+    if first in ("-h", "--help", "help"):
+        sys.stdout.write(top_help())
+        return EXIT_OK
+    if first in ("-V", "--version"):
+        print(f"orchdsl {__version__}")
+        return EXIT_OK
+    if first not in COMMANDS:
+        from orchdsl.diagnostics import did_you_mean
+
+        what = "option" if first.startswith("-") else "command"
+        hint = did_you_mean(first, COMMANDS)
+        sys.stderr.write(f'orchdsl: error: unknown {what} "{first}"'
+                         f"{' (' + hint + ')' if hint else ''}; see orchdsl --help\n")
+        return EXIT_USAGE
+    module = importlib.import_module(COMMANDS[first][0])
+    return module.main(argv[1:])
+
+
+def entry() -> None:
+    """The console script: ``main`` plus what no command should have to handle."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        # The reader went away (orchdsl lint | head): not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_OK
+    except Exception as exc:  # a bug in orchdsl: one line, and the traceback on request
+        if os.environ.get("ORCHDSL_DEBUG"):
+            raise
+        sys.stderr.write(f"orchdsl: internal error: {type(exc).__name__}: {exc} (this is a bug; "
+                         "set ORCHDSL_DEBUG=1 for the traceback and please report it)\n")
+        code = EXIT_INTERNAL
+    sys.exit(code)

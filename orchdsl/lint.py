@@ -1,0 +1,137 @@
+"""``lint``: parse and check files, apply ``# orchdsl: ignore[CODE]`` comments, collect results.
+
+Returns data only; ``orchdsl.cli`` prints it and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from orchdsl import ast
+from orchdsl.diagnostics import Diagnostic
+from orchdsl.loader import Loader
+from orchdsl.parser import ParseResult
+from orchdsl.source import STDIN, SourceError
+
+# "# orchdsl: ignore[W202]", "# orchdsl: ignore[W202, W205] reason", "# orchdsl: ignore"
+_IGNORE = re.compile(r"#\s*orchdsl:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?", re.IGNORECASE)
+ALL_CODES = "*"
+# Folders a recursive walk never enters: version control, virtual environments, caches.
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+@dataclass
+class FileResult:
+    path: str
+    text: str
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class LintReport:
+    files: list[FileResult] = field(default_factory=list)
+    unreadable: list[SourceError] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def errors(self) -> int:
+        return sum(d.is_error for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not d.is_error for d in self.diagnostics)
+
+
+def lint_source(text: str, path: str = "<string>") -> list[Diagnostic]:
+    """Lint one file's text (nested orchestrations are looked up relative to ``path``)."""
+    from orchdsl.parser import parse
+
+    return lint_result(parse(text, path), Loader())
+
+
+def lint_paths(paths: list[str], stdin_text: str | None = None,
+               stdin_name: str | None = None) -> LintReport:
+    """Lint files and folders (every ``*.orch`` below them); ``-`` is standard input, reported
+    as ``stdin_name`` when given."""
+    report = LintReport()
+    loader = Loader(stdin_text, stdin_name)
+    files, missing = discover(paths)
+    report.unreadable.extend(missing)
+    for path in files:
+        try:
+            result = loader.load(path)
+        except SourceError as exc:
+            report.unreadable.append(exc)
+            continue
+        report.files.append(FileResult(path, result.document.text, lint_result(result, loader)))
+    return report
+
+
+def lint_result(result: ParseResult, loader: Loader) -> list[Diagnostic]:
+    from orchdsl.rules import all_rules
+    from orchdsl.rules.context import LintContext
+
+    found = list(result.diagnostics)
+    document = result.document
+    if document.orchestration is not None:
+        context = LintContext(document, loader)
+        for rule in all_rules().values():
+            found.extend(rule.run(context))
+    found = _without_ignored(found, document)
+    found.sort(key=Diagnostic.sort_key)
+    return found
+
+
+def _without_ignored(found: list[Diagnostic], document: ast.Document) -> list[Diagnostic]:
+    ignored = ignores(document.comments)
+    if not ignored:
+        return found
+    return [d for d in found if d.code == "E001" or not _is_ignored(d, ignored)]
+
+
+def _is_ignored(diagnostic: Diagnostic, ignored: dict[int, set[str]]) -> bool:
+    codes = ignored.get(diagnostic.span.line, ())
+    return ALL_CODES in codes or diagnostic.code in codes
+
+
+def ignores(comments: tuple[ast.Comment, ...]) -> dict[int, set[str]]:
+    """Line -> codes silenced on it (``*`` for a bare ``# orchdsl: ignore``)."""
+    found: dict[int, set[str]] = {}
+    for comment in comments:
+        match = _IGNORE.search(comment.text)
+        if match:
+            codes = match.group(1)
+            found[comment.span.line] = ({c.strip().upper() for c in codes.split(",") if c.strip()}
+                                        if codes is not None else {ALL_CODES})
+    return found
+
+
+def discover(paths: list[str]) -> tuple[list[str], list[SourceError]]:
+    """Files to lint: files as given, folders walked for ``*.orch`` (sorted, hidden folders
+    and virtual environments skipped), ``-`` once."""
+    files: list[str] = []
+    missing: list[SourceError] = []
+    for path in paths:
+        if path == STDIN or os.path.isfile(path):
+            files.append(path)
+        elif os.path.isdir(path):
+            files.extend(_walk(path))
+        else:
+            missing.append(SourceError(f"{path}: no such file or folder"))
+    seen: set[str] = set()
+    unique = [f for f in files if not (f in seen or seen.add(f))]
+    return unique, missing
+
+
+def _walk(folder: str) -> list[str]:
+    found: list[str] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS
+                         and not os.path.isfile(os.path.join(root, d, "pyvenv.cfg")))
+        found.extend(os.path.join(root, n) for n in sorted(names) if n.endswith(".orch"))
+    return found

@@ -1,0 +1,181 @@
+"""Schedules: cron, time zones, DST hours, and what a scheduled file should also have."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from orchdsl import ast
+from orchdsl.diagnostics import Severity, did_you_mean
+from orchdsl.rules import Finding, rule
+from orchdsl.schedule_text import cron_fields, hours_of
+
+DST_HOURS = frozenset({1, 2})  # 01:00-02:59: the hours that DST skips or repeats in most zones
+
+
+@rule("E103", "invalid-cron")
+def invalid_cron(ctx):
+    """A schedule's cron is not valid: 5 fields (minute hour day month weekday), 6 fields
+    with **seconds first** (``*/10 * * * * *`` is every 10 s), or one of ``@hourly @daily
+    @weekly @monthly @yearly``; or it can never fire (``0 0 30 2 *``).
+
+    Bad:
+        schedule "0 6 * * mon-fri *"
+        schedule "0 25 * * *"
+
+    Good:
+        schedule "0 6 * * 1-5"
+        schedule "*/30 * * * * *"
+    """
+    for schedule in ctx.orchestration.schedules:
+        problem = cron_problem(schedule.cron.value)
+        if problem:
+            yield Finding(schedule.cron.span, problem,
+                          'five fields "minute hour day month weekday", six with seconds first, '
+                          "or @hourly/@daily/@weekly/@monthly/@yearly")
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why a cron expression is unusable, or None."""
+    fields = cron_fields(expression)
+    if fields is None:
+        return f'invalid cron "{expression}": unknown alias' if expression.strip().startswith("@") \
+            else f'invalid cron "{expression}": {len(expression.split())} fields, expected 5 or 6'
+    return _croniter_problem(" ".join(fields), len(fields) == 6, expression)
+
+
+@lru_cache(maxsize=256)
+def _croniter_problem(expression: str, seconds: bool, shown: str) -> str | None:
+    from croniter import croniter
+    from croniter.croniter import CroniterBadDateError
+
+    if not croniter.is_valid(expression, second_at_beginning=seconds):
+        return f'invalid cron "{shown}"'
+    try:
+        croniter(expression, datetime(2025, 1, 1), second_at_beginning=seconds,
+                 max_years_between_matches=8).get_next(datetime)
+    except CroniterBadDateError:
+        return f'cron "{shown}" never fires'
+    except (ValueError, KeyError, OverflowError) as exc:
+        return f'invalid cron "{shown}": {exc}'
+    return None
+
+
+@rule("E104", "unknown-timezone")
+def unknown_timezone(ctx):
+    """A schedule's ``timezone`` is not an IANA time zone name (from the tz database shipped
+    with the ``tzdata`` package, so it works the same on every machine).
+
+    Bad:
+        schedule "0 6 * * 1-5" timezone "Europe/Praha"
+        schedule "0 6 * * 1-5" timezone "CEST"
+
+    Good:
+        schedule "0 6 * * 1-5" timezone "Europe/Prague"
+    """
+    for schedule in ctx.orchestration.schedules:
+        option = schedule.option("timezone")
+        if option is None or not isinstance(option.value, ast.StringLit):
+            continue
+        name = option.value.value
+        if zone(name) is None:
+            yield Finding(option.value.span, f'unknown time zone "{name}"',
+                          did_you_mean(name, _zone_names()) or
+                          'use an IANA name like "Europe/Prague" or "America/New_York"')
+
+
+def zone(name: str):
+    """The ZoneInfo of a name, or None when there is no such zone."""
+    from zoneinfo import ZoneInfo
+
+    if not name or name != name.strip() or name.startswith(("/", ".")) or ".." in name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except Exception:  # ZoneInfoNotFoundError, ValueError, IsADirectoryError on "Europe"
+        return None
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones())
+
+
+@rule("W204", "schedule-without-error-notification", Severity.WARNING)
+def schedule_without_error_notification(ctx):
+    """The orchestration runs on a schedule but no ``notify`` clause names the ``error`` event,
+    so a failing night run tells nobody. Keboola's tutorial: "set at least the error
+    notification".
+
+    Bad:
+        schedule "0 6 * * 1-5" timezone "Europe/Prague"
+
+    Good:
+        schedule "0 6 * * 1-5" timezone "Europe/Prague"
+        notify error to "ops@example.com"
+    """
+    orchestration = ctx.orchestration
+    if not orchestration.schedules:
+        return
+    if any(e.text == "error" for n in orchestration.notifications for e in n.events):
+        return
+    first = orchestration.schedules[0]
+    yield Finding(first.span, "scheduled orchestration has no error notification",
+                  'add: notify error to "you@example.com"')
+
+
+@rule("W207", "schedule-in-dst-hour", Severity.WARNING)
+def schedule_in_dst_hour(ctx):
+    """A schedule fires between 01:00 and 03:00 local time in a zone with daylight saving
+    time. On the spring-forward night such a time may not exist (the run moves to the first
+    instant after the gap), and on the fall-back night it exists twice (orchdsl runs it once,
+    at the first occurrence): the interval between runs changes twice a year. Pick another
+    hour, or use UTC.
+
+    Bad:
+        schedule "30 2 * * *" timezone "Europe/Prague"
+
+    Good:
+        schedule "30 4 * * *" timezone "Europe/Prague"
+        schedule "30 2 * * *" timezone "UTC"
+    """
+    for schedule in ctx.orchestration.schedules:
+        fields = cron_fields(schedule.cron.value)
+        hours = hours_of(fields) if fields else None
+        if not hours or not hours & DST_HOURS:
+            continue
+        tz = zone(schedule.timezone)
+        if tz is not None and _observes_dst(tz):
+            shown = ", ".join(f"{h:02d}:xx" for h in sorted(hours & DST_HOURS))
+            yield Finding(schedule.cron.span,
+                          f'schedule fires at {shown} in "{schedule.timezone}", an hour that '
+                          "daylight saving time skips or repeats",
+                          "move it out of 01:00-03:00 local time, or schedule in UTC")
+
+
+def _observes_dst(tz) -> bool:
+    year = datetime.now().year
+    return datetime(year, 1, 15, tzinfo=tz).utcoffset() != datetime(year, 7, 15, tzinfo=tz).utcoffset()
+
+
+@rule("W208", "retries-without-timeout", Severity.WARNING)
+def retries_without_timeout(ctx):
+    """A task of a scheduled orchestration has ``retries`` but no ``timeout``: a run that hangs
+    is never retried, it just blocks every later phase (and, with ``overlap queue``, the next
+    scheduled runs) until someone notices.
+
+    Bad:
+        task crm extractor run "python crm.py" retries 2 backoff 30s
+
+    Good:
+        task crm extractor run "python crm.py" retries 2 backoff 30s timeout 10m
+    """
+    if not ctx.is_scheduled:
+        return
+    for task in ctx.orchestration.tasks:
+        retries = task.retries
+        if retries is not None and task.timeout is None:
+            yield Finding(retries.span, f'task "{task.name.text}" retries but has no timeout',
+                          "add a timeout, like: timeout 10m")
