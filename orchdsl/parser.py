@@ -7,6 +7,8 @@ The LALR parser is built once per process and applies the transformer while it p
 from __future__ import annotations
 
 import contextvars
+import gc
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -56,6 +58,11 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
     """Parse one file's text. Never raises on bad input: problems come back as diagnostics."""
     state = _ParseState(path)
     token = _state.set(state)
+    # The tree holds no reference cycles, but its many small objects make the cyclic garbage
+    # collector rescan it again and again: parse time grew faster than the file (2.7 s instead
+    # of 1.3 s for 20,000 tasks). Pausing the collector keeps parsing linear.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         orchestration = _parser().parse(text)
     except UnexpectedInput as exc:
@@ -63,6 +70,8 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
         return ParseResult(ast.Document(path, text, None, tuple(state.comments)), (diagnostic,))
     finally:
         _state.reset(token)
+        if collecting:
+            gc.enable()
     orchestration, trailing = attach_comments(orchestration, state.comments)
     document = ast.Document(path, text, orchestration, tuple(state.comments), trailing)
     return ParseResult(document, tuple(state.diagnostics))
@@ -72,7 +81,28 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
 def _parser() -> Lark:
     grammar = resources.files("orchdsl._grammar").joinpath("orch.lark").read_text("utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", transformer=_ToAst(),
-                maybe_placeholders=True, lexer_callbacks={"COMMENT": _keep_comment})
+                maybe_placeholders=True, lexer_callbacks={"COMMENT": _keep_comment},
+                cache=_cache_file())
+
+
+def _cache_file() -> str | bool:
+    """Where lark keeps the analysed grammar (3 ms to load instead of 50 ms to build).
+
+    A per-user folder, never the shared temporary folder: the cache is a pickle, and loading a
+    pickle someone else wrote runs their code. Lark checks a hash of the grammar and options
+    before it uses the file, and rebuilds (quietly) when the file is missing or broken.
+    """
+    import lark
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "orchdsl")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    return os.path.join(folder, f"grammar-lark{lark.__version__}.cache")
 
 
 def grammar_terminals() -> dict[str, str]:
