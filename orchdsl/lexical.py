@@ -44,9 +44,18 @@ def decode_string(raw: str, locate: StringLocator) -> tuple[tuple, list[tuple[st
     problems: list[tuple[str, Span, str | None]] = []
     text: list[str] = []
     i, end = quote, len(raw) - quote
+    indent = 0
+    if quote == 3:
+        i, end, indent = _block_layout(raw)
     while i < end:
         char = raw[i]
-        if char == "\\":
+        if char == "\n" and indent:
+            text.append(char)
+            i += 1
+            skip = 0
+            while skip < indent and i < end and raw[i] in " \t":
+                i, skip = i + 1, skip + 1
+        elif char == "\\":
             escaped = raw[i + 1] if i + 1 < end else ""
             if escaped in ESCAPES:
                 text.append(ESCAPES[escaped])
@@ -77,6 +86,30 @@ def decode_string(raw: str, locate: StringLocator) -> tuple[tuple, list[tuple[st
     if text:
         parts.append("".join(text))
     return tuple(parts), problems
+
+
+def _block_layout(raw: str) -> tuple[int, int, int]:
+    """Where the text of a ``\"\"\"`` string starts and ends, and the indentation to drop from
+    each of its lines, as Python's ``inspect.cleandoc`` does: a line break right after the
+    opening quotes is not part of the text, nor is the indentation common to the following
+    lines, nor a last line holding only the indentation of the closing quotes."""
+    start, end = 3, len(raw) - 3
+    body = raw[start:end]
+    lines = body.split("\n")
+    if len(lines) == 1:
+        return start, end, 0
+    dropped_first = not lines[0].strip(" \t")
+    if dropped_first:
+        start += len(lines[0]) + 1
+        lines = lines[1:]
+    if lines and not lines[-1].strip(" \t"):
+        end -= len(lines[-1]) + (1 if len(lines) > 1 else 0)
+    body_lines = lines if dropped_first else lines[1:]
+    widths = [len(line) - len(line.lstrip(" \t")) for line in body_lines if line.strip(" \t")]
+    indent = min(widths, default=0)
+    if dropped_first and lines:
+        start += min(indent, len(lines[0]) - len(lines[0].lstrip(" \t")))
+    return start, max(end, start), indent
 
 
 def parse_duration(text: str) -> int:
