@@ -8,7 +8,7 @@ from functools import lru_cache
 from orchdsl import ast
 from orchdsl.diagnostics import Severity, did_you_mean
 from orchdsl.rules import Finding, rule
-from orchdsl.schedule_text import cron_fields, hours_of
+from orchdsl.cron import cron_fields, hours_of
 
 DST_HOURS = frozenset({1, 2})  # 01:00-02:59: the hours that DST skips or repeats in most zones
 

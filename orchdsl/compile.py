@@ -1,0 +1,143 @@
+"""Compile a checked orchestration into a ``networkx.DiGraph`` (LANGUAGE.md 4).
+
+One node per task (its name) and two barrier nodes per phase, ``<phase>:start`` and
+``<phase>:end``: ``start -> task -> end`` for every task, ``end(k) -> start(k+1)`` between
+phases, and ``needed -> task`` for ``needs`` (which replaces that task's ``start`` edge). Edges
+stay O(tasks). A nested orchestration stays one node; its own compiled graph is in
+``Compiled.children`` under the node's ``file``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from orchdsl import ast
+from orchdsl.diagnostics import Diagnostic
+from orchdsl.loader import Loader, nested_tasks
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A file's orchestration and its graph, with the nested files it runs, compiled once each."""
+
+    path: str
+    document: ast.Document
+    graph: nx.DiGraph
+    children: dict[str, Compiled] = field(default_factory=dict)  # real path -> compiled
+
+    @property
+    def orchestration(self) -> ast.Orchestration:
+        assert self.document.orchestration is not None
+        return self.document.orchestration
+
+
+class CompileError(Exception):
+    """The file (or a nested one) has errors; ``diagnostics`` says which."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(f"{len(diagnostics)} error(s)")
+        self.diagnostics = diagnostics
+
+
+def start_of(phase: str) -> str:
+    return f"{phase}:start"
+
+
+def end_of(phase: str) -> str:
+    return f"{phase}:end"
+
+
+def compile_file(path: str, loader: Loader | None = None) -> Compiled:
+    """Parse, check and compile a file and the nested files it names.
+
+    Raises CompileError with the diagnostics when the file has errors (warnings do not stop
+    it), SourceError when it cannot be read.
+    """
+    from orchdsl.lint import lint_result
+
+    loader = loader or Loader()
+    return _compile(path, loader, {}, lint_result)
+
+
+def _compile(path: str, loader: Loader, done: dict[str, Compiled], lint_result) -> Compiled:
+    key = loader.key(path)
+    if key in done:
+        return done[key]
+    result = loader.load(path)
+    errors = [d for d in lint_result(result, loader) if d.is_error]
+    if errors:
+        raise CompileError(errors)
+    document = result.document
+    children: dict[str, Compiled] = {}
+    for task in nested_tasks(document):
+        child_path = loader.nested_path(document, task.action)
+        children[loader.key(child_path)] = _compile(child_path, loader, done, lint_result)
+    graph = compile_orchestration(document.orchestration, nested_files={
+        t.name.text: loader.key(loader.nested_path(document, t.action))
+        for t in nested_tasks(document)})
+    done[key] = Compiled(path, document, graph, children)
+    return done[key]
+
+
+def compile_orchestration(orchestration: ast.Orchestration,
+                          nested_files: dict[str, str] | None = None) -> nx.DiGraph:
+    """The graph of one orchestration (assumed checked: unique names, needs point backwards)."""
+    graph = nx.DiGraph(name=orchestration.name.value)
+    nested_files = nested_files or {}
+    previous_end = None
+    for index, phase in enumerate(orchestration.phases):
+        name = phase.name.value
+        start, end = start_of(name), end_of(name)
+        graph.add_node(start, type="barrier", phase=name, phase_index=index, barrier="start")
+        graph.add_node(end, type="barrier", phase=name, phase_index=index, barrier="end")
+        if previous_end is not None:
+            graph.add_edge(previous_end, start, type="phase")
+        graph.add_edge(start, end, type="phase")  # an empty phase still orders its neighbours
+        for task in phase.tasks:
+            graph.add_node(task.name.text, **task_attributes(task, name, index,
+                                                              nested_files.get(task.name.text)))
+            if not task.needs:
+                graph.add_edge(start, task.name.text, type="phase")
+            graph.add_edge(task.name.text, end, type="phase")
+        previous_end = end
+    for task in orchestration.tasks:
+        for needed in task.needs:
+            graph.add_edge(needed.text, task.name.text, type="needs")
+    return graph
+
+
+def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: str | None) -> dict:
+    """What a task node carries: plain values for renderers, the AST node for the runner."""
+    action = task.action
+    attributes = {
+        "type": "task", "phase": phase, "phase_index": phase_index,
+        "kind": task.kind.value if task.kind else None,
+        "disabled": task.disabled, "continue_on_failure": task.continue_on_failure,
+        "timeout_s": _seconds(task.timeout.duration if task.timeout else None),
+        "retries": task.retries.count.value if task.retries else 0,
+        "backoff_s": _seconds(task.retries.backoff if task.retries else None) or 0.0,
+        "needs": [w.text for w in task.needs],
+        "line": task.span.line, "column": task.span.column, "node": task,
+    }
+    if isinstance(action, ast.RunShell):
+        attributes.update(action="run", command=action.command.value)
+    elif isinstance(action, ast.RunArgv):
+        attributes.update(action="run", argv=[s.value for s in action.argv])
+    elif isinstance(action, ast.Call):
+        attributes.update(action="call", target=action.target.value)
+    else:
+        attributes.update(action="orchestration", file=action.path.value,
+                          nested_file=nested_file and os.path.relpath(nested_file))
+    return attributes
+
+
+def _seconds(duration: ast.Duration | None) -> float | None:
+    return None if duration is None or duration.milliseconds is None else duration.milliseconds / 1000
+
+
+def tasks_of(graph: nx.DiGraph) -> list[str]:
+    """Task nodes in file order."""
+    return [n for n, data in graph.nodes(data=True) if data["type"] == "task"]

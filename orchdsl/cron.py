@@ -1,0 +1,96 @@
+"""Cron expressions: their fields, the hours they name, and their fire times in a time zone.
+
+Fire times follow LANGUAGE.md 5.7. croniter walks the *wall clock* of the zone (naive local
+times, so a repeated fall-back hour is seen once), and each wall time becomes an instant:
+- a wall time that does not exist (the spring-forward gap) fires once, at the first instant
+  after the gap (``30 2 * * *`` in Europe/Prague on 2027-03-28 fires at 03:00 CEST);
+- a wall time that exists twice (fall-back) fires once, at its first occurrence (``fold=0``).
+Two wall times that land on the same instant (02:00 and 02:30 in the gap) fire once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+ALIASES = {
+    "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+
+
+def cron_fields(expression: str) -> list[str] | None:
+    """The 5 or 6 fields of a cron (aliases expanded), or None when the count is wrong."""
+    text = expression.strip()
+    if text.startswith("@"):
+        text = ALIASES.get(text.lower(), "")
+    fields = text.split()
+    return fields if len(fields) in (5, 6) else None
+
+
+def hours_of(fields: list[str]) -> frozenset[int] | None:
+    """The hours a cron fires in, or None when it fires in every hour or cannot be read."""
+    hour = fields[2] if len(fields) == 6 else fields[1]
+    found: set[int] = set()
+    try:
+        for part in hour.split(","):
+            part, _, step = part.partition("/")
+            if part.startswith(("*", "H")):
+                return None  # all day long (``*/2`` too): not a choice of a night hour
+            if "-" in part:
+                low, high = (int(x) for x in part.split("-", 1))
+            else:
+                low = high = int(part)
+                if step:
+                    high = 23
+            found.update(range(low, high + 1, int(step) if step else 1))
+    except ValueError:
+        return None
+    return frozenset(h for h in found if 0 <= h <= 23) or None
+
+
+def next_fires(expression: str, zone, after: datetime, count: int) -> list[datetime]:
+    """The next ``count`` fire times strictly after ``after`` (aware), as aware datetimes in
+    ``zone``. The expression must be valid (see rule E103)."""
+    from croniter import croniter
+
+    fields = cron_fields(expression)
+    assert fields is not None, f"invalid cron {expression!r}"
+    # Wall times after the local reading of ``after``; an instant at or before ``after`` (the
+    # first occurrence of a repeated hour already passed) is dropped below.
+    local_after = after.astimezone(zone).replace(tzinfo=None)
+    walker = croniter(" ".join(fields), local_after, second_at_beginning=len(fields) == 6)
+    fires: list[datetime] = []
+    last = after
+    while len(fires) < count:
+        instant = to_instant(walker.get_next(datetime), zone)
+        if instant > last:
+            fires.append(instant)
+            last = instant
+    return fires
+
+
+def to_instant(wall: datetime, zone) -> datetime:
+    """The instant a wall time of ``zone`` fires at (see the module's docstring)."""
+    first = wall.replace(tzinfo=zone, fold=0)
+    if _exists(first):
+        return first
+    # In the gap: fold=1 reads the wall time with the offset after the transition and fold=0
+    # with the one before; the transition instant lies between the two readings.
+    low = wall.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+    high = first.astimezone(timezone.utc)
+    if low > high:
+        low, high = high, low
+    offset_after = high.astimezone(zone).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == offset_after:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0).astimezone(zone)
+
+
+def _exists(aware: datetime) -> bool:
+    back = aware.astimezone(timezone.utc).astimezone(aware.tzinfo)
+    return back.replace(tzinfo=None) == aware.replace(tzinfo=None)
