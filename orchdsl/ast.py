@@ -85,6 +85,10 @@ class Duration(Node):
     text: str
     milliseconds: int | None  # None when the text is not a valid duration (see rule E106)
 
+    @property
+    def seconds(self) -> float | None:
+        return None if self.milliseconds is None else self.milliseconds / 1000
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Integer(Node):

@@ -95,7 +95,9 @@ def compile_orchestration(orchestration: ast.Orchestration,
         graph.add_node(end, type="barrier", phase=name, phase_index=index, barrier="end")
         if previous_end is not None:
             graph.add_edge(previous_end, start, type="phase")
-        graph.add_edge(start, end, type="phase")  # an empty phase still orders its neighbours
+        # Keeps phase k ending after phase k-1 even when all its tasks start early by ``needs``
+        # (and links the barriers of an empty phase).
+        graph.add_edge(start, end, type="phase")
         for task in phase.tasks:
             graph.add_node(task.name.text, **task_attributes(task, name, index,
                                                               nested_files.get(task.name.text)))
@@ -116,9 +118,9 @@ def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: s
         "type": "task", "phase": phase, "phase_index": phase_index,
         "kind": task.kind.value if task.kind else None,
         "disabled": task.disabled, "continue_on_failure": task.continue_on_failure,
-        "timeout_s": _seconds(task.timeout.duration if task.timeout else None),
+        "timeout_s": task.timeout.duration.seconds if task.timeout else None,
         "retries": task.retries.count.value if task.retries else 0,
-        "backoff_s": _seconds(task.retries.backoff if task.retries else None) or 0.0,
+        "backoff_s": (task.retries.backoff.seconds or 0.0) if task.retries and task.retries.backoff else 0.0,
         "needs": [w.text for w in task.needs],
         "line": task.span.line, "column": task.span.column, "node": task,
     }
@@ -133,9 +135,6 @@ def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: s
                           nested_file=nested_file and os.path.relpath(nested_file))
     return attributes
 
-
-def _seconds(duration: ast.Duration | None) -> float | None:
-    return None if duration is None or duration.milliseconds is None else duration.milliseconds / 1000
 
 
 def tasks_of(graph: nx.DiGraph) -> list[str]:

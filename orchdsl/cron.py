@@ -94,3 +94,15 @@ def to_instant(wall: datetime, zone) -> datetime:
 def _exists(aware: datetime) -> bool:
     back = aware.astimezone(timezone.utc).astimezone(aware.tzinfo)
     return back.replace(tzinfo=None) == aware.replace(tzinfo=None)
+
+
+def zone(name: str):
+    """The ZoneInfo of a name, or None when there is no such zone."""
+    from zoneinfo import ZoneInfo
+
+    if not name or name != name.strip() or name.startswith(("/", ".")) or ".." in name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except Exception:  # ZoneInfoNotFoundError, ValueError, IsADirectoryError on "Europe"
+        return None

@@ -12,6 +12,8 @@ from orchdsl._version import __version__
 # name -> (module, one line for --help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("orchdsl.cli.lint_cmd", "check .orch files for errors and risky patterns (CI-ready)"),
+    "graph": ("orchdsl.cli.graph_cmd", "draw an orchestration: ascii, dot, mermaid, json, svg, png"),
+    "run": ("orchdsl.cli.run_cmd", "run an orchestration now; --dry-run prints the plan only"),
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -69,10 +71,12 @@ def entry() -> None:
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:
-        # The reader went away (orchdsl lint | head): not an error worth a traceback.
+        # The reader went away (orchdsl lint | head): no traceback, but no success either,
+        # since the output was not all delivered. Python's docs recommend this dance so that
+        # the interpreter's own flush at exit does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_OK
+        code = EXIT_FAILED
     except Exception as exc:  # a bug in orchdsl: one line, and the traceback on request
         if os.environ.get("ORCHDSL_DEBUG"):
             raise

@@ -8,7 +8,7 @@ from functools import lru_cache
 from orchdsl import ast
 from orchdsl.diagnostics import Severity, did_you_mean
 from orchdsl.rules import Finding, rule
-from orchdsl.cron import cron_fields, hours_of
+from orchdsl.cron import cron_fields, hours_of, zone
 
 DST_HOURS = frozenset({1, 2})  # 01:00-02:59: the hours that DST skips or repeats in most zones
 
@@ -82,18 +82,6 @@ def unknown_timezone(ctx):
             yield Finding(option.value.span, f'unknown time zone "{name}"',
                           did_you_mean(name, _zone_names()) or
                           'use an IANA name like "Europe/Prague" or "America/New_York"')
-
-
-def zone(name: str):
-    """The ZoneInfo of a name, or None when there is no such zone."""
-    from zoneinfo import ZoneInfo
-
-    if not name or name != name.strip() or name.startswith(("/", ".")) or ".." in name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except Exception:  # ZoneInfoNotFoundError, ValueError, IsADirectoryError on "Europe"
-        return None
 
 
 @lru_cache(maxsize=1)

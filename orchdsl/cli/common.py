@@ -1,0 +1,65 @@
+"""What the commands that take one .orch file share: compile it, or report why not."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from orchdsl.compile import Compiled, CompileError, compile_file
+from orchdsl.diagnostics import Diagnostic
+from orchdsl.source import SourceError, read_source
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def compile_or_report(path: str, command: str) -> Compiled | int:
+    """The compiled file, or the exit code after printing its diagnostics on stderr: 1 for
+    errors in the file, 2 when it cannot be read (LANGUAGE.md 7)."""
+    try:
+        return compile_file(path)
+    except SourceError as exc:
+        usage_error(command, str(exc))
+        return EXIT_USAGE
+    except CompileError as exc:
+        print_diagnostics(exc.diagnostics, sys.stderr)
+        return EXIT_FAILED
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], stream) -> None:
+    from orchdsl.cli.args import use_color
+    from orchdsl.reporters.text import TextReporter
+
+    reporter = TextReporter(color=use_color("auto", stream))
+    texts: dict[str, list[str]] = {}
+    for diagnostic in diagnostics:
+        path = diagnostic.span.path
+        if path not in texts:
+            try:
+                texts[path] = read_source(path).splitlines()
+            except SourceError:
+                texts[path] = []
+        stream.write("".join(line + "\n" for line in reporter.diagnostic(diagnostic, texts[path])))
+
+
+def usage_error(command: str, message: str) -> None:
+    sys.stderr.write(f"orchdsl {command}: error: {message}\n")
+
+
+def write_output(data: str | bytes, output: str | None) -> None:
+    """Write to stdout, or atomically to a file (a reader never sees half a file)."""
+    if output is None or output == "-":
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    temporary = os.path.join(folder, f".{os.path.basename(output)}.{os.getpid()}.tmp")
+    mode = "wb" if isinstance(data, bytes) else "w"
+    try:
+        with open(temporary, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
+            f.write(data)
+        os.replace(temporary, output)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

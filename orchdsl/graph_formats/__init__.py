@@ -1,0 +1,18 @@
+"""``orchdsl graph`` output formats: one module per format, each ``render(compiled) -> str``,
+chosen by name. ``svg`` and ``png`` pipe the dot text through Graphviz."""
+
+from __future__ import annotations
+
+import importlib
+
+FORMATS = {
+    "dot": "orchdsl.graph_formats.dot",
+    "mermaid": "orchdsl.graph_formats.mermaid",
+    "ascii": "orchdsl.graph_formats.ascii",
+    "json": "orchdsl.graph_formats.json_graph",
+}
+IMAGE_FORMATS = ("svg", "png")
+
+
+def render(name: str, compiled) -> str:
+    return importlib.import_module(FORMATS[name]).render(compiled)

@@ -1,0 +1,80 @@
+"""Which tasks a run selects: ``--only``, ``--skip``, ``--phase``, ``--from-phase`` (LANGUAGE.md
+6, 7). Each flag repeats and takes comma-separated names or globs; a pattern that matches
+nothing is a usage error, with a did-you-mean hint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from orchdsl import ast
+from orchdsl.diagnostics import did_you_mean
+
+
+class SelectionError(ValueError):
+    """A selection flag names no task or phase (a usage error, exit 2)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    from_phase: str | None = None
+
+    @staticmethod
+    def from_flags(only=(), skip=(), phases=(), from_phase=None) -> Selection:
+        return Selection(split(only), split(skip), split(phases), from_phase)
+
+    @property
+    def is_everything(self) -> bool:
+        return not (self.only or self.skip or self.phases or self.from_phase)
+
+
+def split(values) -> tuple[str, ...]:
+    return tuple(p.strip() for v in values or () for p in v.split(",") if p.strip())
+
+
+def unselected(orchestration: ast.Orchestration, selection: Selection) -> dict[str, str]:
+    """Task name -> why it is not selected, for every task a selection leaves out."""
+    phases = orchestration.phases
+    phase_names = [p.name.value for p in phases]
+    task_names = [t.name.text for t in orchestration.tasks]
+    reasons: dict[str, str] = {}
+    if selection.from_phase is not None:
+        if selection.from_phase not in phase_names:
+            raise SelectionError(_nothing("phase", selection.from_phase, phase_names, "--from-phase"))
+        first = phase_names.index(selection.from_phase)
+        for phase in phases[:first]:
+            for task in phase.tasks:
+                reasons.setdefault(task.name.text, f"before --from-phase {selection.from_phase}")
+    if selection.phases:
+        chosen = _matching(selection.phases, phase_names, "phase", "--phase")
+        for phase in phases:
+            if phase.name.value not in chosen:
+                for task in phase.tasks:
+                    reasons.setdefault(task.name.text, "phase not selected (--phase)")
+    if selection.only:
+        chosen = _matching(selection.only, task_names, "task", "--only")
+        for name in task_names:
+            if name not in chosen:
+                reasons.setdefault(name, "not selected (--only)")
+    if selection.skip:
+        for name in _matching(selection.skip, task_names, "task", "--skip"):
+            reasons.setdefault(name, "skipped (--skip)")
+    return reasons
+
+
+def _matching(patterns: tuple[str, ...], names: list[str], what: str, flag: str) -> set[str]:
+    found: set[str] = set()
+    for pattern in patterns:
+        matched = {n for n in names if fnmatchcase(n, pattern)}
+        if not matched:
+            raise SelectionError(_nothing(what, pattern, names, flag))
+        found |= matched
+    return found
+
+
+def _nothing(what: str, pattern: str, names: list[str], flag: str) -> str:
+    hint = did_you_mean(pattern, names)
+    return f'{flag} {pattern}: no {what} matches' + (f" ({hint})" if hint else "")

@@ -1,0 +1,84 @@
+"""Shared fixtures: run the installed ``orchdsl`` command, write .orch files to a temporary
+folder, and the examples shipped with the project."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.orch"))
+
+# Terminal names of the grammar (and lark's own) that must never reach a user.
+LARK_TOKEN_NAMES = ("RBRACE", "LBRACE", "RSQB", "LSQB", "NAME", "STRING", "LONG_STRING", "INT",
+                    "DURATION", "COMMA", "EQUAL", "COMMENT", "$END", "__ANON", "_ANON")
+
+
+class Result(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def orchdsl_executable() -> str:
+    """The console script installed next to the running interpreter (the project's venv),
+    else the one on PATH."""
+    beside = Path(sys.executable).parent / "orchdsl"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("orchdsl")
+    if found is None:
+        pytest.fail("the orchdsl command is not installed (pip install -e . in the venv)")
+    return found
+
+
+def run_command(*args: str, stdin: str | bytes | None = None, cwd: str | os.PathLike | None = None,
+                env: dict[str, str] | None = None, timeout: float = 60) -> Result:
+    environment = {k: v for k, v in os.environ.items() if k not in ("ORCHDSL_DEBUG", "NO_COLOR")}
+    environment["PYTHONUTF8"] = "1"
+    environment.update(env or {})
+    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    completed = subprocess.run([orchdsl_executable(), *map(str, args)], input=data,
+                               capture_output=True, cwd=cwd, env=environment, timeout=timeout)
+    return Result(completed.returncode, completed.stdout.decode("utf-8"),
+                  completed.stderr.decode("utf-8"))
+
+
+@pytest.fixture
+def orchdsl():
+    """``orchdsl("lint", "x.orch", stdin=..., cwd=...) -> (exit code, stdout, stderr)``, through
+    the installed command in a subprocess."""
+    return run_command
+
+
+@pytest.fixture
+def write_orch(tmp_path):
+    """``write_orch(text, name="x.orch") -> Path``: the file, written byte for byte (no newline
+    translation) below ``tmp_path``; ``text`` may be bytes; folders in ``name`` are created."""
+
+    def write(text: str | bytes, name: str = "x.orch") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def examples_copy(tmp_path) -> Path:
+    """A private copy of examples/, for tests that write next to the examples."""
+    target = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, target)
+    return target
