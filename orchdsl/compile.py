@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from orchdsl import ast
+from orchdsl._gc import gc_paused
 from orchdsl.diagnostics import Diagnostic
 from orchdsl.loader import Loader, nested_tasks
 
@@ -75,9 +76,10 @@ def _compile(path: str, loader: Loader, done: dict[str, Compiled], lint_result) 
     for task in nested_tasks(document):
         child_path = loader.nested_path(document, task.action)
         children[loader.key(child_path)] = _compile(child_path, loader, done, lint_result)
-    graph = compile_orchestration(document.orchestration, nested_files={
-        t.name.text: loader.key(loader.nested_path(document, t.action))
-        for t in nested_tasks(document)})
+    nested_files = {t.name.text: loader.key(loader.nested_path(document, t.action))
+                    for t in nested_tasks(document)}
+    with gc_paused():
+        graph = compile_orchestration(document.orchestration, nested_files)
     done[key] = Compiled(path, document, graph, children)
     return done[key]
 

@@ -44,6 +44,10 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.dry_run:
+        import gc
+
+        gc.disable()  # a one-shot command, as lint and graph (see orchdsl.cli.main)
     compiled = compile_or_report(args.file, "run")
     if isinstance(compiled, int):
         return compiled

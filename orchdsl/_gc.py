@@ -1,0 +1,23 @@
+"""Pause the cyclic garbage collector while building large acyclic structures.
+
+Parsing and compiling allocate many small objects and free none; each allocation burst makes
+the collector rescan everything alive so far, so time grew faster than the input (parse of
+20,000 tasks: 2.7 s with the collector, 1.3 s without; compile: 0.8 s against 0.2 s). What
+these stages build holds no reference cycles, so nothing is lost by not collecting meanwhile.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused():
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
