@@ -7,6 +7,7 @@ import json
 import os
 from datetime import timezone
 
+from orchdsl.json_output import dumps
 from orchdsl.lexical import format_duration
 from orchdsl.plan import Plan, PlannedTask
 
@@ -129,4 +130,4 @@ def _task_data(task: PlannedTask) -> dict:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_data(plan), indent=2, ensure_ascii=False) + "\n"
+    return dumps(plan_data(plan))

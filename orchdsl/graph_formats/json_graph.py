@@ -8,8 +8,9 @@ Each node has ``id``, ``type`` (``task`` or ``barrier``) and ``phase``; tasks al
 
 from __future__ import annotations
 
-import json
 import os
+
+from orchdsl.json_output import dumps
 
 VERSION = 1
 
@@ -35,5 +36,4 @@ def graph_data(compiled) -> dict:
 
 
 def render(compiled) -> str:
-    return json.dumps({"version": VERSION, **graph_data(compiled)}, indent=2,
-                      ensure_ascii=False) + "\n"
+    return dumps({"version": VERSION, **graph_data(compiled)})
