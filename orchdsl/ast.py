@@ -64,6 +64,13 @@ class Interpolation:
     def env_var(self) -> str | None:
         return self.name[4:] if self.name.startswith("env.") else None
 
+    @property
+    def well_formed(self) -> bool:
+        """``${name}`` or ``${env.NAME}``; anything else was reported as a syntax error."""
+        from orchdsl.lexical import ENV_NAME_RE, NAME_RE
+
+        return bool(NAME_RE.match(self.name) or ENV_NAME_RE.match(self.name))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StringLit(Node):

@@ -124,6 +124,8 @@ def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: s
         "retries": task.retries.count.value if task.retries else 0,
         "backoff_s": (task.retries.backoff.seconds or 0.0) if task.retries and task.retries.backoff else 0.0,
         "needs": [w.text for w in task.needs],
+        "cwd": task.cwd.path.value if task.cwd else None,
+        "env": {e.name.text: e.value.value for e in task.env},
         "line": task.span.line, "column": task.span.column, "node": task,
     }
     if isinstance(action, ast.RunShell):

@@ -37,6 +37,10 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def message_with_notes(self) -> str:
+        """The message with its notes in parentheses, for one-line formats (json, github)."""
+        return self.message + "".join(f" ({n.message}: {n.span})" for n in self.notes)
+
     def sort_key(self) -> tuple:
         return (self.span.path, self.span.line, self.span.column, self.code)
 

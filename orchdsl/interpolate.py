@@ -1,16 +1,17 @@
 """Fill ``${name}`` and ``${env.NAME}`` into a task's strings (LANGUAGE.md 2, 3, 7).
 
-In a shell command every value is shell-quoted, so a param cannot inject shell syntax; argv
+In a shell command every value is quoted for its place in the command (see
+``orchdsl.shell_quoting``), so a param cannot inject shell syntax; argv
 items, ``cwd`` and ``env`` values take the value as it is. Secrets are given as ``***`` where
 the result is shown (plans, graphs, logs) and as their value only where a task runs.
 """
 
 from __future__ import annotations
 
-import shlex
 from typing import Mapping
 
 from orchdsl import ast
+from orchdsl.shell_quoting import QuoteState, quote_for
 
 MASK = "***"
 
@@ -31,19 +32,24 @@ def render(string: ast.StringLit, values: Mapping[str, str], environ: Mapping[st
     ``${env.NAME}`` back as written instead of raising MissingValue.
     """
     out: list[str] = []
+    quoting = QuoteState() if shell else None
     for part in string.parts:
         if isinstance(part, str):
             out.append(part)
-            continue
-        if part.name in masked:
-            out.append(MASK)
+            if quoting:
+                quoting.feed(part)
             continue
         variable = part.env_var
+        # A secret is read from the environment variable of its name, so ${env.NAME} of a
+        # secret's NAME is the secret too.
+        if part.name in masked or variable in masked:
+            out.append(MASK)
+            continue
         value = environ.get(variable) if variable is not None else values.get(part.name)
         if value is None:
             if not keep_missing:
                 raise MissingValue(part.name, part.span)
             out.append("${" + part.name + "}")
             continue
-        out.append(shlex.quote(value) if shell else value)
+        out.append(quote_for(value, quoting.state) if quoting else value)
     return "".join(out)

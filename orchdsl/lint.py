@@ -62,13 +62,17 @@ def lint_paths(paths: list[str], stdin_text: str | None = None,
     loader = Loader(stdin_text, stdin_name)
     files, missing = discover(paths)
     report.unreadable.extend(missing)
+    # Parse every named file first, so a file that another one nests is shown by the path it
+    # was named by, not by the path the nesting file reaches it through.
+    loaded = []
     for path in files:
         try:
-            result = loader.load(path)
+            loaded.append(loader.load(path))
         except SourceError as exc:
             report.unreadable.append(exc)
-            continue
-        report.files.append(FileResult(path, result.document.text, lint_result(result, loader)))
+    for result in loaded:
+        report.files.append(FileResult(result.document.path, result.document.text,
+                                       lint_result(result, loader)))
     return report
 
 
@@ -124,7 +128,7 @@ def discover(paths: list[str]) -> tuple[list[str], list[SourceError]]:
         else:
             missing.append(SourceError(f"{path}: no such file or folder"))
     seen: set[str] = set()
-    unique = [f for f in files if not (f in seen or seen.add(f))]
+    unique = [f for f in files if not (Loader.key(f) in seen or seen.add(Loader.key(f)))]
     return unique, missing
 
 

@@ -39,6 +39,7 @@ WORDS = {
     "TASK": "a task",
 }
 _WORDLIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_WORD_AT = re.compile(r"[^\s,{}\[\]\"#]+")
 
 
 def translate(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
@@ -56,18 +57,48 @@ def translate(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
 def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Diagnostic:
     span = _point(path, text, exc.line, exc.column)
     position = exc.pos_in_stream
-    if text.startswith('"""', position) or text[max(position - 2, 0):position + 1] == '"""':
-        return error("E001", 'unclosed string: """ is never closed', span,
+    opening = text.rfind('"""', 0, position + 1)
+    if text.startswith('"""', position) or (opening >= 0 and text[opening:position + 1].strip('"') == ""):
+        # The lexer gives up on the quote after a failed triple quote: point at the opening one.
+        start = position if text.startswith('"""', position) else opening
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        return error("E001", 'unclosed string: """ is never closed', _point(path, text, line, column),
                      'end the string with """')
     if exc.char == '"':
         return error("E001", "unclosed string: no closing quote on this line", span,
                      'end it with ", or use """...""" for a string that spans lines')
-    char = exc.char if exc.char.isprintable() else repr(exc.char)
-    if not exc.allowed or all(_is_end(name) for name in exc.allowed):
+    char = exc.char if exc.char.isprintable() else f"U+{ord(exc.char):04X}"
+    expected = _accepted_by_state(exc)
+    if not expected or all(_is_end(name) for name in expected):
         return error("E001", f'unexpected character "{char}" after the end of the orchestration',
-                     span, "a file holds one orchestration; nothing may follow its closing \"}\"")
+                     span, _AFTER_END_HELP)
     return error("E001", f'unexpected character "{char}"', span,
-                 "expected " + describe_expected(set(exc.allowed or ())))
+                 "expected " + describe_expected(expected))
+
+
+_AFTER_END_HELP = 'a file holds one orchestration; nothing may follow its closing "}"'
+
+
+class _NoLexer:
+    """What lark's InteractiveParser needs of a lexer to try terminals: their token type."""
+
+    _Token = Token
+
+
+def _accepted_by_state(exc: UnexpectedCharacters) -> set[str]:
+    """The terminals the parser could take where the lexer failed. The parse table alone
+    over-approximates (LALR merges look-aheads), so try each one as lark's
+    ``InteractiveParser.accepts`` does."""
+    from lark.parsers.lalr_interactive_parser import InteractiveParser
+
+    state = getattr(exc, "state", None)
+    if state is None or not hasattr(state, "parse_conf"):
+        return set(exc.allowed or ())
+    try:
+        return set(InteractiveParser(None, state, _NoLexer()).accepts())
+    except Exception:  # a state lark cannot replay: fall back to the lexer's own list
+        return set(exc.allowed or ())
 
 
 # -- unexpected tokens -------------------------------------------------------------------------
@@ -88,8 +119,11 @@ def _unexpected_token(exc: UnexpectedToken, text: str, path: str) -> Diagnostic:
                      f"{where}", span, _unclosed_hint(stack))
     span = Span(path, token.line, token.column, token.end_line, token.end_column,
                 token.start_pos, token.end_pos)
+    if expected and all(_is_end(name) for name in expected):
+        return error("E001", f"unexpected {_describe_found(token)} after the end of the "
+                             "orchestration", span, _AFTER_END_HELP)
     message = f"expected {describe_expected(expected)}{where}, found {_describe_found(token)}"
-    return error("E001", message, span, _hint(token, expected, stack))
+    return error("E001", message, span, _hint(token, expected, text))
 
 
 def _accepted(exc: UnexpectedToken) -> set[str]:
@@ -171,21 +205,25 @@ def _context(stack: list) -> str:
     return ""
 
 
-def _hint(token: Token, expected: set[str], stack: list) -> str | None:
+def _hint(token: Token, expected: set[str], text: str) -> str | None:
     value = str(token)
     if token.type in CLAUSES and "TASK" in expected and token.type not in expected:
         return f'"{value}" is an orchestration clause: it belongs outside phases'
     if token.type == "TASK" and "PHASE" in expected:
         return 'tasks belong inside a phase: phase "Name" { task ... }'
+    keywords = [_keyword(name) for name in expected if name not in WORDS or name == "TASK"]
     if _WORDLIKE.match(value):
-        keywords = [_keyword(name) for name in expected if name not in WORDS or name == "TASK"]
+        for keyword in keywords:
+            if value.startswith(keyword) and value[len(keyword):len(keyword) + 1].isdigit():
+                return f'put a space after "{keyword}": {keyword} {value[len(keyword):]}'
         hint = did_you_mean(value, keywords)
         if hint:
             return hint
     if token.type == "INT" and "DURATION" in expected:
         return f'give a unit: "{value}s", "{value}m" or "{value}h"'
     if token.type == "NAME" and ("STRING" in expected or "LONG_STRING" in expected):
-        return f'strings are written in double quotes: "{value}"'
+        word = _WORD_AT.match(text, token.start_pos).group(0)
+        return f'strings are written in double quotes: "{word}"'
     return None
 
 

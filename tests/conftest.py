@@ -4,6 +4,7 @@ folder, and the examples shipped with the project."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,17 @@ EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.orch"))
 # Terminal names of the grammar (and lark's own) that must never reach a user.
 LARK_TOKEN_NAMES = ("RBRACE", "LBRACE", "RSQB", "LSQB", "NAME", "STRING", "LONG_STRING", "INT",
                     "DURATION", "COMMA", "EQUAL", "COMMENT", "$END", "__ANON", "_ANON")
+
+
+def lark_token_names(shown: str, source: str = "") -> list[str]:
+    """The lark token names in a message or hint, leaving out words the user wrote in
+    ``source`` themselves (a message may quote them back)."""
+    found = []
+    for name in LARK_TOKEN_NAMES:
+        end = "" if name.endswith("ANON") else r"(?!\w)"  # __ANON_0, __ANON_1, ...
+        if re.search(rf"(?<![\w$]){re.escape(name)}{end}", shown) and name not in source:
+            found.append(name)
+    return found
 
 
 class Result(NamedTuple):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 
 from orchdsl.compile import Compiled, CompileError, compile_file
 from orchdsl.diagnostics import Diagnostic
@@ -27,7 +29,7 @@ def compile_or_report(path: str, command: str) -> Compiled | int:
 
 def print_diagnostics(diagnostics: list[Diagnostic], stream) -> None:
     from orchdsl.cli.args import use_color
-    from orchdsl.reporters.text import TextReporter
+    from orchdsl.reporters.text import TextReporter, source_lines
 
     reporter = TextReporter(color=use_color("auto", stream))
     texts: dict[str, list[str]] = {}
@@ -35,7 +37,7 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream) -> None:
         path = diagnostic.span.path
         if path not in texts:
             try:
-                texts[path] = read_source(path).splitlines()
+                texts[path] = source_lines(read_source(path))
             except SourceError:
                 texts[path] = []
         stream.write("".join(line + "\n" for line in reporter.diagnostic(diagnostic, texts[path])))
@@ -46,20 +48,37 @@ def usage_error(command: str, message: str) -> None:
 
 
 def write_output(data: str | bytes, output: str | None) -> None:
-    """Write to stdout, or atomically to a file (a reader never sees half a file)."""
+    """Write to stdout, or to a file: a regular file atomically (a reader never sees half a
+    file, a failed write leaves the old one), anything else (/dev/null, a FIFO) in place.
+    Raises OSError when the file cannot be written."""
     if output is None or output == "-":
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
         else:
             sys.stdout.write(data)
         return
+    payload = data if isinstance(data, bytes) else data.encode("utf-8")
+    if os.path.exists(output) and not os.path.isfile(output):
+        # Replacing a device or a pipe by a regular file would break it for everyone.
+        with open(output, "wb") as f:
+            f.write(payload)
+        return
     folder = os.path.dirname(os.path.abspath(output))
-    temporary = os.path.join(folder, f".{os.path.basename(output)}.{os.getpid()}.tmp")
-    mode = "wb" if isinstance(data, bytes) else "w"
+    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(output)}.", dir=folder)
     try:
-        with open(temporary, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
-            f.write(data)
+        with os.fdopen(handle, "wb") as f:
+            f.write(payload)
+        if os.path.exists(output):
+            shutil.copymode(output, temporary)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, output)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

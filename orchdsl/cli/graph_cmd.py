@@ -50,12 +50,16 @@ def main(argv: list[str]) -> int:
     from orchdsl.graph_formats import render
 
     if args.format in ("svg", "png"):
-        image = _graphviz(render("dot", compiled), args.format)
-        if image is None:
+        output = _graphviz(render("dot", compiled), args.format)
+        if output is None:
             return 1
-        write_output(image, args.output)
     else:
-        write_output(render(args.format, compiled), args.output)
+        output = render(args.format, compiled)
+    try:
+        write_output(output, args.output)
+    except OSError as exc:
+        usage_error("graph", f"cannot write {args.output}: {exc.strerror or exc}")
+        return EXIT_USAGE
     return 0
 
 

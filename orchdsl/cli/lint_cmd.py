@@ -71,8 +71,10 @@ def lint(args) -> int:
         sys.stderr.write(f"orchdsl lint: error: {problem}\n")
     out = reporter(args.format, color=use_color(args.color, sys.stdout))
     sys.stdout.write(out.render(report))
-    if args.format == "text" and not args.quiet:
-        sys.stderr.write(summary(report) + "\n")
+    closing = summary(report)
+    # With an unreadable path, its one-line error is the message (exit 2); no summary after it.
+    if args.format == "text" and not args.quiet and closing and not report.unreadable:
+        sys.stderr.write(closing + "\n")
     if report.unreadable:
         return 2
     if report.errors or (args.strict and report.warnings):

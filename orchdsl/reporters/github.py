@@ -22,7 +22,7 @@ def command(d: Diagnostic) -> str:
     properties = {"file": s.path, "line": s.line, "col": s.column, "endLine": s.end_line,
                   "endColumn": s.end_column, "title": f"orchdsl {d.code}"}
     fields = ",".join(f"{k}={_escape_property(str(v))}" for k, v in properties.items())
-    message = d.message + (f"\nhelp: {d.help}" if d.help else "")
+    message = d.message_with_notes() + (f"\nhelp: {d.help}" if d.help else "")
     return f"::{d.severity.value} {fields}::{_escape_data(message)}"
 
 

@@ -16,9 +16,7 @@ VERSION = 1
 
 def diagnostic_dict(d: Diagnostic) -> dict:
     s = d.span
-    message = d.message
-    for note in d.notes:
-        message += f" ({note.message}: {note.span})"
+    message = d.message_with_notes()
     return {"path": s.path, "line": s.line, "column": s.column, "end_line": s.end_line,
             "end_column": s.end_column, "severity": d.severity.value, "code": d.code,
             "message": message, "help": d.help}

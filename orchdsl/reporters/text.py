@@ -10,6 +10,12 @@ _COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "caret": "\033[1;36m"
            "bold": "\033[1m", "reset": "\033[0m"}
 
 
+def source_lines(text: str) -> list[str]:
+    """Lines as the parser numbers them: split at \\n only (str.splitlines also splits at form
+    feeds and Unicode line separators, which would show the wrong line under a caret)."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
 class TextReporter:
     def __init__(self, color: bool = False):
         self.color = color
@@ -17,7 +23,7 @@ class TextReporter:
     def render(self, report: LintReport) -> str:
         out: list[str] = []
         for file in report.files:
-            lines = file.text.splitlines()
+            lines = source_lines(file.text)
             for diagnostic in file.diagnostics:
                 out.extend(self.diagnostic(diagnostic, lines))
         return "".join(line + "\n" for line in out)
@@ -50,11 +56,17 @@ class TextReporter:
         return f"{_COLORS[style]}{text}{_COLORS['reset']}" if self.color else text
 
 
-def summary(report: LintReport) -> str:
+def summary(report: LintReport) -> str | None:
+    """The closing line on stderr, or None when no file could be read (the errors say it)."""
     checked = len(report.files)
+    if not checked:
+        return None
     files = f"{checked} file{'s' if checked != 1 else ''} checked"
-    if not report.errors and not report.warnings:
+    unreadable = len(report.unreadable)
+    counts = [f"{report.errors} error{'s' if report.errors != 1 else ''}",
+              f"{report.warnings} warning{'s' if report.warnings != 1 else ''}"]
+    if unreadable:
+        counts.append(f"{unreadable} path{'s' if unreadable != 1 else ''} not readable")
+    if not report.errors and not report.warnings and not unreadable:
         return f"{files}: no problems"
-    parts = [f"{report.errors} error{'s' if report.errors != 1 else ''}",
-             f"{report.warnings} warning{'s' if report.warnings != 1 else ''}"]
-    return f"{files}: {', '.join(parts)}"
+    return f"{files}: {', '.join(counts)}"

@@ -99,6 +99,8 @@ def unknown_interpolation(ctx):
     for task in ctx.orchestration.tasks:
         for string in task.strings():
             for interp in string.interpolations:
+                if not interp.well_formed:
+                    continue  # already a syntax error (E001)
                 if interp.env_var is None and interp.name not in declared:
                     hint = did_you_mean(interp.name, declared) or (
                         f'declare it with param {interp.name} = "..." or secret {interp.name}, '

@@ -1,0 +1,555 @@
+"""``orchdsl graph`` end to end, through the installed command (LANGUAGE.md 4, 6, 7).
+
+Every example renders in every format, Graphviz's real ``dot`` accepts the dot output, the
+drawings show phases as clusters, kinds, disabled tasks and needs edges, and secrets never show.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import networkx as nx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+DOT = shutil.which("dot") or "/usr/bin/dot"
+SECRET_VALUE = "s3cr3t-value"
+
+
+class Result(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def executable() -> str:
+    """The installed console script: next to the running interpreter, else on PATH."""
+    beside = Path(sys.executable).parent / "orchdsl"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("orchdsl")
+    assert found, "the orchdsl command is not installed (pip install -e . in the venv)"
+    return found
+
+
+def run_raw(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("ORCHDSL_DEBUG",)}
+    environment.update({"PYTHONUTF8": "1", "NO_COLOR": "1"})
+    environment.pop("WAREHOUSE_TOKEN", None)
+    environment.update(env or {})
+    return subprocess.run([executable(), *map(str, args)], capture_output=True, cwd=cwd,
+                          env=environment, timeout=60)
+
+
+def orchdsl(*args, cwd=None, env=None) -> Result:
+    done = run_raw(*args, cwd=cwd, env=env)
+    return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+# --- the examples, as a table ----------------------------------------------------------------
+
+class Example(NamedTuple):
+    path: str  # below examples/
+    name: str
+    phases: dict[str, list[str]]
+    needs: set[tuple[str, str]]  # (needed, task)
+    disabled: set[str]
+
+
+EXAMPLE_TABLE = [
+    Example("hourly-metrics/hourly-metrics.orch", "Hourly metrics", {
+        "Extract": ["api_latency", "queue_depth"], "Transform": ["summarize"],
+        "Write": ["status_page", "archive"]}, set(), set()),
+    Example("ml-retrain/ml-retrain.orch", "Churn model retrain", {
+        "Extract": ["usage", "labels"], "Transform": ["features", "data_profile"],
+        "Train": ["train"], "Write": ["register_model", "model_card"],
+        "Apps": ["deploy", "shadow_deploy"]}, set(), {"shadow_deploy"}),
+    Example("nightly-warehouse/nightly-warehouse.orch", "Nightly warehouse", {
+        "Extract": ["orders", "customers", "products", "web_events"],
+        "Transform": ["stage_customers", "orders_fact", "sessions"],
+        "Write": ["load_warehouse", "partner_export"], "Cleanup": ["cleanup"]},
+        {("customers", "stage_customers")}, set()),
+    Example("nightly-warehouse/cleanup.orch", "Warehouse cleanup", {
+        "Apps": ["prune_staging", "rotate_logs"]}, set(), set()),
+    Example("opportunities/opportunities.orch", "Opportunities", {
+        "Extract": ["user_levels", "crm_db"], "Transform": ["tableau_prep", "gooddata_prep"],
+        "Write": ["tableau", "gooddata"]}, set(), set()),
+]
+EXAMPLE_IDS = [e.path.split("/")[1] for e in EXAMPLE_TABLE]
+
+
+def test_the_table_covers_every_example():
+    found = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.orch"))
+    assert found == sorted(e.path for e in EXAMPLE_TABLE)
+
+
+def render(example: Example, fmt: str) -> Result:
+    """The example drawn by ``orchdsl graph`` from its folder (once per test session)."""
+    return _render(example.path, fmt)
+
+
+@functools.lru_cache(maxsize=None)
+def _render(relative: str, fmt: str) -> Result:
+    path = EXAMPLES / relative
+    return orchdsl("graph", path.name, "--format", fmt, cwd=path.parent)
+
+
+@pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
+def test_ascii(example):
+    code, out, err = render(example, "ascii")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == f"{example.name} ({Path(example.path).name})"
+    headers = [line for line in out.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert headers == [f"[{i}] {p}" for i, p in enumerate(example.phases, 1)]
+    for tasks in example.phases.values():
+        for name in tasks:
+            (line,) = [x for x in out.splitlines() if re.match(rf"^ [ |]   {name} ", x)]
+            assert ("(disabled)" in line) == (name in example.disabled)
+            assert ("<- needs" in line) == any(t == name for _, t in example.needs)
+
+
+@pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
+def test_mermaid(example):
+    code, out, err = render(example, "mermaid")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "flowchart LR"
+    subgraphs = [line.strip() for line in lines if line.strip().startswith("subgraph ")]
+    assert subgraphs == [f'subgraph p{i}["{i + 1}. {p}"]' for i, p in enumerate(example.phases)]
+    assert sum(line.strip() == "end" for line in lines) == len(example.phases)
+    ids = {}
+    for name in (t for tasks in example.phases.values() for t in tasks):
+        (node,) = re.findall(rf"^\s+(t\d+)\W+\"{name}<br/>", out, re.M)
+        ids[name] = node
+        styled = re.findall(rf"^\s+class {node} (\w+)$", out, re.M)
+        assert (styled == ["disabled"]) == (name in example.disabled)
+    needs = set(re.findall(r"^\s+(t\d+) -. needs .-> (t\d+)$", out, re.M))
+    assert needs == {(ids[a], ids[b]) for a, b in example.needs}
+
+
+@pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
+def test_dot_is_accepted_by_graphviz(example, tmp_path):
+    code, out, err = render(example, "dot")
+    assert (code, err) == (0, "")
+    assert out.startswith(f'digraph "{example.name}" {{\n')
+    clusters = re.findall(r'subgraph cluster_\w+ \{\n\s+label="\d+\. ([^"]*)";', out)
+    assert clusters == list(example.phases)
+    for name in (t for tasks in example.phases.values() for t in tasks):
+        (node,) = re.findall(rf'^\s+"{name}" \[(.*)\];$', out, re.M)
+        assert ('style="filled,dashed"' in node) == (name in example.disabled)
+    needs = set(re.findall(r'^\s+"(\w+)" -> "(\w+)" \[style=dashed.*label="needs"', out, re.M))
+    assert needs == example.needs
+    done = subprocess.run([DOT, "-Tsvg"], input=out.encode(), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"<svg" in done.stdout
+
+
+@pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
+def test_json_is_node_link_data(example):
+    code, out, err = render(example, "json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["version"] == 1
+    tasks = {t: p for p, names in example.phases.items() for t in names}
+    barriers = {f"{p}:{b}" for p in example.phases for b in ("start", "end")}
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert set(nodes) == set(tasks) | barriers
+    for node_id, node in nodes.items():
+        if node_id in tasks:
+            assert node["type"] == "task"
+            assert node["phase"] == tasks[node_id]
+            assert node["disabled"] == (node_id in example.disabled)
+            assert node["action"] in ("run", "call", "orchestration")
+            assert "kind" in node
+        else:
+            assert node["type"] == "barrier"
+            assert node["phase"] == node_id.rsplit(":", 1)[0]
+    assert {e["type"] for e in data["edges"]} <= {"phase", "needs"}
+    assert {(e["source"], e["target"]) for e in data["edges"] if e["type"] == "needs"} == example.needs
+    graph = nx.node_link_graph(data, edges="edges")
+    assert nx.is_directed_acyclic_graph(graph)
+    assert graph.number_of_edges() <= 3 * len(tasks) + 3 * len(example.phases)
+
+
+@pytest.mark.parametrize("fmt, magic", [("svg", None), ("png", b"\x89PNG\r\n\x1a\n")],
+                         ids=["svg", "png"])
+@pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
+def test_images_with_output_file(example, fmt, magic, tmp_path):
+    target = tmp_path / f"graph.{fmt}"
+    path = EXAMPLES / example.path
+    done = run_raw("graph", path.name, "--format", fmt, "-o", target, cwd=path.parent)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    data = target.read_bytes()
+    if magic is None:
+        assert data.lstrip().startswith((b"<?xml", b"<svg"))
+        assert b"</svg>" in data
+    else:
+        assert data.startswith(magic)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temporary left
+
+
+@pytest.mark.parametrize("fmt, start", [("svg", b"<?xml"), ("png", b"\x89PNG")], ids=["svg", "png"])
+def test_images_on_standard_output(fmt, start):
+    path = EXAMPLES / EXAMPLE_TABLE[0].path
+    done = run_raw("graph", path.name, "--format", fmt, cwd=path.parent)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.startswith(start)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_images_without_graphviz_name_it(fmt, tmp_path):
+    path = EXAMPLES / EXAMPLE_TABLE[0].path
+    target = tmp_path / f"out.{fmt}"
+    bin_only = str(Path(executable()).parent)
+    assert not os.path.exists(os.path.join(bin_only, "dot"))
+    code, out, err = orchdsl("graph", path, "--format", fmt, "-o", target,
+                             env={"PATH": bin_only})
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and err.endswith("\n")
+    assert err.startswith(f"orchdsl graph: error: --format {fmt} needs Graphviz")
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "ascii", "json"])
+def test_text_formats_do_not_need_graphviz(fmt):
+    path = EXAMPLES / EXAMPLE_TABLE[0].path
+    bin_only = str(Path(executable()).parent)
+    code, out, err = orchdsl("graph", path.name, "--format", fmt, cwd=path.parent,
+                             env={"PATH": bin_only})
+    assert (code, err) == (0, "")
+    assert out == render(EXAMPLE_TABLE[0], fmt).stdout
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "ascii", "json"])
+def test_output_file_gets_what_stdout_would(fmt, tmp_path):
+    example = EXAMPLE_TABLE[2]
+    target = tmp_path / "sub" / f"graph.{fmt}"
+    target.parent.mkdir()
+    path = EXAMPLES / example.path
+    code, out, err = orchdsl("graph", path.name, "-f", fmt, "-o", target, cwd=path.parent)
+    assert (code, out, err) == (0, "", "")
+    assert target.read_text(encoding="utf-8") == render(example, fmt).stdout
+
+
+def test_default_format_is_ascii():
+    path = EXAMPLES / EXAMPLE_TABLE[0].path
+    assert orchdsl("graph", path.name, cwd=path.parent) == render(EXAMPLE_TABLE[0], "ascii")
+
+
+# --- a small file, output compared exactly ---------------------------------------------------
+
+SMALL = '''\
+orchestration "Small" {
+    param day = "today"
+    secret TOKEN
+
+    phase "Extract" {
+        task crm extractor run "python3 crm.py --day ${day}" retries 2 backoff 30s timeout 10m
+        task sheet extractor run ["python3", "sheet.py", "--token", "${TOKEN}"]
+    }
+    phase "Transform" {
+        task prep transformation call "pkg.mod:prepare"
+        task early transformation run "python3 early.py" needs crm
+    }
+    phase "Write" {
+        task upload writer run "python3 upload.py" cwd "out" env MODE = "full" continue_on_failure
+        task old writer run "python3 old.py" disabled
+        task child application orchestration "child.orch"
+    }
+}
+'''
+
+CHILD = '''\
+orchestration "Child" {
+    phase "Only" {
+        task c1 run "echo child"
+    }
+}
+'''
+
+SMALL_ASCII = '''\
+Small (small.orch)
+
+[1] Extract
+ |   crm     extractor
+ |   sheet   extractor
+ v
+[2] Transform
+ |   prep    transformation: call pkg.mod:prepare
+ |   early   transformation  <- needs crm (Extract)
+ v
+[3] Write
+     upload  writer
+     old     writer  (disabled)
+     child   application: child.orch
+'''
+
+SMALL_MERMAID = '''\
+flowchart LR
+    subgraph p0["1. Extract"]
+        direction TB
+        t0[("crm<br/><small>extractor</small>")]
+        t1[("sheet<br/><small>extractor</small>")]
+    end
+    subgraph p1["2. Transform"]
+        direction TB
+        t2("prep<br/><small>transformation: call pkg.mod:prepare</small>")
+        t3("early<br/><small>transformation</small>")
+    end
+    subgraph p2["3. Write"]
+        direction TB
+        t4[/"upload<br/><small>writer</small>"/]
+        t5[/"old<br/><small>writer</small>"/]
+        t6[["child<br/><small>application: child.orch</small>"]]
+    end
+    p0 --> p1
+    p1 --> p2
+    t0 -. needs .-> t3
+    classDef extractor fill:#cfe2ff,stroke:#495057
+    classDef transformation fill:#fff3cd,stroke:#495057
+    classDef writer fill:#d1e7dd,stroke:#495057
+    classDef application fill:#e2d9f3,stroke:#495057
+    classDef plain fill:#f8f9fa,stroke:#495057
+    classDef disabled fill:#eeeeee,color:#888888,stroke-dasharray:4 3
+    class t0 extractor
+    class t1 extractor
+    class t2 transformation
+    class t3 transformation
+    class t4 writer
+    class t5 disabled
+    class t6 application
+'''
+
+SMALL_DOT = '''\
+digraph "Small" {
+    rankdir=LR;
+    compound=true;
+    node [fontname="Helvetica", fontsize=11, style=filled];
+    edge [color="#6c757d"];
+    label="Small";
+    labelloc=t;
+    subgraph cluster_0 {
+        label="1. Extract";
+        style="rounded,dashed"; color="#adb5bd";
+        "Extract:start" [shape=point, width=0.08, label=""];
+        "Extract:end" [shape=point, width=0.08, label=""];
+        "crm" [label="crm\\nextractor", shape=cylinder, fillcolor="#cfe2ff"];
+        "sheet" [label="sheet\\nextractor", shape=cylinder, fillcolor="#cfe2ff"];
+    }
+    subgraph cluster_1 {
+        label="2. Transform";
+        style="rounded,dashed"; color="#adb5bd";
+        "Transform:start" [shape=point, width=0.08, label=""];
+        "Transform:end" [shape=point, width=0.08, label=""];
+        "prep" [label="prep\\ntransformation: call pkg.mod:prepare", shape=box, fillcolor="#fff3cd"];
+        "early" [label="early\\ntransformation", shape=box, fillcolor="#fff3cd"];
+    }
+    subgraph cluster_2 {
+        label="3. Write";
+        style="rounded,dashed"; color="#adb5bd";
+        "Write:start" [shape=point, width=0.08, label=""];
+        "Write:end" [shape=point, width=0.08, label=""];
+        "upload" [label="upload\\nwriter", shape=folder, fillcolor="#d1e7dd"];
+        "old" [label="old\\nwriter", shape=folder, fillcolor="#eeeeee", style="filled,dashed", fontcolor="#888888", tooltip="old (disabled)"];
+        "child" [label="child\\napplication: child.orch", shape=box3d, fillcolor="#e2d9f3"];
+    }
+    "Extract:start" -> "crm";
+    "Extract:start" -> "sheet";
+    "Extract:end" -> "Transform:start";
+    "crm" -> "Extract:end";
+    "crm" -> "early" [style=dashed, color="#d63384", label="needs", fontsize=9, fontcolor="#d63384"];
+    "sheet" -> "Extract:end";
+    "Transform:start" -> "prep";
+    "Transform:end" -> "Write:start";
+    "prep" -> "Transform:end";
+    "early" -> "Transform:end";
+    "Write:start" -> "upload";
+    "Write:start" -> "old";
+    "Write:start" -> "child";
+    "upload" -> "Write:end";
+    "old" -> "Write:end";
+    "child" -> "Write:end";
+}
+'''
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    (tmp_path / "child.orch").write_text(CHILD, encoding="utf-8")
+    (tmp_path / "small.orch").write_text(SMALL, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("ascii", SMALL_ASCII), ("mermaid", SMALL_MERMAID), ("dot", SMALL_DOT)])
+def test_small_file_exactly(small, fmt, expected):
+    assert orchdsl("graph", "small.orch", "--format", fmt, cwd=small) == (0, expected, "")
+
+
+def test_small_file_json(small):
+    code, out, err = orchdsl("graph", "small.orch", "--format", "json", cwd=small)
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["version"] == 1
+    assert data["graph"] == {"name": "Small", "file": "small.orch"}
+    edges = {(e["source"], e["target"], e["type"]) for e in data["edges"]}
+    assert edges == {
+        ("Extract:start", "Extract:end", "phase"), ("Extract:start", "crm", "phase"),
+        ("Extract:start", "sheet", "phase"), ("crm", "Extract:end", "phase"),
+        ("sheet", "Extract:end", "phase"), ("Extract:end", "Transform:start", "phase"),
+        ("Transform:start", "Transform:end", "phase"), ("Transform:start", "prep", "phase"),
+        ("crm", "early", "needs"), ("prep", "Transform:end", "phase"),
+        ("early", "Transform:end", "phase"), ("Transform:end", "Write:start", "phase"),
+        ("Write:start", "Write:end", "phase"), ("Write:start", "upload", "phase"),
+        ("Write:start", "old", "phase"), ("Write:start", "child", "phase"),
+        ("upload", "Write:end", "phase"), ("old", "Write:end", "phase"),
+        ("child", "Write:end", "phase"),
+    }
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert {k: nodes["crm"][k] for k in ("type", "phase", "kind", "action", "disabled", "command",
+                                         "retries", "backoff_s", "timeout_s", "line")} == {
+        "type": "task", "phase": "Extract", "kind": "extractor", "action": "run",
+        "disabled": False, "command": "python3 crm.py --day ${day}", "retries": 2,
+        "backoff_s": 30.0, "timeout_s": 600.0, "line": 6}
+    assert {k: nodes["old"][k] for k in ("type", "kind", "disabled")} == {
+        "type": "task", "kind": "writer", "disabled": True}
+    assert {k: nodes["child"][k] for k in ("action", "file", "nested_file")} == {
+        "action": "orchestration", "file": "child.orch", "nested_file": "child.orch"}
+    assert nodes["prep"]["target"] == "pkg.mod:prepare"
+    assert nodes["Write:end"] == {"id": "Write:end", "type": "barrier", "phase": "Write",
+                                  "phase_index": 2, "barrier": "end"}
+    # the nested file's own graph is reachable from the node that runs it
+    child = data["children"][nodes["child"]["nested_file"]]
+    assert {n["id"] for n in child["nodes"]} == {"Only:start", "Only:end", "c1"}
+
+
+TRICKY = r'''orchestration "Tricky \"name\" \\ é" {
+    phase "Ex \"tract\" \\ {x} <b> #1 ; end" {
+        task node extractor run "echo 'a' \"b\""
+        task graph run ["x"] disabled
+    }
+    phase "" {
+    }
+    phase "subgraph" {
+        task edge writer call "m.n:f" needs node
+        task strict application run "true" needs node
+    }
+}
+'''
+
+
+@pytest.mark.parametrize("fmt", ["dot", "svg"])
+def test_graphviz_accepts_odd_names(tmp_path, fmt):
+    (tmp_path / "t.orch").write_text(TRICKY, encoding="utf-8")
+    done = run_raw("graph", "t.orch", "--format", fmt, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, b"")
+    if fmt == "dot":
+        assert done.stdout.count(b"subgraph cluster_") == 3
+        check = subprocess.run([DOT, "-Tsvg"], input=done.stdout, capture_output=True, timeout=60)
+        assert check.returncode == 0, check.stderr.decode()
+        # dot took the names as written: the phase label survives the round trip
+        assert "Ex &quot;tract&quot; \\ {x} &lt;b&gt; #1 ; end" in check.stdout.decode()
+
+
+def test_mermaid_escapes_odd_names(tmp_path):
+    (tmp_path / "t.orch").write_text(TRICKY, encoding="utf-8")
+    code, out, err = orchdsl("graph", "t.orch", "--format", "mermaid", cwd=tmp_path)
+    assert (code, err) == (0, "")
+    assert '    subgraph p0["1. Ex #quot;tract#quot; \\ {x} #lt;b#gt; #35;1 ; end"]' in out
+    assert '    subgraph p1["2. "]' in out
+    assert '        p1_empty["(no task)"]' in out
+    assert "    t0 -. needs .-> t2\n    t0 -. needs .-> t3\n" in out
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["ascii", "dot", "mermaid", "json", "svg"])
+def test_invalid_file_exits_1_with_diagnostics_on_stderr(tmp_path, fmt):
+    (tmp_path / "bad.orch").write_text(
+        'orchestration "Bad" {\n    phase "P" {\n        task t extracter run "x"\n    }\n}\n',
+        encoding="utf-8")
+    code, out, err = orchdsl("graph", "bad.orch", "--format", fmt, cwd=tmp_path)
+    assert (code, out) == (1, "")
+    assert err.startswith("bad.orch:3:16: error[E001]: ")
+    assert "\n 3 |         task t extracter run \"x\"\n" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("fmt", ["ascii", "json"])
+def test_missing_file_exits_2(tmp_path, fmt):
+    code, out, err = orchdsl("graph", "nowhere.orch", "--format", fmt, cwd=tmp_path)
+    assert (code, out) == (2, "")
+    assert err == "orchdsl graph: error: nowhere.orch: no such file\n"
+
+
+@pytest.mark.parametrize("fmt", ["ascii", "png"])
+def test_output_into_a_missing_folder_is_a_usage_error(tmp_path, fmt):
+    """LANGUAGE.md 7: a path that cannot be written is exit 2 with one line, not an internal
+    error."""
+    path = EXAMPLES / EXAMPLE_TABLE[0].path
+    code, out, err = orchdsl("graph", path, "--format", fmt, "-o", tmp_path / "no" / "such" / "x",
+                             cwd=tmp_path)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1
+    assert err.startswith("orchdsl graph: error: ")
+
+
+def test_unknown_format_is_a_usage_error(tmp_path):
+    code, out, err = orchdsl("graph", "x.orch", "--format", "pdf", cwd=tmp_path)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and "pdf" in err
+
+
+@pytest.mark.parametrize("files, chain", [
+    ({"a.orch": "b.orch", "b.orch": "a.orch"}, "a.orch -> b.orch -> a.orch"),
+    ({"a.orch": "a.orch"}, "a.orch -> a.orch"),
+])
+@pytest.mark.parametrize("command", [["graph", "a.orch"], ["graph", "a.orch", "-f", "json"],
+                                     ["run", "a.orch", "--dry-run"]])
+def test_nested_cycle_exits_1_naming_the_chain(tmp_path, files, chain, command):
+    for name, target in files.items():
+        (tmp_path / name).write_text(
+            f'orchestration "{name}" {{\n    phase "P" {{\n'
+            f'        task next orchestration "{target}"\n    }}\n}}\n', encoding="utf-8")
+    code, out, err = orchdsl(*command, cwd=tmp_path)
+    assert (code, out) == (1, "")
+    assert err.splitlines()[0] == (
+        f"a.orch:3:33: error[E109]: nested orchestrations form a cycle: {chain}")
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["ascii", "dot", "mermaid", "json", "svg"])
+def test_a_secret_value_never_appears_in_a_graph(fmt):
+    path = EXAMPLES / "nightly-warehouse/nightly-warehouse.orch"
+    done = run_raw("graph", path.name, "--format", fmt, cwd=path.parent,
+                   env={"WAREHOUSE_TOKEN": SECRET_VALUE})
+    assert done.returncode == 0
+    assert SECRET_VALUE.encode() not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["ascii", "dot", "mermaid", "json"])
+def test_a_secret_value_never_appears_in_a_graph_of_any_use(tmp_path, fmt):
+    (tmp_path / "s.orch").write_text('''\
+orchestration "S ${TOKEN}" {
+    description "uses ${TOKEN}"
+    secret TOKEN
+    phase "A" {
+        task a run "x --token ${TOKEN} ${env.TOKEN}"
+        task b run ["x", "${TOKEN}", "${env.TOKEN}"] env T = "${TOKEN}" env U = "${env.TOKEN}" cwd "${env.TOKEN}"
+    }
+}
+''', encoding="utf-8")
+    code, out, err = orchdsl("graph", "s.orch", "--format", fmt, cwd=tmp_path,
+                             env={"TOKEN": SECRET_VALUE})
+    assert code == 0, err
+    assert SECRET_VALUE not in out + err

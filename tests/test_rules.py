@@ -1,0 +1,279 @@
+"""orchdsl.rules: one row per rule code, with a file that triggers it at a known place and a
+clean counterpart that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchdsl.lint import lint_paths
+from orchdsl.rules import all_rules
+
+
+def orch(body: str) -> str:
+    return 'orchestration "O" {\n' + body + "}\n"
+
+
+EXTRACT = '    phase "Extract" {\n        task a extractor run "x"\n    }\n'  # lines n..n+2
+NOTIFY = '    notify error to "ops@example.com"\n'
+
+
+def phase(tasks: str, name: str = "Extract") -> str:
+    return f'    phase "{name}" {{\n' + tasks + "    }\n"
+
+
+def nested(target: str, name: str = "A") -> str:
+    return (f'orchestration "{name}" {{\n    phase "Run" {{\n'
+            f'        task child orchestration "{target}"\n    }}\n}}\n')
+
+
+LEAF = orch(EXTRACT)
+
+# code, files (text of a.orch, or {name: text}), line, column, message fragment, clean files
+RULES = [
+    ("E101", orch(phase('        task a extractor run "x"\n        task a extractor run "y"\n')),
+     4, 14, 'duplicate task "a"',
+     orch(phase('        task a extractor run "x"\n        task b extractor run "y"\n'))),
+    ("E101", orch(EXTRACT + phase('        task a writer run "y"\n', "Write")),
+     6, 14, 'duplicate task "a"',
+     orch(EXTRACT + phase('        task b writer run "y"\n', "Write"))),
+    ("E102", orch(EXTRACT + phase('        task b extractor run "y"\n')),
+     5, 11, 'duplicate phase "Extract"',
+     orch(EXTRACT + phase('        task b extractor run "y"\n', "Extract more"))),
+    ("E103", orch('    schedule "0 25 * * *"\n' + NOTIFY + EXTRACT),
+     2, 14, 'invalid cron "0 25 * * *"', orch('    schedule "0 6 * * 1-5"\n' + NOTIFY + EXTRACT)),
+    ("E103", orch('    schedule "0 0 30 2 *"\n' + NOTIFY + EXTRACT),
+     2, 14, "never fires", orch('    schedule "0 0 28 2 *"\n' + NOTIFY + EXTRACT)),
+    ("E103", orch('    schedule "0 6 * * mon-fri *"\n' + NOTIFY + EXTRACT),
+     2, 14, "invalid cron", orch('    schedule "*/10 * * * * *"\n' + NOTIFY + EXTRACT)),
+    ("E103", orch('    schedule "@fortnightly"\n' + NOTIFY + EXTRACT),
+     2, 14, "invalid cron", orch('    schedule "@weekly"\n' + NOTIFY + EXTRACT)),
+    ("E104", orch('    schedule "0 6 * * *" timezone "Europe/Praha"\n' + NOTIFY + EXTRACT),
+     2, 35, 'unknown time zone "Europe/Praha"',
+     orch('    schedule "0 6 * * *" timezone "Europe/Prague"\n' + NOTIFY + EXTRACT)),
+    ("E105", orch('    notify error to "ops at example.com"\n' + EXTRACT),
+     2, 21, '"ops at example.com" is neither an e-mail address nor an http(s) URL',
+     orch('    notify error to "ops@example.com", "https://hooks.example.com/orch"\n' + EXTRACT)),
+    ("E105", orch('    notify error to "ops@example.com", "ftp://hooks.example.com/x"\n' + EXTRACT),
+     2, 40, "http:// or https://",
+     orch('    notify error to "ops@example.com", "http://hooks.example.com/x"\n' + EXTRACT)),
+    ("E106", orch("    timeout 0s\n" + EXTRACT),
+     2, 13, '"timeout" must be longer than zero', orch("    timeout 1h30m\n" + EXTRACT)),
+    ("E106", orch("    timeout 30m1h\n" + EXTRACT),
+     2, 13, "from the largest to the smallest", orch("    timeout 1h30m\n" + EXTRACT)),
+    ("E106", orch(phase('        task a extractor run "x" retries 1 backoff 90x\n')),
+     3, 52, 'unknown unit "x"', orch(phase('        task a extractor run "x" retries 1 backoff 90s\n'))),
+    ("E107", orch(phase('        task a extractor run "x --day ${day}"\n')),
+     3, 39, '"${day}" is not a param or secret',
+     orch('    param day = "today"\n' + phase('        task a extractor run "x --day ${day}"\n'))),
+    ("E107", orch('    secret TOKEN\n' + phase('        task a extractor run "x" env T = "${TOKN}"\n')),
+     4, 43, '"${TOKN}" is not a param or secret',
+     orch('    secret TOKEN\n' + phase('        task a extractor run "x" env T = "${TOKEN}"\n'))),
+    ("E107", orch(phase('        task a extractor run ["x", "${day}"]\n')),
+     3, 37, '"${day}" is not a param or secret',
+     orch(phase('        task a extractor run ["x", "${env.day}", "\\${day}"]\n'))),
+    ("E108", nested("missing.orch"), 3, 34, 'nested orchestration "missing.orch" not found',
+     {"a.orch": nested("b.orch"), "b.orch": LEAF}),
+    ("E109", {"a.orch": nested("b.orch"), "b.orch": nested("a.orch", "B")},
+     3, 34, "nested orchestrations form a cycle: a.orch -> b.orch -> a.orch",
+     {"a.orch": nested("b.orch"), "b.orch": nested("c.orch", "B"), "c.orch": LEAF}),
+    ("E109", nested("a.orch"), 3, 34, "a.orch -> a.orch",
+     {"a.orch": nested("b.orch"), "b.orch": LEAF}),
+    ("E110", orch(phase('        task a extractor run "x" needs b\n        task b extractor run "y"\n')),
+     3, 40, 'task "a" needs "b" of the same phase',
+     orch(phase('        task b extractor run "y"\n')
+          + phase('        task a transformation run "x" needs b\n', "Transform"))),
+    ("E110", orch(EXTRACT + phase('        task b writer run "y" needs c\n', "Write")),
+     6, 37, 'needs unknown task "c"',
+     orch(EXTRACT + phase('        task b writer run "y" needs a\n', "Write"))),
+    ("E110", orch(phase('        task a extractor run "x" needs a\n')),
+     3, 40, 'task "a" cannot need itself', LEAF),
+    ("E111", orch(phase('        task a extractor call "m.n.f"\n')),
+     3, 31, 'call target "m.n.f" is not of the form module.path:function',
+     orch(phase('        task a extractor call "m.n:f"\n'))),
+    ("E112", orch('    description "a"\n    description "b"\n' + EXTRACT),
+     3, 5, '"description" may appear once per orchestration',
+     orch('    description "a"\n' + EXTRACT)),
+    ("E112", orch(phase('        task a extractor run "x" timeout 10m timeout 5m\n')),
+     3, 46, '"timeout" may appear once per task', orch(phase('        task a extractor run "x" timeout 5m\n'))),
+    ("E112", orch(phase('        task a extractor run "x" env A = "1" env A = "2"\n')),
+     3, 46, "env A is set twice", orch(phase('        task a extractor run "x" env A = "1" env B = "2"\n'))),
+    ("E113", orch('    notify error, processing after 30m to "ops@example.com"\n' + EXTRACT),
+     2, 12, '"after" applies only to "processing", not to "error"',
+     orch(NOTIFY + '    notify processing after 30m to "ops@example.com"\n' + EXTRACT)),
+    ("E114", orch('    param x = "1"\n    secret x\n' + EXTRACT),
+     3, 12, '"x" is already declared as a param',
+     orch('    param x = "1"\n    secret y\n' + EXTRACT)),
+    ("E115", orch("    concurrency 0\n" + EXTRACT),
+     2, 17, "concurrency must be at least 1", orch("    concurrency 4\n" + EXTRACT)),
+    ("W201", orch(phase("")), 2, 11, 'phase "Extract" has no task', LEAF),
+    ("W201", orch(phase('        task a extractor run "x" disabled\n')),
+     2, 11, "has only disabled tasks",
+     orch(phase('        task a extractor run "x" disabled\n        task b extractor run "y"\n'))),
+    ("W202", orch(EXTRACT + phase('        task b extractor run "y"\n', "Extract more")),
+     1, 15, "each of the 2 phases holds a single task",
+     orch(phase('        task a extractor run "x"\n        task b extractor run "y"\n'))),
+    ("W203", orch(phase('        task a writer run "x"\n', "Write") + EXTRACT.replace("task a", "task b")),
+     6, 16, 'extractor task "b" runs after writer phase "Write"',
+     orch(EXTRACT + phase('        task b writer run "x"\n', "Write"))),
+    ("W204", orch('    schedule "0 6 * * *"\n' + EXTRACT),
+     2, 5, "scheduled orchestration has no error notification",
+     orch('    schedule "0 6 * * *"\n' + NOTIFY + EXTRACT)),
+    ("W204", orch('    schedule "0 6 * * *"\n    notify warning to "ops@example.com"\n' + EXTRACT),
+     2, 5, "no error notification",
+     orch('    schedule "0 6 * * *"\n    notify warning, error to "ops@example.com"\n' + EXTRACT)),
+    ("W205", orch(phase('        task a extractor run "x" disabled\n        task b extractor run "y"\n')),
+     3, 14, 'task "a" is disabled',
+     orch(phase('        task a extractor run "x"\n        task b extractor run "y"\n'))),
+    ("W206", orch('    param day = "today"\n' + EXTRACT), 2, 11, 'param "day" is never used',
+     orch('    param day = "today"\n' + phase('        task a extractor run "x ${day}"\n'))),
+    ("W206", orch('    param day = "today"\n' + EXTRACT), 2, 11, 'param "day" is never used',
+     orch('    param day = "today"\n' + phase('        task a extractor call "m:f"\n'))),
+    ("W207", orch('    schedule "30 2 * * *" timezone "Europe/Prague"\n' + NOTIFY + EXTRACT),
+     2, 14, "daylight saving time",
+     orch('    schedule "30 2 * * *" timezone "UTC"\n' + NOTIFY + EXTRACT)),
+    ("W207", orch('    schedule "0 0 1 * * *" timezone "America/Chicago"\n' + NOTIFY + EXTRACT),
+     2, 14, "01:xx",
+     orch('    schedule "0 0 4 * * *" timezone "America/Chicago"\n' + NOTIFY + EXTRACT)),
+    ("W208", orch('    schedule "0 6 * * *"\n' + NOTIFY
+                  + phase('        task a extractor run "x" retries 2 backoff 30s\n')),
+     5, 34, 'task "a" retries but has no timeout',
+     orch('    schedule "0 6 * * *"\n' + NOTIFY
+          + phase('        task a extractor run "x" retries 2 backoff 30s timeout 10m\n'))),
+    ("W208", orch('    schedule "0 6 * * *"\n' + NOTIFY
+                  + phase('        task a extractor run "x" retries 2\n')),
+     5, 34, "retries but has no timeout",
+     orch(phase('        task a extractor run "x" retries 2\n'))),
+    ("W209", orch('    description "nothing to do"\n'), 1, 15, 'orchestration "O" has no phase', LEAF),
+]
+
+
+def lint_files(folder, files) -> list:
+    """Write the files into ``folder`` (the current directory) and lint a.orch."""
+    if isinstance(files, str):
+        files = {"a.orch": files}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    report = lint_paths(["a.orch"])
+    assert not report.unreadable
+    return report.diagnostics
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _row_id(row) -> str:
+    return f"{row[0]}-{row[4][:40]}"
+
+
+@pytest.mark.parametrize("code, files, line, column, message, clean", RULES,
+                         ids=[_row_id(r) for r in RULES])
+def test_rule_reports_at_its_place(in_tmp, code, files, line, column, message, clean):
+    found = [d for d in lint_files(in_tmp, files) if d.code == code]
+    assert found, f"{code} not reported"
+    assert [(d.span.line, d.span.column) for d in found][:1] == [(line, column)], found[0].message
+    assert message in found[0].message
+    assert found[0].severity.value == ("error" if code.startswith("E") else "warning")
+    assert found[0].span.path == "a.orch"
+
+
+@pytest.mark.parametrize("code, files, line, column, message, clean", RULES,
+                         ids=[_row_id(r) for r in RULES])
+def test_rule_is_quiet_on_the_clean_counterpart(in_tmp, code, files, line, column, message, clean):
+    found = [f"{d.span.line}:{d.span.column} {d.message}" for d in lint_files(in_tmp, clean)
+             if d.code == code]
+    assert found == []
+
+
+def test_every_rule_has_a_row():
+    codes = set(all_rules()) - {"E001"}
+    assert codes == {row[0] for row in RULES}
+    assert {f"E1{n:02d}" for n in range(1, 16)} | {f"W2{n:02d}" for n in range(1, 10)} <= codes
+
+
+# -- duplicates: at the second definition, with a note at the first -----------------------------
+
+DUPLICATES = [
+    # code, text, (line, column) of the second, (line, column) of the first
+    ("E101", orch(EXTRACT + phase('        task a writer run "y"\n', "Write")), (6, 14), (3, 14)),
+    ("E102", orch(EXTRACT + phase('        task b extractor run "y"\n')), (5, 11), (2, 11)),
+    ("E112", orch('    timeout 1h\n' + EXTRACT + '    timeout 2h\n'), (6, 5), (2, 5)),
+    ("E114", orch('    secret x\n    secret x\n' + EXTRACT), (3, 12), (2, 12)),
+]
+
+
+@pytest.mark.parametrize("code, text, second, first", DUPLICATES, ids=[d[0] for d in DUPLICATES])
+def test_duplicate_is_reported_at_the_second_definition_with_a_note_at_the_first(
+        in_tmp, code, text, second, first):
+    (diagnostic,) = [d for d in lint_files(in_tmp, text) if d.code == code]
+    assert (diagnostic.span.line, diagnostic.span.column) == second
+    (note,) = diagnostic.notes
+    assert (note.span.path, note.span.line, note.span.column) == ("a.orch", *first)
+    assert note.message.startswith("first")
+
+
+def test_nested_cycle_is_reported_at_the_orchestration_task_of_each_file(in_tmp):
+    lint_files(in_tmp, {"a.orch": nested("b.orch"), "b.orch": nested("a.orch", "B")})
+    report = lint_paths(["."])
+    cycles = sorted((d.span.path, d.message) for d in report.diagnostics if d.code == "E109")
+    assert [message.rsplit(": ", 1)[1] for _, message in cycles] == [
+        "a.orch -> b.orch -> a.orch", "b.orch -> a.orch -> b.orch"]
+
+
+def test_nested_file_is_found_relative_to_the_file_that_names_it(in_tmp):
+    (in_tmp / "sub").mkdir()
+    (in_tmp / "sub" / "b.orch").write_text(LEAF, encoding="utf-8")
+    (in_tmp / "sub" / "a.orch").write_text(nested("b.orch"), encoding="utf-8")
+    report = lint_paths(["sub/a.orch"])
+    assert [d.code for d in report.diagnostics] == []
+
+
+def test_e107_is_not_added_to_an_interpolation_that_is_already_a_syntax_error(in_tmp):
+    # "${}" is an E001 (invalid interpolation); a second finding with a hint built from an
+    # empty name ('declare it with param  = "..." or secret , ...') only adds noise.
+    found = lint_files(in_tmp, orch(phase('        task a extractor run "x ${}"\n')))
+    assert [(d.code, d.span.line, d.span.column) for d in found] == [("E001", 3, 33)]
+
+
+# -- documentation ------------------------------------------------------------------------------
+
+RULE_CODES = sorted(all_rules())
+
+
+@pytest.mark.parametrize("code", RULE_CODES)
+def test_rule_docstring_has_a_bad_and_a_good_example(code):
+    doc = all_rules()[code].doc
+    assert "Bad:" in doc and "Good:" in doc
+    assert doc.index("Bad:") < doc.index("Good:")
+    assert doc.split("\n\n", 1)[0].strip(), "the first paragraph is the rule's summary"
+
+
+@pytest.mark.parametrize("code", RULE_CODES)
+def test_explain_prints_the_docstring(orchdsl, code):
+    rule = all_rules()[code]
+    result = orchdsl("lint", "--explain", code)
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"{code} ({rule.slug}), {rule.severity.value}\n")
+    assert rule.doc in result.stdout
+
+
+def test_explain_accepts_a_lowercase_code(orchdsl):
+    assert orchdsl("lint", "--explain", "w202").code == 0
+
+
+@pytest.mark.parametrize("code", ["W999", "E10", "nonsense"])
+def test_explain_unknown_code_is_a_usage_error(orchdsl, code):
+    result = orchdsl("lint", "--explain", code)
+    assert result.code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert f'no rule "{code}"' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_rules_names_every_rule(orchdsl):
+    result = orchdsl("lint", "--list-rules")
+    assert result.code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == RULE_CODES
