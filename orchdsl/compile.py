@@ -28,6 +28,7 @@ class Compiled:
     document: ast.Document
     graph: nx.DiGraph
     children: dict[str, Compiled] = field(default_factory=dict)  # real path -> compiled
+    folder: str = "."  # the real folder of the file: nested paths are relative to it
 
     @property
     def orchestration(self) -> ast.Orchestration:
@@ -76,11 +77,14 @@ def _compile(path: str, loader: Loader, done: dict[str, Compiled], lint_result) 
     for task in nested_tasks(document):
         child_path = loader.nested_path(document, task.action)
         children[loader.key(child_path)] = _compile(child_path, loader, done, lint_result)
-    nested_files = {t.name.text: loader.key(loader.nested_path(document, t.action))
+    # Shown relative to this file's folder, so the graph is the same from any directory.
+    folder = os.path.dirname(loader.key(path))
+    nested_files = {t.name.text: os.path.relpath(loader.key(loader.nested_path(document, t.action)),
+                                                 folder)
                     for t in nested_tasks(document)}
     with gc_paused():
         graph = compile_orchestration(document.orchestration, nested_files)
-    done[key] = Compiled(path, document, graph, children)
+    done[key] = Compiled(path, document, graph, children, folder)
     return done[key]
 
 
@@ -136,7 +140,7 @@ def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: s
         attributes.update(action="call", target=action.target.value)
     else:
         attributes.update(action="orchestration", file=action.path.value,
-                          nested_file=nested_file and os.path.relpath(nested_file))
+                          nested_file=nested_file)
     return attributes
 
 

@@ -94,7 +94,7 @@ def render_text(plan: Plan) -> str:
         for note in plan.notifications:
             after = f" after {_duration(note.after_s)}" if note.after_s is not None else ""
             out.append(f"  {', '.join(note.events)}{after} -> {', '.join(note.targets)}")
-    for warning in plan.warnings:
+    for warning in plan.warnings:  # on stderr too; here so a saved plan says it
         out.append(f"warning: {warning}")
     out.append("")
     out.append("Dry run: nothing was run.")

@@ -39,14 +39,14 @@ def main(argv: list[str]) -> int:
     if args.format == "png" and args.output is None and sys.stdout.isatty():
         usage_error("graph", "png is binary: give -o FILE or redirect standard output")
         return EXIT_USAGE
+    compiled = compile_or_report(args.file, "graph")
+    if isinstance(compiled, int):
+        return compiled
     if args.format in ("svg", "png") and shutil.which("dot") is None:
         usage_error("graph", f"--format {args.format} needs Graphviz's dot on PATH (install "
                              "graphviz: apt-get install graphviz, brew install graphviz), or use "
                              "--format dot and render it elsewhere")
         return EXIT_USAGE
-    compiled = compile_or_report(args.file, "graph")
-    if isinstance(compiled, int):
-        return compiled
     from orchdsl.graph_formats import render
 
     if args.format in ("svg", "png"):

@@ -68,5 +68,7 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     from orchdsl.plan_formats import render_json, render_text
 
+    for warning in plan.warnings:
+        sys.stderr.write(f"orchdsl run: warning: {warning}\n")
     sys.stdout.write(render_json(plan) if args.format == "json" else render_text(plan))
     return 0

@@ -3,7 +3,7 @@
 Each node has ``id``, ``type`` (``task`` or ``barrier``) and ``phase``; tasks also ``kind``,
 ``action``, ``disabled`` and their options; each edge ``source``, ``target`` and ``type``
 (``phase`` or ``needs``). Nested orchestrations' graphs are under ``children``, keyed by the
-``nested_file`` of their task node.
+``nested_file`` of their task node: a path relative to the folder of the file naming it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def graph_data(compiled) -> dict:
         "edges": [{"source": source, "target": target, **attributes}
                   for source, target, attributes in graph.edges(data=True)],
     }
-    children = {os.path.relpath(path): graph_data(child)
+    children = {os.path.relpath(path, compiled.folder): graph_data(child)
                 for path, child in compiled.children.items()}
     if children:
         data["children"] = children
