@@ -159,7 +159,8 @@ def test_nested_orchestration_is_one_node_linking_to_its_graph(small, tmp_path):
     child = small.children[key]
     assert child.orchestration.name.value == "Child"
     assert set(child.graph.nodes) == {"Only:start", "Only:end", "c1"}
-    assert os.path.realpath(small.graph.nodes["d1"]["nested_file"]) == key
+    # nested_file is relative to the folder of the file that names it (docs: graph JSON)
+    assert os.path.realpath(tmp_path / small.graph.nodes["d1"]["nested_file"]) == key
 
 
 def test_graph_is_acyclic_and_named(small):
