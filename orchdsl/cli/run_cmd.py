@@ -39,7 +39,27 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--phase", action="append", default=[], metavar="PHASES",
                         help="run only the tasks of these phases (names or globs)")
     parser.add_argument("--from-phase", metavar="PHASE", help="start at this phase")
+    parser.add_argument("--concurrency", type=_positive, metavar="N",
+                        help="run at most N tasks at once (overrides the file)")
+    parser.add_argument("--fail-fast", action="store_true",
+                        help="a failing task cancels the running ones (as fail_fast in the file)")
+    parser.add_argument("--stream", action="store_true",
+                        help="print the tasks' output as it comes, each line prefixed [task]")
+    parser.add_argument("--no-live", action="store_true",
+                        help="one line per event even on a terminal")
     return parser
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: list[str]) -> int:
@@ -63,12 +83,58 @@ def main(argv: list[str]) -> int:
         usage_error("run", str(exc))
         return EXIT_USAGE
     if not args.dry_run:
-        usage_error("run", "running tasks is not available in this version yet; use --dry-run "
-                           "to see the plan")
-        return EXIT_USAGE
+        return run_job(plan, args)
     from orchdsl.plan_formats import render_json, render_text
 
     for warning in plan.warnings:
         sys.stderr.write(f"orchdsl run: warning: {warning}\n")
     sys.stdout.write(render_json(plan) if args.format == "json" else render_text(plan))
     return 0
+
+
+def run_job(plan, args) -> int:
+    """Run the plan; exit 0 on success or warning, 1 on error, 130/143 on SIGINT/SIGTERM."""
+    import signal
+
+    import trio
+
+    from orchdsl.cli.run_output import LinePrinter, LiveView, summary
+    from orchdsl.runner.engine import Engine, RunOptions
+    from orchdsl.runner.events import MemoryRecorder, Observers
+    from orchdsl.runner.model import JobState
+
+    live = sys.stdout.isatty() and not args.no_live and not args.stream
+    width = max((len(t.name) for t in plan.tasks), default=0)
+    printer = LiveView() if live else LinePrinter(width=width)
+    options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast, stream=args.stream)
+    engine = Engine(plan, Observers(MemoryRecorder(), printer), options)
+    received: list[int] = []
+
+    async def watch_signals(task_status=trio.TASK_STATUS_IGNORED):
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            task_status.started()
+            async for signum in signals:
+                received.append(signum)
+                engine.cancel(signal.Signals(signum).name)
+
+    async def refresh():
+        while True:
+            await trio.sleep(0.25)
+            printer.refresh()
+
+    async def main_task():
+        async with trio.open_nursery() as nursery:
+            await nursery.start(watch_signals)
+            if live:
+                nursery.start_soon(refresh)
+            result = await engine.run()
+            nursery.cancel_scope.cancel()
+        return result
+
+    result = trio.run(main_task)
+    if live:
+        printer.clear()
+    sys.stdout.write(summary(result))
+    if received:
+        return 130 if received[0] == signal.SIGINT else 143
+    return 0 if result.state in (JobState.SUCCESS, JobState.WARNING) else 1

@@ -1,0 +1,66 @@
+"""One attempt of a task, by its action: a subprocess, a Python call, or a child job."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import trio
+
+from orchdsl import ast
+from orchdsl.plan import PlannedTask
+from orchdsl.runner.calls import run_call
+from orchdsl.runner.capture import OutputBuffer
+from orchdsl.runner.model import JobState
+from orchdsl.runner.processes import command_argv, run_process
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int | None
+    reason: str | None
+    stdout: str
+    stderr: str
+
+
+async def run_attempt(engine, task: PlannedTask, node: ast.Task, stdout: OutputBuffer,
+                      stderr: OutputBuffer):
+    folder = os.path.dirname(os.path.abspath(engine.plan.path))
+    action = node.action
+    if isinstance(action, ast.Call):
+        return await run_call(action.target.value, folder=folder, params=dict(engine.plan.params),
+                              timeout=task.timeout_s, stdout=stdout, stderr=stderr)
+    if isinstance(action, ast.Nested):
+        return await _run_nested(engine, task, action, stdout, stderr)
+    strings = engine._strings(node)
+    argv = command_argv(strings["command"]) if strings["command"] is not None else strings["argv"]
+    cwd = os.path.normpath(os.path.join(folder, strings["cwd"])) if strings["cwd"] else folder
+    # The runner's environment, every secret under its own name, then the task's env entries.
+    env = {**engine.environ, **engine.secrets, **strings["env"]}
+    return await run_process(argv, cwd=cwd, env=env, timeout=task.timeout_s,
+                             grace=engine.options.grace_s, stdout=stdout, stderr=stderr)
+
+
+async def _run_nested(engine, task: PlannedTask, action: ast.Nested, stdout: OutputBuffer,
+                      stderr: OutputBuffer) -> Outcome:
+    """The child orchestration as a job of its own; the task fails when that job ends in
+    error (or is cancelled). The child uses its own params' defaults."""
+    from orchdsl.plan import build_plan
+    from orchdsl.runner.engine import Engine, RunOptions
+
+    folder = os.path.dirname(os.path.realpath(engine.plan.path))
+    key = os.path.realpath(os.path.join(folder, action.path.value))
+    child_plan = build_plan(engine.plan.compiled.children[key], environ=engine.environ)
+    options = engine.options
+    child = Engine(child_plan, engine.observer, RunOptions(
+        grace_s=options.grace_s, stream=options.stream, trigger=options.trigger,
+        environ=engine.environ, now=options.now))
+    with trio.move_on_after(task.timeout_s if task.timeout_s is not None else float("inf")) as limit:
+        result = await child.run()
+    if limit.cancelled_caught:
+        stdout.write(f"child job {child.job.job_id} ({child_plan.name}) cancelled: timeout\n")
+        return Outcome(None, f"timed out after {task.timeout_s:g}s", stdout.close(), stderr.close())
+    stdout.write(f"child job {result.job_id} ({child_plan.name}): {result.state.value}\n")
+    failed = result.state in (JobState.ERROR, JobState.CANCELLED)
+    reason = f"child job {result.job_id} ended in {result.state.value}" if failed else None
+    return Outcome(1 if failed else 0, reason, stdout.close(), stderr.close())

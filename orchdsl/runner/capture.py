@@ -1,0 +1,68 @@
+"""What a task prints, kept bounded and masked, and optionally passed on line by line.
+
+A task may print gigabytes; the job keeps its first ``HEAD`` and last ``TAIL`` characters
+with a marker between them (the end of a log says why it failed, the start what it was
+doing). Masking happens on the stream, before anything is kept or shown.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import Callable
+
+from orchdsl.runner.masking import Masker
+
+HEAD = 16 * 1024
+TAIL = 48 * 1024
+
+
+class OutputBuffer:
+    def __init__(self, masker: Masker, on_line: Callable[[str], None] | None = None):
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._stream = masker.stream()
+        self._on_line = on_line
+        self._partial_line = ""
+        self._head: list[str] = []
+        self._head_size = 0
+        self._tail = ""
+        self._dropped = 0
+
+    def write_bytes(self, data: bytes) -> None:
+        self.write(self._decoder.decode(data))
+
+    def write(self, text: str) -> None:
+        self._keep(self._stream.feed(text))
+
+    def close(self) -> str:
+        """Flush what is held back; the kept text, with a marker where some was dropped."""
+        self._keep(self._stream.feed(self._decoder.decode(b"", final=True)))
+        self._keep(self._stream.close())
+        if self._on_line and self._partial_line:
+            self._on_line(self._partial_line)
+            self._partial_line = ""
+        head = "".join(self._head)
+        if self._dropped:
+            return f"{head}\n[... {self._dropped} characters not kept ...]\n{self._tail}"
+        return head + self._tail
+
+    def _keep(self, text: str) -> None:
+        if not text:
+            return
+        if self._on_line:
+            self._lines(text)
+        if self._head_size < HEAD:
+            room = HEAD - self._head_size
+            self._head.append(text[:room])
+            self._head_size += min(room, len(text))
+            text = text[room:]
+        if text:
+            self._tail += text
+            if len(self._tail) > TAIL:
+                self._dropped += len(self._tail) - TAIL
+                self._tail = self._tail[-TAIL:]
+
+    def _lines(self, text: str) -> None:
+        pieces = (self._partial_line + text).split("\n")
+        self._partial_line = pieces.pop()
+        for line in pieces:
+            self._on_line(line)

@@ -1,0 +1,267 @@
+"""What runs when: the compiled graph walked by one trio task per node (LANGUAGE.md 5).
+
+Every node (task or barrier) waits for the nodes before it, then decides:
+- a phase's ``start`` passes when the phase before ended well; its ``end`` passes when every
+  task of the phase passed (succeeded, failed with ``continue_on_failure``, or was not to run);
+- a task runs when its ``start`` barrier passed, or, with ``needs``, when each task it needs
+  succeeded (a task not selected counts as met); otherwise it is skipped, and so are the
+  tasks after it.
+A failure without ``continue_on_failure`` lets running tasks finish, starts nothing new, and
+with ``fail_fast`` cancels the running ones. All tasks live in one nursery; the job timeout and
+``cancel()`` (SIGINT/SIGTERM) cancel it, and every process group goes down with its task.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Mapping
+
+import trio
+
+from orchdsl import ast
+from orchdsl.interpolate import MissingValue, render
+from orchdsl.plan import Plan, PlannedTask
+from orchdsl.runner.capture import OutputBuffer
+from orchdsl.runner.events import Observer
+from orchdsl.runner.masking import Masker
+from orchdsl.runner.model import (Attempt, JobResult, JobState, TaskResult, TaskState, Trigger,
+                                  job_state)
+
+GRACE_S = 10.0  # SIGTERM, then SIGKILL this long after (LANGUAGE.md 5.4)
+
+
+@dataclass
+class RunOptions:
+    concurrency: int | None = None  # overrides the file's
+    fail_fast: bool = False  # or the file's fail_fast
+    grace_s: float = GRACE_S
+    stream: bool = False  # pass task output on line by line (observer.task_output)
+    trigger: Trigger = Trigger.MANUAL
+    environ: Mapping[str, str] | None = None  # the runner's environment; os.environ if None
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+
+
+class Engine:
+    def __init__(self, plan: Plan, observer: Observer, options: RunOptions | None = None):
+        self.plan = plan
+        self.observer = observer
+        self.options = options or RunOptions()
+        self.environ = dict(os.environ if self.options.environ is None else self.options.environ)
+        self.graph = plan.compiled.graph
+        self.tasks = {t.name: t for t in plan.tasks}
+        self.job = JobResult(0, plan.name, plan.path, self.options.trigger)
+        self.secrets = {name: self.environ.get(name, "") for name in plan.secrets}
+        self.masker = Masker(self.secrets.values())
+        self._done: dict[str, trio.Event] = {}
+        self._succeeded: dict[str, bool] = {}
+        self._passed: dict[str, bool] = {}
+        self._running: dict[str, trio.CancelScope] = {}
+        self._stopping: str | None = None  # why nothing new may start
+        self._job_scope: trio.CancelScope | None = None
+        self._cancelled_by: str | None = None
+        self._limiter = trio.CapacityLimiter(
+            self.options.concurrency or plan.concurrency or math.inf)
+
+    # -- the job ------------------------------------------------------------------------------
+
+    async def run(self) -> JobResult:
+        job = self.job
+        for task in self.plan.tasks:
+            job.tasks[task.name] = _initial_result(task)
+        job.job_id = self.observer.job_created(job)
+        problem = self._missing_values()
+        job.started_at = self.options.now()
+        if problem:
+            return self._finish(JobState.ERROR, problem)
+        job.state = JobState.PROCESSING
+        self.observer.job_started(job)
+        timeout = self.plan.timeout_s
+        try:
+            with trio.CancelScope(deadline=trio.current_time() + timeout if timeout else math.inf) as scope:
+                self._job_scope = scope
+                async with trio.open_nursery() as nursery:
+                    for node in self.graph.nodes:
+                        self._done[node] = trio.Event()
+                    for node in self.graph.nodes:
+                        nursery.start_soon(self._node, node)
+        except BaseException:
+            # Cancelled from outside (the parent job of a nested one): record it, then go on.
+            self._finish(JobState.CANCELLED, "cancelled with the job that ran it")
+            raise
+        if self._cancelled_by:
+            return self._finish(JobState.CANCELLED, f"cancelled by {self._cancelled_by}")
+        if scope.cancelled_caught:
+            return self._finish(JobState.ERROR, f"job timed out after {_shown(timeout)}")
+        return self._finish(job_state(list(job.tasks.values())), None)
+
+    def cancel(self, why: str) -> None:
+        """Stop the job (SIGINT, SIGTERM): running tasks are cancelled, nothing new starts."""
+        self._cancelled_by = why
+        if self._job_scope is not None:
+            self._job_scope.cancel()
+
+    def _finish(self, state: JobState, reason: str | None) -> JobResult:
+        job = self.job
+        for result in job.tasks.values():
+            if result.state is TaskState.RUNNING:
+                result.state = TaskState.CANCELLED
+                result.reason = result.reason or reason
+            elif result.state is TaskState.PENDING:
+                result.state = TaskState.SKIPPED
+                result.reason = f"not reached: {reason}" if reason else "not reached"
+        job.state, job.reason = state, reason
+        job.finished_at = self.options.now()
+        self.observer.job_finished(job)
+        return job
+
+    def _missing_values(self) -> str | None:
+        """Secrets and ``${env.NAME}`` that are not set: the job fails before any task starts."""
+        missing = [name for name in self.plan.secrets if name not in self.environ]
+        if missing:
+            return f"secret {', '.join(missing)} is not set in the environment"
+        for task in self.tasks.values():
+            if task.runs:
+                try:
+                    self._strings(_ast_task(self.graph, task.name))
+                except MissingValue as exc:
+                    return f"environment variable {exc.name[4:]} is not set (task {task.name})"
+        return None
+
+    # -- nodes --------------------------------------------------------------------------------
+
+    async def _node(self, node: str) -> None:
+        try:
+            for before in self.graph.predecessors(node):
+                await self._done[before].wait()
+            if self.graph.nodes[node]["type"] == "barrier":
+                self._passed[node] = all(self._passed[p] for p in self.graph.predecessors(node))
+            else:
+                await self._task_node(node)
+        finally:
+            self._done[node].set()
+
+    async def _task_node(self, name: str) -> None:
+        result = self.job.tasks[name]
+        if result.state is not TaskState.PENDING:  # disabled or not selected: counts as met
+            self._passed[name] = self._succeeded[name] = True
+            return
+        why_not = self._blocked(name)
+        if why_not:
+            result.state, result.reason = TaskState.SKIPPED, why_not
+            self._passed[name] = self._succeeded[name] = False
+            self.observer.task_finished(self.job, result)
+            return
+        with trio.CancelScope() as scope:
+            self._running[name] = scope
+            await self._run_task(self.tasks[name], result)
+        self._running.pop(name, None)
+        if scope.cancelled_caught and result.state is TaskState.RUNNING:
+            result.state = TaskState.CANCELLED
+            result.reason = result.reason or self._stopping or "cancelled"
+            if result.attempts and result.attempts[-1].finished_at is None:
+                result.attempts[-1].finished_at = self.options.now()
+                result.attempts[-1].reason = "cancelled"
+            self.observer.task_finished(self.job, result)
+        self._succeeded[name] = result.state is TaskState.SUCCEEDED
+        self._passed[name] = self._succeeded[name] or (
+            result.state is TaskState.FAILED and result.continue_on_failure)
+        if result.state is TaskState.FAILED and not result.continue_on_failure:
+            self._stop_after_failure(name)
+
+    def _blocked(self, name: str) -> str | None:
+        if self._stopping:
+            return f"not started: {self._stopping}"
+        for before, _, data in self.graph.in_edges(name, data=True):
+            if data["type"] == "needs" and not self._succeeded[before]:
+                return f"needs {before}, which did not succeed"
+            if data["type"] == "phase" and not self._passed[before]:
+                return "not started: an earlier phase failed"
+        return None
+
+    def _stop_after_failure(self, name: str) -> None:
+        if self._stopping is None:  # the first failure is the one to tell
+            self._stopping = f"task {name} failed"
+        if self.options.fail_fast or self.plan.fail_fast:
+            for other, scope in self._running.items():
+                if other != name and not scope.cancel_called:
+                    self.job.tasks[other].reason = f"cancelled by fail_fast: task {name} failed"
+                    scope.cancel()
+
+    # -- tasks --------------------------------------------------------------------------------
+
+    async def _run_task(self, task: PlannedTask, result: TaskResult) -> None:
+        attempts = task.retries + 1
+        for number in range(1, attempts + 1):
+            async with self._limiter:
+                attempt = Attempt(number, self.options.now())
+                result.state = TaskState.RUNNING
+                result.attempts.append(attempt)
+                self.observer.task_started(self.job, result, attempt)
+                await self._attempt(task, attempt)
+                attempt.finished_at = self.options.now()
+            if attempt.succeeded:
+                result.state = TaskState.SUCCEEDED
+                break
+            if number < attempts:
+                delay = task.backoff_s * 2 ** (number - 1)
+                self.observer.task_retrying(self.job, result, delay)
+                await trio.sleep(delay)
+        else:
+            result.state = TaskState.FAILED
+            result.reason = attempt.reason or f"exit code {attempt.exit_code}"
+        self.observer.task_finished(self.job, result)
+
+    async def _attempt(self, task: PlannedTask, attempt: Attempt) -> None:
+        from orchdsl.runner.attempts import run_attempt
+
+        node = _ast_task(self.graph, task.name)
+        on_line = self._line_sink(task.name) if self.options.stream else None
+        stdout = OutputBuffer(self.masker, on_line and on_line("stdout"))
+        stderr = OutputBuffer(self.masker, on_line and on_line("stderr"))
+        outcome = await run_attempt(self, task, node, stdout, stderr)
+        attempt.exit_code, attempt.reason = outcome.exit_code, outcome.reason
+        attempt.stdout, attempt.stderr = outcome.stdout, outcome.stderr
+
+    def _line_sink(self, name: str):
+        def for_stream(stream: str):
+            return lambda line: self.observer.task_output(self.job, name, stream, line)
+        return for_stream
+
+    # -- values -------------------------------------------------------------------------------
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {**dict(self.plan.params), **self.secrets}
+
+    def _strings(self, task: ast.Task) -> dict[str, object]:
+        """The task's strings with real values: the shell command quoted for sh, the rest as is."""
+        fill = lambda s, shell=False: render(s, self.values, self.environ, shell=shell)  # noqa: E731
+        action = task.action
+        return {
+            "command": fill(action.command, True) if isinstance(action, ast.RunShell) else None,
+            "argv": [fill(a) for a in action.argv] if isinstance(action, ast.RunArgv) else None,
+            "cwd": fill(task.cwd.path) if task.cwd else None,
+            "env": {e.name.text: fill(e.value) for e in task.env},
+        }
+
+
+def _initial_result(task: PlannedTask) -> TaskResult:
+    result = TaskResult(task.name, task.phase, continue_on_failure=task.continue_on_failure)
+    if task.state == "disabled":
+        result.state, result.reason = TaskState.DISABLED, "disabled in the file"
+    elif not task.runs:
+        result.state, result.reason = TaskState.SKIPPED, task.reason
+    return result
+
+
+def _ast_task(graph, name: str) -> ast.Task:
+    return graph.nodes[name]["node"]
+
+
+def _shown(seconds: float | None) -> str:
+    from orchdsl.lexical import format_duration
+
+    return format_duration(round((seconds or 0) * 1000))

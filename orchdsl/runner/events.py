@@ -1,0 +1,73 @@
+"""Who hears about a job: the recorder that gives it an id (the job store, later) and the
+printers. The engine calls these in the trio thread; each must be quick and never raise."""
+
+from __future__ import annotations
+
+from orchdsl.runner.model import Attempt, JobResult, TaskResult
+
+
+class Observer:
+    """Does nothing; subclasses pick the events they need."""
+
+    def job_created(self, job: JobResult) -> int:
+        """The job exists (state waiting); returns its id (0 when this observer gives none)."""
+        return 0
+
+    def job_started(self, job: JobResult) -> None: ...
+
+    def task_started(self, job: JobResult, task: TaskResult, attempt: Attempt) -> None: ...
+
+    def task_retrying(self, job: JobResult, task: TaskResult, delay_s: float) -> None: ...
+
+    def task_output(self, job: JobResult, task: str, stream: str, line: str) -> None: ...
+
+    def task_finished(self, job: JobResult, task: TaskResult) -> None: ...
+
+    def job_finished(self, job: JobResult) -> None: ...
+
+
+class Observers(Observer):
+    """Several observers as one; the job id comes from the first that gives one."""
+
+    def __init__(self, *observers: Observer):
+        self.observers = observers
+
+    def job_created(self, job: JobResult) -> int:
+        ids = [o.job_created(job) for o in self.observers]
+        return next((i for i in ids if i), 0)
+
+    def job_started(self, job):
+        for o in self.observers:
+            o.job_started(job)
+
+    def task_started(self, job, task, attempt):
+        for o in self.observers:
+            o.task_started(job, task, attempt)
+
+    def task_retrying(self, job, task, delay_s):
+        for o in self.observers:
+            o.task_retrying(job, task, delay_s)
+
+    def task_output(self, job, task, stream, line):
+        for o in self.observers:
+            o.task_output(job, task, stream, line)
+
+    def task_finished(self, job, task):
+        for o in self.observers:
+            o.task_finished(job, task)
+
+    def job_finished(self, job):
+        for o in self.observers:
+            o.job_finished(job)
+
+
+class MemoryRecorder(Observer):
+    """Keeps jobs in memory and numbers them from 1: the recorder until the job store exists,
+    and for programs and tests that want no files."""
+
+    def __init__(self):
+        self.jobs: list[JobResult] = []
+
+    def job_created(self, job: JobResult) -> int:
+        self.jobs.append(job)
+        return len(self.jobs)

@@ -1,0 +1,108 @@
+"""Job and task states (LANGUAGE.md 5.1) and what a job leaves behind: tasks, attempts, output."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class TaskState(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not reached, or not selected
+    DISABLED = "disabled"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (TaskState.PENDING, TaskState.RUNNING)
+
+
+class JobState(str, enum.Enum):
+    WAITING = "waiting"
+    PROCESSING = "processing"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+    TERMINATED = "terminated"  # set by recovery for a job whose runner died
+    SKIPPED = "skipped"  # a scheduled fire skipped by ``overlap``
+
+
+class Trigger(str, enum.Enum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    RERUN = "rerun"
+
+
+@dataclass
+class Attempt:
+    number: int  # 1-based
+    started_at: datetime
+    finished_at: datetime | None = None
+    exit_code: int | None = None
+    reason: str | None = None  # why it failed when the exit code does not say: timeout, signal
+    stdout: str = ""  # masked; bounded (see output.OutputBuffer)
+    stderr: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0 and self.reason is None
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass
+class TaskResult:
+    name: str
+    phase: str
+    state: TaskState = TaskState.PENDING
+    attempts: list[Attempt] = field(default_factory=list)
+    reason: str | None = None  # why it was skipped, cancelled or failed
+    continue_on_failure: bool = False
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.attempts[-1].exit_code if self.attempts else None
+
+
+@dataclass
+class JobResult:
+    job_id: int
+    orchestration: str
+    file: str
+    trigger: Trigger
+    state: JobState = JobState.WAITING
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    tasks: dict[str, TaskResult] = field(default_factory=dict)
+    reason: str | None = None  # why it ended in error or was cancelled (timeout, signal)
+
+    @property
+    def ok(self) -> bool:
+        return self.state in (JobState.SUCCESS, JobState.WARNING)
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def failed_tasks(self) -> list[TaskResult]:
+        return [t for t in self.tasks.values() if t.state is TaskState.FAILED]
+
+
+def job_state(tasks: list[TaskResult]) -> JobState:
+    """The final state of a job that ran to its end (5.1): error when a task without
+    continue_on_failure failed, warning when only such tasks failed, else success."""
+    failed = [t for t in tasks if t.state is TaskState.FAILED]
+    if any(not t.continue_on_failure for t in failed):
+        return JobState.ERROR
+    return JobState.WARNING if failed else JobState.SUCCESS
