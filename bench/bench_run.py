@@ -405,6 +405,37 @@ def orchdsl_api_runner(name: str, path: str, store: str) -> Runner:
                   in_process=True)
 
 
+def orchdsl_split_runners(path: str, store: str) -> list[Runner]:
+    """The two halves of ``orchdsl.run(path)``, for where the time goes: ``orchdsl.plan(path)``
+    alone (read, parse, check, compile, plan) and ``orchdsl.run(plan)`` with the plan built
+    beforehand, outside the timed call (execution and state recording only)."""
+    try:
+        import orchdsl
+        from orchdsl.api import plan  # not orchdsl.plan: once imported, the orchdsl.plan
+        run = orchdsl.run             # submodule shadows the lazy export of that name
+    except (ImportError, AttributeError):
+        return []
+    built: list = []
+
+    def execute() -> None:
+        os.environ["ORCHDSL_HOME"] = store
+        result = run(built[0])
+        if job_state(result) != "success":
+            raise BenchError(f"orchdsl.run(plan of {path!r}) ended in {job_state(result)!r}")
+
+    def execute_once() -> Sample:
+        if not built:
+            built.append(plan(path))
+        return time_call(execute)
+
+    return [Runner("orchdsl.plan() only", lambda: time_call(lambda: plan(path)),
+                   "orchdsl.plan(path) in this process: read, parse, check, compile, plan; "
+                   "no task runs", in_process=True),
+            Runner("orchdsl.run(plan) only", execute_once,
+                   "orchdsl.run(plan) in this process, the plan built once beforehand: "
+                   "execution (and state recording) only", in_process=True)]
+
+
 def orchdsl_available(orchdsl: str, folder: str, timeout: float) -> tuple[bool, str]:
     """Run a 1-task file: (True, "") when ``orchdsl run`` works, else (False, why)."""
     os.makedirs(folder, exist_ok=True)
@@ -693,7 +724,9 @@ def inproc_runners(w: Workload, folder: str, env: Env) -> tuple[list[Runner], li
                        lambda: time_call(lambda: run_trio_in_process(work, w)),
                        "trio.run in this process: trio.to_thread.run_sync per task, "
                        "CapacityLimiter(J), one nursery per phase", in_process=True)
-    return [threads, trio, cli], [threads_here, trio_here, api]
+    split = orchdsl_split_runners(path, os.path.join(folder, "store-split")) if env.orchdsl_ok \
+        else []
+    return [threads, trio, cli], [threads_here, trio_here, *split, api]
 
 
 def check_call_text() -> str:
@@ -835,7 +868,10 @@ def render(results: dict) -> str:
              "rows only. `× base` = median of per-pair ratios runner/baseline, the baseline "
              "(xargs for shell workloads, py-threads for inproc, py-threads in process for "
              "in-process rows) being run right after each counted run. overhead = (median − "
-             "ideal wall) per task, or per phase for W2 (ideal = 4 × 0.05 s).", ""]
+             "ideal wall) per task, or per phase for W2 (ideal = 4 × 0.05 s).  ",
+             f"Load average (1 min) at start {results['load'][0]:.2f}, at end "
+             f"{results['load'][1]:.2f}: with 2 cores, anything else running moves the "
+             "medians; the paired ratios move less.", ""]
     if not results["orchdsl_available"]:
         lines += [f"**{NOT_AVAILABLE}**: {results['orchdsl_why'].splitlines()[0]}", ""]
     lines.append(row(["workload", "runner", "median s", "min–max s", "× base", "overhead",
@@ -900,8 +936,8 @@ def targets(rows: list[dict]) -> list[dict]:
 
     for r in rows:
         family = r["workload"].split("-")[0]
-        if not r["runner"].startswith("orchdsl"):
-            continue
+        if not r["runner"].startswith("orchdsl") or r["runner"].endswith(" only"):
+            continue  # the peers, and the plan/run halves (where the time goes, no target)
         where = ("in process, no start-up" if r["in_process"]
                  else "whole process, start-up included")
         if family == "W1" and not r["in_process"]:
@@ -1014,7 +1050,8 @@ def main(argv: list[str] | None = None) -> int:
                          "python": env.python, "system_python": env.system_python,
                          "runs": runs, "quick": args.quick, "machine": machine(),
                          "orchdsl_available": ok, "orchdsl_why": why, "rows": [],
-                         "anchors": [], "runners": {}, "targets": []}
+                         "anchors": [], "runners": {}, "targets": [],
+                         "load": [os.getloadavg()[0], None]}
         how: dict[str, str] = {}
 
         def measured(w: Workload, runner: Runner, base: Runner | None) -> None:
@@ -1075,6 +1112,7 @@ def main(argv: list[str] | None = None) -> int:
         entry["version"] = known.get("orchdsl" if name.startswith("orchdsl")
                                      else name.split(" ")[0], "")
         entry["how"] = how.get(name, "")
+    results["load"][1] = os.getloadavg()[0]
     results["targets"] = targets(results["rows"])
     results["failures"] = failures
     sys.stdout.write(render(results))
