@@ -37,11 +37,13 @@ class Compiled:
 
 
 class CompileError(Exception):
-    """The file (or a nested one) has errors; ``diagnostics`` says which."""
+    """The file (or a nested one) has errors; ``diagnostics`` says which, ``texts`` holds the
+    text of each file they point into (path -> text) for showing the source line."""
 
-    def __init__(self, diagnostics: list[Diagnostic]):
+    def __init__(self, diagnostics: list[Diagnostic], texts: dict[str, str]):
         super().__init__(f"{len(diagnostics)} error(s)")
         self.diagnostics = diagnostics
+        self.texts = texts
 
 
 def start_of(phase: str) -> str:
@@ -71,7 +73,7 @@ def _compile(path: str, loader: Loader, done: dict[str, Compiled], lint_result) 
     result = loader.load(path)
     errors = [d for d in lint_result(result, loader) if d.is_error]
     if errors:
-        raise CompileError(errors)
+        raise CompileError(errors, {result.document.path: result.document.text})
     document = result.document
     children: dict[str, Compiled] = {}
     for task in nested_tasks(document):

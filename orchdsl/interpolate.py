@@ -1,7 +1,7 @@
 """Fill ``${name}`` and ``${env.NAME}`` into a task's strings (LANGUAGE.md 2, 3, 7).
 
-In a shell command every value is quoted for its place in the command (see
-``orchdsl.shell_quoting``), so a param cannot inject shell syntax; argv
+For showing a shell command, every value is quoted for its place in it; running one passes
+the values in the environment instead (``orchdsl.shell_command``). argv
 items, ``cwd`` and ``env`` values take the value as it is. Secrets are given as ``***`` where
 the result is shown (plans, graphs, logs) and as their value only where a task runs.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from orchdsl import ast
-from orchdsl.shell_quoting import QuoteState, quote_for
+from orchdsl.shell_command import QuoteState, quote_for
 
 MASK = "***"
 

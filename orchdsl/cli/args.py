@@ -9,6 +9,7 @@ import sys
 class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, **kwargs):
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("allow_abbrev", False)  # --dry must not quietly mean --dry-run
         super().__init__(**kwargs)
 
     def error(self, message: str):

@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 from orchdsl.cli.args import ArgumentParser
-from orchdsl.cli.common import EXIT_USAGE, compile_or_report, usage_error, write_output
+from orchdsl.cli import exits
+from orchdsl.cli.common import compile_or_report, usage_error
+from orchdsl.cli.output_file import OutputError, write_output
 
 FORMATS = ("dot", "mermaid", "ascii", "json", "svg", "png")
+GRAPHVIZ_TIMEOUT_S = 120
 
 DESCRIPTION = """\
 Draw an orchestration: phases as clusters in order, tasks inside them (shape and colour by
@@ -36,9 +39,9 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    if args.format == "png" and args.output is None and sys.stdout.isatty():
+    if args.format == "png" and args.output in (None, "-") and sys.stdout.isatty():
         usage_error("graph", "png is binary: give -o FILE or redirect standard output")
-        return EXIT_USAGE
+        return exits.USAGE
     compiled = compile_or_report(args.file, "graph")
     if isinstance(compiled, int):
         return compiled
@@ -46,26 +49,31 @@ def main(argv: list[str]) -> int:
         usage_error("graph", f"--format {args.format} needs Graphviz's dot on PATH (install "
                              "graphviz: apt-get install graphviz, brew install graphviz), or use "
                              "--format dot and render it elsewhere")
-        return EXIT_USAGE
+        return exits.USAGE
     from orchdsl.graph_formats import render
 
     if args.format in ("svg", "png"):
         output = _graphviz(render("dot", compiled), args.format)
         if output is None:
-            return 1
+            return exits.USAGE
     else:
         output = render(args.format, compiled)
     try:
-        write_output(output, args.output)
-    except OSError as exc:
-        usage_error("graph", f"cannot write {args.output}: {exc.strerror or exc}")
-        return EXIT_USAGE
-    return 0
+        write_output(output, args.output, source=args.file)
+    except OutputError as exc:
+        usage_error("graph", str(exc))
+        return exits.USAGE
+    return exits.OK
 
 
 def _graphviz(dot_text: str, image_format: str) -> bytes | None:
-    done = subprocess.run(["dot", f"-T{image_format}"], input=dot_text.encode(),
-                          capture_output=True, timeout=120)
+    """The image Graphviz makes of the dot text, or None after saying why it could not."""
+    try:
+        done = subprocess.run(["dot", f"-T{image_format}"], input=dot_text.encode(),
+                              capture_output=True, timeout=GRAPHVIZ_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        usage_error("graph", f"Graphviz failed: {exc}")
+        return None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         usage_error("graph", "Graphviz failed: " + (message[0] if message else f"exit {done.returncode}"))

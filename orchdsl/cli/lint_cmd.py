@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from orchdsl.cli import exits
 from orchdsl.cli.args import ArgumentParser, use_color
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -65,7 +66,7 @@ def lint(args) -> int:
             stdin_text = decode_utf8(sys.stdin.buffer.read(), args.stdin_filename or STDIN)
         except SourceError as exc:
             sys.stderr.write(f"orchdsl lint: error: {exc}\n")
-            return 2
+            return exits.USAGE
     report = lint_paths(paths, stdin_text, stdin_name=args.stdin_filename)
     for problem in report.unreadable:
         sys.stderr.write(f"orchdsl lint: error: {problem}\n")
@@ -76,10 +77,10 @@ def lint(args) -> int:
     if args.format == "text" and not args.quiet and closing and not report.unreadable:
         sys.stderr.write(closing + "\n")
     if report.unreadable:
-        return 2
+        return exits.USAGE
     if report.errors or (args.strict and report.warnings):
-        return 1
-    return 0
+        return exits.FAILED
+    return exits.OK
 
 
 def explain(code: str) -> int:
@@ -92,9 +93,9 @@ def explain(code: str) -> int:
         hint = did_you_mean(code.upper(), rules)
         sys.stderr.write(f'orchdsl lint: error: no rule "{code}"'
                          f"{' (' + hint + ')' if hint else ''}; see orchdsl lint --list-rules\n")
-        return 2
+        return exits.USAGE
     sys.stdout.write(rule.explain())
-    return 0
+    return exits.OK
 
 
 def list_rules() -> int:
@@ -103,4 +104,4 @@ def list_rules() -> int:
     for rule in all_rules().values():
         summary = rule.doc.split("\n\n", 1)[0].replace("\n", " ")
         print(f"{rule.code}  {rule.severity.value:<7}  {rule.slug:<36} {summary}")
-    return 0
+    return exits.OK

@@ -8,6 +8,7 @@ import os
 import sys
 
 from orchdsl._version import __version__
+from orchdsl.cli import exits
 
 # name -> (module, one line for --help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -18,7 +19,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 ONE_SHOT = frozenset({"lint", "graph"})
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def top_help() -> str:
@@ -36,7 +36,8 @@ def top_help() -> str:
         "  --version      show the version and exit",
         "",
         "Run 'orchdsl COMMAND --help' for a command's options and examples.",
-        "Exit codes: 0 ok, 1 errors found or the job failed, 2 usage error or unreadable input.",
+        "Exit codes: 0 ok, 1 errors found or the job failed, 2 usage error or unreadable input,",
+        "130 interrupted (Ctrl-C), 143 terminated; 3 means a bug in orchdsl (please report it).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -44,15 +45,16 @@ def top_help() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:
-        sys.stderr.write(top_help())
-        return EXIT_USAGE
+        sys.stderr.write("usage: orchdsl [--version] [--help] COMMAND [ARGS...]\n"
+                         f"commands: {', '.join(COMMANDS)}; see orchdsl --help\n")
+        return exits.USAGE
     first = argv[0]
     if first in ("-h", "--help", "help"):
         sys.stdout.write(top_help())
-        return EXIT_OK
+        return exits.OK
     if first in ("-V", "--version"):
         print(f"orchdsl {__version__}")
-        return EXIT_OK
+        return exits.OK
     if first not in COMMANDS:
         from orchdsl.diagnostics import did_you_mean
 
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = did_you_mean(first, COMMANDS)
         sys.stderr.write(f'orchdsl: error: unknown {what} "{first}"'
                          f"{' (' + hint + ')' if hint else ''}; see orchdsl --help\n")
-        return EXIT_USAGE
+        return exits.USAGE
     if first in ONE_SHOT:
         # These commands build large acyclic data (AST, graph, plan), print it and exit: the
         # cyclic collector only rescans it (40-85% of the time at 20,000 tasks). Commands that
@@ -85,11 +87,11 @@ def entry() -> None:
         # the interpreter's own flush at exit does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_FAILED
+        code = exits.FAILED
     except Exception as exc:  # a bug in orchdsl: one line, and the traceback on request
         if os.environ.get("ORCHDSL_DEBUG"):
             raise
         sys.stderr.write(f"orchdsl: internal error: {type(exc).__name__}: {exc} (this is a bug; "
                          "set ORCHDSL_DEBUG=1 for the traceback and please report it)\n")
-        code = EXIT_INTERNAL
+        code = exits.INTERNAL
     sys.exit(code)

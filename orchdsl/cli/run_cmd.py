@@ -6,7 +6,8 @@ import sys
 from datetime import datetime, timezone
 
 from orchdsl.cli.args import ArgumentParser
-from orchdsl.cli.common import EXIT_USAGE, compile_or_report, usage_error
+from orchdsl.cli import exits
+from orchdsl.cli.common import compile_or_report, usage_error
 
 DESCRIPTION = """\
 Run an orchestration now: phases one after another, the tasks of a phase in parallel.
@@ -81,7 +82,7 @@ def main(argv: list[str]) -> int:
                           now=datetime.now(timezone.utc))
     except (ParamError, SelectionError) as exc:
         usage_error("run", str(exc))
-        return EXIT_USAGE
+        return exits.USAGE
     if not args.dry_run:
         return run_job(plan, args)
     from orchdsl.plan_formats import render_json, render_text
@@ -89,7 +90,7 @@ def main(argv: list[str]) -> int:
     for warning in plan.warnings:
         sys.stderr.write(f"orchdsl run: warning: {warning}\n")
     sys.stdout.write(render_json(plan) if args.format == "json" else render_text(plan))
-    return 0
+    return exits.OK
 
 
 def run_job(plan, args) -> int:
@@ -136,5 +137,5 @@ def run_job(plan, args) -> int:
         printer.clear()
     sys.stdout.write(summary(result))
     if received:
-        return 130 if received[0] == signal.SIGINT else 143
-    return 0 if result.state in (JobState.SUCCESS, JobState.WARNING) else 1
+        return exits.SIGINT if received[0] == signal.SIGINT else exits.SIGTERM
+    return exits.OK if result.state in (JobState.SUCCESS, JobState.WARNING) else exits.FAILED

@@ -12,7 +12,7 @@ from orchdsl.plan import PlannedTask
 from orchdsl.runner.calls import run_call
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.model import JobState
-from orchdsl.runner.processes import command_argv, run_process
+from orchdsl.runner.processes import run_process
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,13 @@ async def run_attempt(engine, task: PlannedTask, node: ast.Task, stdout: OutputB
                               timeout=task.timeout_s, stdout=stdout, stderr=stderr)
     if isinstance(action, ast.Nested):
         return await _run_nested(engine, task, action, stdout, stderr)
-    strings = engine._strings(node)
-    argv = command_argv(strings["command"]) if strings["command"] is not None else strings["argv"]
+    strings = engine.strings(node)
+    command = strings["command"]
     cwd = os.path.normpath(os.path.join(folder, strings["cwd"])) if strings["cwd"] else folder
-    # The runner's environment, every secret under its own name, then the task's env entries.
-    env = {**engine.environ, **engine.secrets, **strings["env"]}
-    return await run_process(argv, cwd=cwd, env=env, timeout=task.timeout_s,
+    # The runner's environment, every secret under its own name, the task's env entries, and
+    # the values a shell command expands.
+    env = {**engine.environ, **engine.secrets, **strings["env"], **command.env}
+    return await run_process(command.argv, cwd=cwd, env=env, timeout=task.timeout_s,
                              grace=engine.options.grace_s, stdout=stdout, stderr=stderr)
 
 

@@ -23,6 +23,7 @@ import trio
 
 from orchdsl import ast
 from orchdsl.interpolate import MissingValue, render
+from orchdsl.shell_command import Command, build, split_string
 from orchdsl.plan import Plan, PlannedTask
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.events import Observer
@@ -125,7 +126,7 @@ class Engine:
         for task in self.tasks.values():
             if task.runs:
                 try:
-                    self._strings(_ast_task(self.graph, task.name))
+                    self.strings(_ast_task(self.graph, task.name))
                 except MissingValue as exc:
                     return f"environment variable {exc.name[4:]} is not set (task {task.name})"
         return None
@@ -236,16 +237,26 @@ class Engine:
     def values(self) -> dict[str, str]:
         return {**dict(self.plan.params), **self.secrets}
 
-    def _strings(self, task: ast.Task) -> dict[str, object]:
-        """The task's strings with real values: the shell command quoted for sh, the rest as is."""
-        fill = lambda s, shell=False: render(s, self.values, self.environ, shell=shell)  # noqa: E731
+    def value_of(self, interpolation: ast.Interpolation) -> str:
+        variable = interpolation.env_var
+        value = self.environ.get(variable) if variable else self.values.get(interpolation.name)
+        if value is None:
+            raise MissingValue(interpolation.name, interpolation.span)
+        return value
+
+    def strings(self, task: ast.Task) -> dict[str, object]:
+        """What a task runs, with real values: the command (see orchdsl.shell_command), cwd
+        and env entries. Raises MissingValue for an unset ``${env.NAME}``."""
+        fill = lambda s: render(s, self.values, self.environ, shell=False)  # noqa: E731
         action = task.action
-        return {
-            "command": fill(action.command, True) if isinstance(action, ast.RunShell) else None,
-            "argv": [fill(a) for a in action.argv] if isinstance(action, ast.RunArgv) else None,
-            "cwd": fill(task.cwd.path) if task.cwd else None,
-            "env": {e.name.text: fill(e.value) for e in task.env},
-        }
+        if isinstance(action, ast.RunShell):
+            command = build(*split_string(action.command, self.value_of))
+        elif isinstance(action, ast.RunArgv):
+            command = Command([fill(a) for a in action.argv], {})
+        else:
+            command = None
+        return {"command": command, "cwd": fill(task.cwd.path) if task.cwd else None,
+                "env": {e.name.text: fill(e.value) for e in task.env}}
 
 
 def _initial_result(task: PlannedTask) -> TaskResult:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import signal
 import subprocess
 from dataclasses import dataclass
@@ -18,14 +17,6 @@ from dataclasses import dataclass
 import trio
 
 from orchdsl.runner.capture import OutputBuffer
-
-# A command of only these characters means the same to sh and to a plain split: run it
-# without a shell, as make does (it saves a fork and an exec of sh for every task).
-_PLAIN_COMMAND = re.compile(r"[A-Za-z0-9_./:,+@%=\- ]+|'[^']*'")
-_SH_ONLY = frozenset("""cd exit export set unset source . alias unalias read eval exec shift
-    trap wait ulimit umask return break continue if then else elif fi for while until do done
-    case esac ! { } time type command getopts hash jobs fg bg kill test [ printf echo
-    pwd true false""".split()) - {"true", "false", "printf", "echo", "test", "[", "kill", "pwd"}
 
 READ_SIZE = 65536
 
@@ -36,35 +27,6 @@ class ProcessOutcome:
     reason: str | None  # set when the exit code alone does not say what happened
     stdout: str
     stderr: str
-
-
-def command_argv(command: str) -> list[str]:
-    """argv for a shell command string: the words themselves when sh would read them the same
-    way (plain words and single-quoted values), else ``/bin/sh -c``."""
-    if all(_PLAIN_COMMAND.fullmatch(piece) for piece in _pieces(command)):
-        import shlex
-
-        words = shlex.split(command)
-        if words and words[0] not in _SH_ONLY and "=" not in words[0]:
-            return words
-    return ["/bin/sh", "-c", command]
-
-
-def _pieces(command: str) -> list[str]:
-    pieces, i = [], 0
-    while i < len(command):
-        if command[i] == "'":
-            end = command.find("'", i + 1)
-            if end < 0:
-                return ["|"]  # unbalanced quote: not plain
-            pieces.append(command[i:end + 1])
-            i = end + 1
-        else:
-            end = command.find("'", i)
-            end = len(command) if end < 0 else end
-            pieces.append(command[i:end])
-            i = end
-    return pieces or ["|"]
 
 
 async def run_process(argv: list[str], *, cwd: str, env: dict[str, str], timeout: float | None,
