@@ -10,7 +10,9 @@ Two wall times that land on the same instant (02:00 and 02:30 in the gap) fire o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 ALIASES = {
     "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
@@ -96,13 +98,82 @@ def _exists(aware: datetime) -> bool:
     return back.replace(tzinfo=None) == aware.replace(tzinfo=None)
 
 
+@dataclass(frozen=True)
+class Shift:
+    """A daylight saving change: local wall times in [start, end) are skipped (spring) or
+    happen twice (fall)."""
+
+    start: datetime  # naive local
+    end: datetime
+    skipped: bool
+
+
+def shifts(zone_name: str, since: datetime, days: int = 366) -> tuple[Shift, ...]:
+    """The DST changes of a zone in the ``days`` after ``since`` (aware)."""
+    return _shifts(zone_name, since.astimezone(timezone.utc).replace(minute=0, second=0,
+                                                                    microsecond=0), days)
+
+
+@lru_cache(maxsize=64)
+def _shifts(zone_name: str, start: datetime, days: int) -> tuple[Shift, ...]:
+    tz = zone(zone_name)
+    if tz is None:
+        return ()
+    found = []
+    step = timedelta(hours=1)
+    instant, offset = start, start.astimezone(tz).utcoffset()
+    for _ in range(days * 24):
+        following = instant + step
+        new_offset = following.astimezone(tz).utcoffset()
+        if new_offset != offset:
+            found.append(_shift_between(tz, instant, following, offset, new_offset))
+        instant, offset = following, new_offset
+    return tuple(found)
+
+
+def _shift_between(tz, low: datetime, high: datetime, before, after) -> Shift:
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    moment = high.replace(second=0, microsecond=0)  # the first instant with the new offset
+    wall_before, wall_after = (moment + before).replace(tzinfo=None), (moment + after).replace(tzinfo=None)
+    if after > before:
+        return Shift(wall_before, wall_after, True)
+    return Shift(wall_after, wall_before, False)
+
+
+def fires_within(expression: str, start: datetime, end: datetime) -> datetime | None:
+    """The first wall time of the cron in [start, end) (naive), or None."""
+    from croniter import croniter
+
+    fields = cron_fields(expression)
+    if fields is None:
+        return None
+    walker = croniter(" ".join(fields), start - timedelta(seconds=1),
+                      second_at_beginning=len(fields) == 6)
+    first = walker.get_next(datetime)
+    return first if first < end else None
+
+
 def zone(name: str):
-    """The ZoneInfo of a name, or None when there is no such zone."""
+    """The ZoneInfo of an IANA name from the tzdata package's list, or None. System-only names
+    ("localtime", "posix/...", "right/...") are refused: a file must mean the same time on
+    every machine."""
     from zoneinfo import ZoneInfo
 
-    if not name or name != name.strip() or name.startswith(("/", ".")) or ".." in name:
+    if name not in zone_names():
         return None
     try:
         return ZoneInfo(name)
-    except Exception:  # ZoneInfoNotFoundError, ValueError, IsADirectoryError on "Europe"
+    except Exception:  # ZoneInfoNotFoundError, ValueError: a broken installation
         return None
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    from importlib import resources
+
+    return frozenset(resources.files("tzdata").joinpath("zones").read_text("utf-8").split())

@@ -120,6 +120,8 @@ def parse_duration(text: str) -> int:
         unit = match.group(2)
         if unit not in DURATION_UNITS:
             raise ValueError(f'unknown unit "{unit}" in duration "{text}" (units: ms s m h d)')
+        if len(match.group(1)) > 9:
+            raise ValueError(f'duration "{text[:20]}" is too long (at most 9 digits a part)')
         rank = ranks.index(unit)
         if rank <= last_rank:
             raise ValueError(f'units of duration "{text}" must go from the largest to the '

@@ -16,7 +16,8 @@ from orchdsl.parser import ParseResult
 from orchdsl.source import STDIN, SourceError
 
 # "# orchdsl: ignore[W202]", "# orchdsl: ignore[W202, W205] reason", "# orchdsl: ignore"
-_IGNORE = re.compile(r"#\s*orchdsl:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?", re.IGNORECASE)
+_IGNORE = re.compile(r"#\s*orchdsl:\s*ignore(?:\s*\[([^\]]*)\]|(?=\s|$))")
+_CODE = re.compile(r"[EW]\d{3}\Z")
 ALL_CODES = "*"
 # Folders a recursive walk never enters: version control, virtual environments, caches.
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
@@ -110,26 +111,45 @@ def ignores(comments: tuple[ast.Comment, ...]) -> dict[int, set[str]]:
         match = _IGNORE.search(comment.text)
         if match:
             codes = match.group(1)
-            found[comment.span.line] = ({c.strip().upper() for c in codes.split(",") if c.strip()}
-                                        if codes is not None else {ALL_CODES})
+            found[comment.span.line] = (set(_ignored_codes(codes)) if codes is not None
+                                        else {ALL_CODES})
+    return found
+
+
+def _ignored_codes(text: str) -> list[str]:
+    return [c.upper() for c in re.split(r"[,\s]+", text) if c]
+
+
+def unknown_ignored_codes(comments: tuple[ast.Comment, ...], known) -> list[tuple[ast.Comment, str]]:
+    """(comment, code) for each code an ignore comment names that is no rule (see W210)."""
+    found = []
+    for comment in comments:
+        match = _IGNORE.search(comment.text)
+        if match and match.group(1) is not None:
+            codes = _ignored_codes(match.group(1)) or [""]
+            found.extend((comment, c) for c in codes if c not in known or not _CODE.match(c))
     return found
 
 
 def discover(paths: list[str]) -> tuple[list[str], list[SourceError]]:
-    """Files to lint: files as given, folders walked for ``*.orch`` (sorted, hidden folders
-    and virtual environments skipped), ``-`` once."""
+    """Files to lint: files as given (anything readable: a FIFO, /dev/stdin), folders walked
+    for ``*.orch`` (sorted, hidden folders and virtual environments skipped), ``-`` once.
+    A folder holding no ``*.orch`` file is an error: a mistyped path must not pass CI."""
     files: list[str] = []
-    missing: list[SourceError] = []
+    problems: list[SourceError] = []
     for path in paths:
-        if path == STDIN or os.path.isfile(path):
-            files.append(path)
-        elif os.path.isdir(path):
-            files.extend(_walk(path))
+        if os.path.isdir(path):
+            found = _walk(path)
+            if not found:
+                problems.append(SourceError(f"{path}: no .orch file in this folder"))
+            files.extend(found)
+        elif path == STDIN or os.path.lexists(path):
+            files.append(path)  # reading it says what is wrong, if anything (a link loop)
         else:
-            missing.append(SourceError(f"{path}: no such file or folder"))
+            problems.append(SourceError(f"{path}: no such file or folder"))
     seen: set[str] = set()
     unique = [f for f in files if not (Loader.key(f) in seen or seen.add(Loader.key(f)))]
-    return unique, missing
+    return unique, problems
 
 
 def _walk(folder: str) -> list[str]:

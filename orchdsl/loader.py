@@ -15,6 +15,8 @@ class Loader:
         self._stdin_text = stdin_text
         self._stdin_name = stdin_name
         self._results: dict[str, ParseResult | SourceError] = {}
+        # The errors of nested files, by real path: checked once per command (rule E108).
+        self.nested_errors: dict[str, list] = {}
 
     def load(self, path: str) -> ParseResult:
         """Parse a file (cached by its real path). Raises SourceError when it cannot be read."""

@@ -7,6 +7,7 @@ The LALR parser is built once per process and applies the transformer while it p
 from __future__ import annotations
 
 import contextvars
+import re
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,6 +30,7 @@ RESERVED = frozenset("""orchestration description schedule notify concurrency ti
 EVENTS = ("error", "warning", "success", "processing", "fixed")
 OVERLAP_MODES = ("queue", "skip")
 CATCHUP_MODES = ("none", "last")
+MAX_DIGITS = 9  # a count or a duration part; Python refuses int() of very long numbers
 
 
 @dataclass
@@ -106,7 +108,22 @@ def grammar_terminals() -> dict[str, str]:
 
 def _keep_comment(token) -> None:
     state = _state.get()
-    state.comments.append(ast.Comment(str(token), _token_span(token, state.path)))
+    comment = ast.Comment(str(token), _token_span(token, state.path))
+    state.comments.append(comment)
+    _report_control_characters(str(token), token)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # tab, LF, FF and CR are fine (CRLF files)
+
+
+def _report_control_characters(text: str, token) -> None:
+    """A control character (an escape sequence, a bell) would reach terminals as it is."""
+    match = _CONTROL.search(text)
+    if match:
+        locate = StringLocator(_state.get().path, text, token.line, token.column, token.start_pos)
+        _report(f"control character U+{ord(match.group()):04X} in the file",
+                locate.span(match.start(), match.start() + 1),
+                "write \\t or \\n in a string instead, or remove it")
 
 
 def _token_span(token, path: str) -> Span:
@@ -159,6 +176,7 @@ class _ToAst(Transformer):
         raw = str(token)
         locate = StringLocator(path, raw, token.line, token.column, token.start_pos)
         parts, problems = decode_string(raw, locate)
+        _report_control_characters(raw, token)
         for message, span, help in problems:
             _report(message, span, help)
         return ast.StringLit(span=_token_span(token, path), raw=raw, parts=parts)
@@ -171,7 +189,11 @@ class _ToAst(Transformer):
         return ast.Duration(span=self._span(token), text=str(token), milliseconds=milliseconds)
 
     def _integer(self, token) -> ast.Integer:
-        return ast.Integer(span=self._span(token), value=int(token))
+        span = self._span(token)
+        if len(token) > MAX_DIGITS:
+            _report(f"number {str(token)[:12]}... is too large (at most {MAX_DIGITS} digits)", span)
+            return ast.Integer(span=span, value=10 ** MAX_DIGITS - 1)
+        return ast.Integer(span=span, value=int(token))
 
     # -- orchestration ------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ def read_source(path: str, stdin_text: str | None = None) -> str:
         raise SourceError(f"{path}: is a directory") from None
     except PermissionError:
         raise SourceError(f"{path}: permission denied") from None
-    except OSError as exc:
+    except OSError as exc:  # a symbolic link loop, an I/O error, ...
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return decode_utf8(data, path)
 

@@ -317,8 +317,11 @@ def test_an_error_in_a_nested_file_stops_the_compile(tmp_path):
     path = write(tmp_path, "x.orch", 'orchestration "X" { phase "P" { task n orchestration "child.orch" } }\n')
     with pytest.raises(CompileError) as caught:
         compile_file(str(path))
-    assert {d.code for d in caught.value.diagnostics} == {"E001"}
-    assert all(d.span.path.endswith("child.orch") for d in caught.value.diagnostics)
+    # Reported at the task that names the child (E108), quoting the child's first error, as
+    # `orchdsl lint x.orch` reports it.
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.code == "E108" and diagnostic.span.path.endswith("x.orch")
+    assert "child.orch:1:" in diagnostic.message and "has 1 error" in diagnostic.message
 
 
 def test_warnings_do_not_stop_the_compile(small):

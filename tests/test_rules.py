@@ -132,7 +132,7 @@ RULES = [
      2, 14, "daylight saving time",
      orch('    schedule "30 2 * * *" timezone "UTC"\n' + NOTIFY + EXTRACT)),
     ("W207", orch('    schedule "0 0 1 * * *" timezone "America/Chicago"\n' + NOTIFY + EXTRACT),
-     2, 14, "01:xx",
+     2, 14, "daylight saving time repeats",
      orch('    schedule "0 0 4 * * *" timezone "America/Chicago"\n' + NOTIFY + EXTRACT)),
     ("W208", orch('    schedule "0 6 * * *"\n' + NOTIFY
                   + phase('        task a extractor run "x" retries 2 backoff 30s\n')),
@@ -144,6 +144,13 @@ RULES = [
      5, 34, "retries but has no timeout",
      orch(phase('        task a extractor run "x" retries 2\n'))),
     ("W209", orch('    description "nothing to do"\n'), 1, 15, 'orchestration "O" has no phase', LEAF),
+    ("E116", orch(phase('        task a extractor run "  "\n')), 3, 30, 'task "a" has an empty command',
+     LEAF),
+    ("W210", orch(phase('        task a extractor run "x" disabled  # orchdsl: ignore[W2O5]\n'
+                        '        task b extractor run "y"\n')),
+     3, 44, 'ignore comment names "W2O5", which is no rule',
+     orch(phase('        task a extractor run "x" disabled  # orchdsl: ignore[W205]\n'
+                '        task b extractor run "y"\n'))),
 ]
 
 

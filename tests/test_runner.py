@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from itertools import count
 from pathlib import Path
@@ -880,6 +881,30 @@ orchestration "Parent" {{
     assert job.tasks["nested"].attempts[-1].stdout == f"child job 2 (Child): {child_state}\n"
 
 
+def test_a_nested_orchestration_past_its_timeout_stops_the_child_job(folder, write):
+    write(f"""
+orchestration "Child" {{
+    phase "Inside" {{
+        task inner {sh("sleep 30 & echo $! > inner.child; wait")}
+    }}
+}}
+""", "child.orch")
+    path = write("""
+orchestration "Parent" {
+    phase "One" {
+        task nested orchestration "child.orch" timeout 500ms
+    }
+}
+""")
+    started = time.monotonic()
+    job = run(path)
+    assert 0.5 <= time.monotonic() - started < 8
+    assert job.state is JobState.ERROR
+    assert job.tasks["nested"].state is TaskState.FAILED
+    assert job.tasks["nested"].reason == "timed out after 0.5s"
+    assert not alive(pids(folder, "inner.child")[0])
+
+
 # --- the engine and its observer -------------------------------------------------------------
 
 class Recorder(Observer):
@@ -962,6 +987,30 @@ orchestration "Events" {{
         ("started", "a", 3), ("retrying", "a", 0.2),
         ("started", "a", 4), ("finished", "a", "failed"),
     ]
+
+
+def test_the_observer_is_called_in_the_trio_thread_even_for_a_printing_call(folder, write):
+    """events.py: "The engine calls these in the trio thread" (a job store may hold a
+    connection that only that thread may use)."""
+    name = f"orch_thread_{folder.name.replace('-', '_')}"
+    (folder / f"{name}.py").write_text("def go():\n    print('from a worker thread')\n")
+    path = write(f"""
+orchestration "Threads" {{
+    phase "One" {{
+        task c call "{name}:go"
+        task s {sh("echo from a process")}
+    }}
+}}
+""")
+    threads: list[tuple[str, bool]] = []
+
+    class ThreadRecorder(Recorder):
+        def task_output(self, job, task, stream, line):
+            threads.append((line, threading.current_thread() is threading.main_thread()))
+
+    engine = Engine(make_plan(str(path)), ThreadRecorder(), RunOptions(stream=True))
+    assert trio.run(engine.run).state is JobState.SUCCESS
+    assert sorted(threads) == [("from a process", True), ("from a worker thread", True)]
 
 
 def test_cancel_stops_the_running_tasks_and_their_processes(folder, write):

@@ -61,6 +61,19 @@ def rule(code: str, slug: str, severity: Severity = Severity.ERROR, *, checked: 
     return register
 
 
+def repeats(nodes, key):
+    """(node, first node with the same key) for every repeat; a key of None is no key."""
+    first: dict[object, object] = {}
+    for node in nodes:
+        k = key(node)
+        if k is None:
+            continue
+        if k in first:
+            yield node, first[k]
+        else:
+            first[k] = node
+
+
 def all_rules() -> dict[str, Rule]:
     for name in RULE_MODULES:
         importlib.import_module(f"orchdsl.rules.{name}")

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from orchdsl import ast
 from orchdsl.diagnostics import Note
-from orchdsl.rules import Finding, rule
+from orchdsl.rules import Finding, repeats, rule
 
 ONCE_PER_ORCHESTRATION = (ast.Description, ast.Concurrency, ast.JobTimeout, ast.FailFast)
-
-
-def _repeats(nodes, key):
-    seen: dict[object, object] = {}
-    for node in nodes:
-        k = key(node)
-        if k is None:
-            continue
-        if k in seen:
-            yield node, seen[k]
-        else:
-            seen[k] = node
 
 
 def _option_key(option):
@@ -42,14 +30,17 @@ def repeated_clause(ctx):
     """
     orchestration = ctx.orchestration
     clause_key = lambda c: type(c) if isinstance(c, ONCE_PER_ORCHESTRATION) else None
-    for clause, first in _repeats(orchestration.clauses, clause_key):
+    for clause, first in repeats(orchestration.clauses, clause_key):
         yield _finding(clause, first, f'"{ast.CLAUSE_KEYWORDS[type(clause)]}" may appear once '
                                       "per orchestration")
     for schedule in orchestration.schedules:
-        for option, first in _repeats(schedule.options, lambda o: o.keyword):
+        for option, first in repeats(schedule.options, lambda o: o.keyword):
             yield _finding(option, first, f'"{option.keyword}" may appear once per schedule')
+    for notify in orchestration.notifications:
+        for event, first in repeats(notify.events, lambda e: e.text):
+            yield _finding(event, first, f'event "{event.text}" is listed twice')
     for task in orchestration.tasks:
-        for option, first in _repeats(task.options, _option_key):
+        for option, first in repeats(task.options, _option_key):
             if isinstance(option, ast.EnvOption):
                 message = f'env {option.name.text} is set twice in task "{task.name.text}"'
             else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import cached_property
 
 from orchdsl import ast
@@ -13,6 +14,7 @@ from orchdsl.loader import Loader
 class LintContext:
     document: ast.Document
     loader: Loader
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))  # for W207
 
     @property
     def orchestration(self) -> ast.Orchestration:

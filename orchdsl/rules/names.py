@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from orchdsl import ast
 from orchdsl.diagnostics import Note, Severity, did_you_mean
-from orchdsl.rules import Finding, rule
-
-
-def _duplicates(named):
-    """(node, first node of the same name) for every repeat; ``named`` yields (name, node)."""
-    first: dict[str, object] = {}
-    for name, node in named:
-        if name in first:
-            yield node, first[name]
-        else:
-            first[name] = node
+from orchdsl.rules import Finding, repeats, rule
 
 
 @rule("E101", "duplicate-task")
@@ -32,8 +22,7 @@ def duplicate_task(ctx):
         phase "Extract" { task crm       extractor run "python crm.py" }
         phase "Write"   { task crm_write writer    run "python write.py" }
     """
-    tasks = ((t.name.text, t) for t in ctx.orchestration.tasks)
-    for task, first in _duplicates(tasks):
+    for task, first in repeats(ctx.orchestration.tasks, lambda t: t.name.text):
         yield Finding(task.name.span, f'duplicate task "{task.name.text}"',
                       "task names must be unique in the file",
                       (Note("first defined here", first.name.span),))
@@ -52,8 +41,7 @@ def duplicate_phase(ctx):
         phase "Load" { ... }
         phase "Load more" { ... }
     """
-    phases = ((p.name.value, p) for p in ctx.orchestration.phases)
-    for phase, first in _duplicates(phases):
+    for phase, first in repeats(ctx.orchestration.phases, lambda p: p.name.value):
         yield Finding(phase.name.span, f'duplicate phase "{phase.name.value}"',
                       "phase names must be unique in the file",
                       (Note("first defined here", first.name.span),))
@@ -72,9 +60,8 @@ def duplicate_declaration(ctx):
         param  day = "today"
         secret token
     """
-    declared = ((c.name.text, c) for c in ctx.orchestration.clauses
-                if isinstance(c, (ast.Param, ast.Secret)))
-    for clause, first in _duplicates(declared):
+    declared = (c for c in ctx.orchestration.clauses if isinstance(c, (ast.Param, ast.Secret)))
+    for clause, first in repeats(declared, lambda c: c.name.text):
         what = "param" if isinstance(first, ast.Param) else "secret"
         yield Finding(clause.name.span, f'"{clause.name.text}" is already declared as a {what}',
                       "give each param and secret its own name",
@@ -126,7 +113,9 @@ def unused_param(ctx):
     if any(isinstance(t.action, ast.Call) for t in tasks):
         return
     used = {i.name for t in tasks for s in t.strings() for i in s.interpolations}
+    reported: set[str] = set()
     for param in ctx.orchestration.params:
-        if param.name.text not in used:
+        if param.name.text not in used and param.name.text not in reported:
+            reported.add(param.name.text)
             yield Finding(param.name.span, f'param "{param.name.text}" is never used',
                           f"use it as ${{{param.name.text}}} in a task, or remove it")

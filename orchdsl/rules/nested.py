@@ -11,8 +11,9 @@ from orchdsl.source import SourceError
 
 @rule("E108", "nested-file-missing")
 def nested_file_missing(ctx):
-    """An ``orchestration "<path>"`` task names a file that does not exist or cannot be read.
-    The path is relative to the folder of the file that names it.
+    """An ``orchestration "<path>"`` task names a file that does not exist, cannot be read, or
+    has errors of its own (it could not run). The path is relative to the folder of the file
+    that names it.
 
     Bad:
         task archive orchestration "archiev.orch"
@@ -22,15 +23,41 @@ def nested_file_missing(ctx):
     """
     for task in nested_tasks(ctx.document):
         path = ctx.loader.nested_path(ctx.document, task.action)
-        if not os.path.isfile(path):
-            yield Finding(task.action.path.span,
-                          f'nested orchestration "{task.action.path.value}" not found '
-                          f"(looked for {path})", _sibling_hint(path))
-        else:
-            try:
-                ctx.loader.load(path)
-            except SourceError as exc:
-                yield Finding(task.action.path.span, f"nested orchestration cannot be read: {exc}")
+        where = task.action.path
+        if not os.path.exists(path):
+            yield Finding(where.span, f'nested orchestration "{where.value}" not found '
+                                      f"(looked for {path})", _sibling_hint(path))
+            continue
+        if os.path.isdir(path):
+            yield Finding(where.span, f'nested orchestration "{where.value}" is a folder, '
+                                      "not a .orch file")
+            continue
+        if find_cycle(ctx.loader, [ctx.loader.key(ctx.document.path)], path):
+            continue  # E109 reports it, with the chain
+        try:
+            errors = errors_of(ctx.loader, path)
+        except SourceError as exc:
+            yield Finding(where.span, f"nested orchestration cannot be read: {exc}")
+            continue
+        if errors:
+            first = errors[0]
+            yield Finding(where.span, f'nested orchestration "{where.value}" has '
+                                      f"{len(errors)} error{'s' if len(errors) > 1 else ''}: "
+                                      f"{first.span}: {first.message}",
+                          f"orchdsl lint {path}")
+
+
+def errors_of(loader: Loader, path: str) -> list:
+    """The errors of a nested file (its own nested files included), computed once per file.
+    A file already being checked counts as clean here: a cycle is E109's to report."""
+    from orchdsl.lint import lint_result
+
+    cache = loader.nested_errors
+    key = loader.key(path)
+    if key not in cache:
+        cache[key] = []  # in progress
+        cache[key] = [d for d in lint_result(loader.load(path), loader) if d.is_error]
+    return cache[key]
 
 
 def _sibling_hint(path: str) -> str | None:

@@ -47,7 +47,7 @@ def task_per_phase(ctx):
     if len(phases) < 2 or any(len(phase.tasks) != 1 for phase in phases):
         return
     kinds = [phase.tasks[0].kind for phase in phases]
-    if len(set(kinds)) < len(kinds):
+    if None not in kinds and len(set(kinds)) < len(kinds):
         yield Finding(ctx.orchestration.name.span,
                       f"each of the {len(phases)} phases holds a single task, so nothing runs "
                       "in parallel", "group tasks by kind: orchdsl fmt --group-by-kind")

@@ -8,9 +8,8 @@ from functools import lru_cache
 from orchdsl import ast
 from orchdsl.diagnostics import Severity, did_you_mean
 from orchdsl.rules import Finding, rule
-from orchdsl.cron import cron_fields, hours_of, zone
+from orchdsl.cron import cron_fields, hours_of, zone, zone_names
 
-DST_HOURS = frozenset({1, 2})  # 01:00-02:59: the hours that DST skips or repeats in most zones
 
 
 @rule("E103", "invalid-cron")
@@ -47,17 +46,34 @@ def cron_problem(expression: str) -> str | None:
 @lru_cache(maxsize=256)
 def _croniter_problem(expression: str, seconds: bool, shown: str) -> str | None:
     from croniter import croniter
-    from croniter.croniter import CroniterBadDateError
+    from croniter.croniter import CroniterBadDateError, CroniterError
 
-    if not croniter.is_valid(expression, second_at_beginning=seconds):
-        return f'invalid cron "{shown}"'
     try:
         croniter(expression, datetime(2025, 1, 1), second_at_beginning=seconds,
                  max_years_between_matches=8).get_next(datetime)
     except CroniterBadDateError:
         return f'cron "{shown}" never fires'
-    except (ValueError, KeyError, OverflowError) as exc:
-        return f'invalid cron "{shown}": {exc}'
+    except (CroniterError, ValueError, KeyError, OverflowError, TypeError) as exc:
+        six = " (6 fields: the first is seconds)" if seconds else ""
+        return f'invalid cron "{shown}"{six}: {_bad_field(expression, seconds) or exc}'
+    return None
+
+
+FIELDS_5 = ("minute", "hour", "day of month", "month", "day of week")
+FIELDS_6 = ("second",) + FIELDS_5
+
+
+def _bad_field(expression: str, seconds: bool) -> str | None:
+    """Which field croniter refuses: each is tried alone, the others as "*"."""
+    from croniter import croniter
+
+    fields = expression.split()
+    names = FIELDS_6 if seconds else FIELDS_5
+    for index, field in enumerate(fields):
+        alone = ["*"] * len(fields)
+        alone[index] = field
+        if not croniter.is_valid(" ".join(alone), second_at_beginning=seconds):
+            return f'the {names[index]} field "{field}" is not valid'
     return None
 
 
@@ -80,15 +96,8 @@ def unknown_timezone(ctx):
         name = option.value.value
         if zone(name) is None:
             yield Finding(option.value.span, f'unknown time zone "{name}"',
-                          did_you_mean(name, _zone_names()) or
+                          did_you_mean(name, zone_names()) or
                           'use an IANA name like "Europe/Prague" or "America/New_York"')
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    from zoneinfo import available_timezones
-
-    return frozenset(available_timezones())
 
 
 @rule("W204", "schedule-without-error-notification", Severity.WARNING)
@@ -116,11 +125,12 @@ def schedule_without_error_notification(ctx):
 
 @rule("W207", "schedule-in-dst-hour", Severity.WARNING)
 def schedule_in_dst_hour(ctx):
-    """A schedule fires between 01:00 and 03:00 local time in a zone with daylight saving
-    time. On the spring-forward night such a time may not exist (the run moves to the first
-    instant after the gap), and on the fall-back night it exists twice (orchdsl runs it once,
-    at the first occurrence): the interval between runs changes twice a year. Pick another
-    hour, or use UTC.
+    """A schedule fires at a local time that daylight saving time skips or repeats in its
+    zone within the next year (in most of Europe and North America a night hour between 01:00
+    and 03:00). On the spring-forward night such a run moves to the first instant after the gap,
+    and on the fall-back night it runs once, at the first occurrence: the interval between
+    runs changes twice a year. Pick another time, or use UTC. Schedules that fire every hour or
+    more often are not reported: they do not choose a night hour.
 
     Bad:
         schedule "30 2 * * *" timezone "Europe/Prague"
@@ -129,23 +139,21 @@ def schedule_in_dst_hour(ctx):
         schedule "30 4 * * *" timezone "Europe/Prague"
         schedule "30 2 * * *" timezone "UTC"
     """
+    from orchdsl.cron import fires_within, shifts
+
     for schedule in ctx.orchestration.schedules:
         fields = cron_fields(schedule.cron.value)
-        hours = hours_of(fields) if fields else None
-        if not hours or not hours & DST_HOURS:
+        if not fields or hours_of(fields) is None or cron_problem(schedule.cron.value):
             continue
-        tz = zone(schedule.timezone)
-        if tz is not None and _observes_dst(tz):
-            shown = ", ".join(f"{h:02d}:xx" for h in sorted(hours & DST_HOURS))
-            yield Finding(schedule.cron.span,
-                          f'schedule fires at {shown} in "{schedule.timezone}", an hour that '
-                          "daylight saving time skips or repeats",
-                          "move it out of 01:00-03:00 local time, or schedule in UTC")
-
-
-def _observes_dst(tz) -> bool:
-    year = datetime.now().year
-    return datetime(year, 1, 15, tzinfo=tz).utcoffset() != datetime(year, 7, 15, tzinfo=tz).utcoffset()
+        for shift in shifts(schedule.timezone, ctx.now):
+            fire = fires_within(schedule.cron.value, shift.start, shift.end)
+            if fire is not None:
+                what = "skips" if shift.skipped else "repeats"
+                yield Finding(schedule.cron.span,
+                              f"schedule fires at {fire:%H:%M} on {fire:%Y-%m-%d} in "
+                              f'"{schedule.timezone}", a time that daylight saving time {what}',
+                              "move it out of the DST change, or schedule in UTC")
+                break
 
 
 @rule("W208", "retries-without-timeout", Severity.WARNING)

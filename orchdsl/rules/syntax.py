@@ -1,6 +1,8 @@
-"""E001: syntax. Reported by the parser; registered here for its documentation."""
+"""E001: syntax (reported by the parser; registered here for its documentation), and W210:
+ignore comments that name no rule."""
 
-from orchdsl.rules import rule
+from orchdsl.diagnostics import Severity, did_you_mean
+from orchdsl.rules import Finding, rule
 
 
 @rule("E001", "syntax", checked=False)
@@ -24,3 +26,24 @@ def syntax(ctx):
         }
     """
     return ()
+
+
+@rule("W210", "unknown-ignore-code", Severity.WARNING)
+def unknown_ignore_code(ctx):
+    """An ``# orchdsl: ignore[...]`` comment names a code that is no rule (a typo like
+    ``W2O6`` silences nothing). Codes are separated by commas or spaces; a bare
+    ``# orchdsl: ignore`` silences every rule on its line.
+
+    Bad:
+        task old writer run "python old.py" disabled  # orchdsl: ignore[W2O5]
+
+    Good:
+        task old writer run "python old.py" disabled  # orchdsl: ignore[W205]
+    """
+    from orchdsl.lint import unknown_ignored_codes
+    from orchdsl.rules import REGISTRY
+
+    for comment, code in unknown_ignored_codes(ctx.document.comments, REGISTRY):
+        shown = f'"{code}"' if code else "nothing"
+        yield Finding(comment.span, f"ignore comment names {shown}, which is no rule",
+                      did_you_mean(code, REGISTRY) or "see orchdsl lint --list-rules")

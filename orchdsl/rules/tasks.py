@@ -30,14 +30,19 @@ def bad_needs(ctx):
     phase_of = ctx.phase_of_task
     phases = ctx.orchestration.phases
     for index, phase in enumerate(phases):
+        earlier = [name for name, at in phase_of.items() if at < index]
         for task in phase.tasks:
+            named: set[str] = set()
             for word in task.needs:
                 name = word.text
-                if name == task.name.text:
+                if name in named:
+                    yield Finding(word.span, f'task "{task.name.text}" needs "{name}" twice',
+                                  "name it once")
+                elif name == task.name.text:
                     yield Finding(word.span, f'task "{name}" cannot need itself')
                 elif name not in phase_of:
                     yield Finding(word.span, f'needs unknown task "{name}"',
-                                  did_you_mean(name, phase_of))
+                                  did_you_mean(name, earlier))
                 elif phase_of[name] >= index:
                     other = phases[phase_of[name]].name.value
                     where = "the same phase" if phase_of[name] == index else f'the later phase "{other}"'
@@ -45,6 +50,7 @@ def bad_needs(ctx):
                                   "needs may only name tasks of earlier phases; move one of the "
                                   "tasks to another phase",
                                   (Note(f'"{name}" is defined here', _task_span(phases, name)),))
+                named.add(name)
 
 
 def _task_span(phases, name: str):
@@ -91,3 +97,25 @@ def disabled_task(ctx):
         if task.disabled:
             yield Finding(task.name.span, f'task "{task.name.text}" is disabled',
                           "delete it if it is not coming back")
+
+
+@rule("E116", "empty-command")
+def empty_command(ctx):
+    """A ``run`` command is empty or blank, or the program of a ``run [...]`` list is: there is
+    nothing to start.
+
+    Bad:
+        task crm extractor run ""
+        task crm extractor run ["", "crm.py"]
+
+    Good:
+        task crm extractor run "python3 crm.py"
+        task crm extractor run ["python3", "crm.py"]
+    """
+    for task in ctx.orchestration.tasks:
+        action = task.action
+        if isinstance(action, ast.RunShell) and not action.command.value.strip():
+            yield Finding(action.command.span, f'task "{task.name.text}" has an empty command')
+        elif isinstance(action, ast.RunArgv) and not action.argv[0].value.strip():
+            yield Finding(action.argv[0].span, f'task "{task.name.text}" names no program to run',
+                          'the first item is the program: run ["python3", "crm.py"]')
