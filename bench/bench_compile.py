@@ -36,11 +36,11 @@ def time_call(function, runs: int) -> Stats:
 
 def stages(path: str, runs: int) -> dict[str, Stats]:
     from orchdsl._gc import gc_paused
-    from orchdsl.compile import compile_file, compile_orchestration
+    from orchdsl.compiler import compile_file, compile_orchestration
     from orchdsl.graph_formats import render
-    from orchdsl.lint import lint_result
+    from orchdsl.linter import lint_result
     from orchdsl.loader import Loader
-    from orchdsl.plan import build_plan
+    from orchdsl.planner import build_plan
 
     loaded = Loader().load(path)
     compiled = compile_file(path)

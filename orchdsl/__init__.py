@@ -16,9 +16,9 @@ __all__ = [
 
 _EXPORTS = {
     "parse": ("orchdsl.parser", "parse"),
-    "lint": ("orchdsl.lint", "lint_source"),
-    "lint_paths": ("orchdsl.lint", "lint_paths"),
-    "compile": ("orchdsl.compile", "compile_file"),
+    "lint": ("orchdsl.linter", "lint_source"),
+    "lint_paths": ("orchdsl.linter", "lint_paths"),
+    "compile": ("orchdsl.compiler", "compile_file"),
     "plan": ("orchdsl.api", "plan"),
     "run": ("orchdsl.api", "run"),
     "Diagnostic": ("orchdsl.diagnostics", "Diagnostic"),

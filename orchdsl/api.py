@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from orchdsl.plan import Plan
+from orchdsl.planner import Plan
 from orchdsl.runner.events import Observer
 from orchdsl.runner.model import JobResult, Trigger
 
@@ -14,8 +14,8 @@ def plan(path: str, *, params: Mapping[str, str] | None = None, only: Sequence[s
          environ: Mapping[str, str] | None = None) -> Plan:
     """Compile a file and plan a run of it. Raises CompileError (with diagnostics),
     SourceError, ParamError or SelectionError."""
-    from orchdsl.compile import compile_file
-    from orchdsl.plan import build_plan, parse_params
+    from orchdsl.compiler import compile_file
+    from orchdsl.planner import build_plan, parse_params
     from orchdsl.selection import Selection
 
     compiled = compile_file(path)

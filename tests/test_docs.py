@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchdsl.lint import lint_source
+from orchdsl.linter import lint_source
 from orchdsl.rules.catalog import markdown
 
 ROOT = Path(__file__).resolve().parent.parent

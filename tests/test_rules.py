@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchdsl.lint import lint_paths
+from orchdsl.linter import lint_paths
 from orchdsl.rules import all_rules
 
 

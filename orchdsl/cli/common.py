@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from orchdsl.compile import Compiled, CompileError, compile_file
+from orchdsl.compiler import Compiled, CompileError, compile_file
 from orchdsl.diagnostics import Diagnostic
 from orchdsl.cli import exits
 from orchdsl.source import STDIN, SourceError

@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
 
 
 def lint(args) -> int:
-    from orchdsl.lint import lint_paths
+    from orchdsl.linter import lint_paths
     from orchdsl.reporters import reporter
     from orchdsl.reporters.text import summary
     from orchdsl.source import STDIN, SourceError, decode_utf8

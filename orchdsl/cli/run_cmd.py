@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
     compiled = compile_or_report(args.file, "run")
     if isinstance(compiled, int):
         return compiled
-    from orchdsl.plan import ParamError, build_plan, parse_params
+    from orchdsl.planner import ParamError, build_plan, parse_params
     from orchdsl.selection import Selection, SelectionError
 
     try:
@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
         return exits.USAGE
     if not args.dry_run:
         return run_job(plan, args)
-    from orchdsl.plan_formats import render_json, render_text
+    from orchdsl.plan_output import render_json, render_text
 
     for warning in plan.warnings:
         sys.stderr.write(f"orchdsl run: warning: {warning}\n")

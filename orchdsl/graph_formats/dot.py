@@ -3,7 +3,7 @@ dimmed and dashed, ``needs`` edges dashed and coloured, barriers as points."""
 
 from __future__ import annotations
 
-from orchdsl.compile import end_of, start_of
+from orchdsl.compiler import end_of, start_of
 from orchdsl.graph_formats.style import (DISABLED_FILL, DISABLED_FONT, KIND_STYLE, NEEDS_COLOR,
                                          NESTED_SHAPE, task_caption)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Protocol
 
-from orchdsl.lint import LintReport
+from orchdsl.linter import LintReport
 
 FORMATS = {
     "text": ("orchdsl.reporters.text", "TextReporter"),

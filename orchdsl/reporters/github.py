@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from orchdsl.diagnostics import Diagnostic
-from orchdsl.lint import LintReport
+from orchdsl.linter import LintReport
 
 
 def _escape_data(text: str) -> str:

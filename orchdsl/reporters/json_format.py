@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from orchdsl.diagnostics import Diagnostic
-from orchdsl.lint import LintReport
+from orchdsl.linter import LintReport
 
 VERSION = 1
 

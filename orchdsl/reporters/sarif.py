@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from orchdsl._version import __version__
 from orchdsl.diagnostics import Diagnostic
-from orchdsl.lint import LintReport
+from orchdsl.linter import LintReport
 from orchdsl.source import Span
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

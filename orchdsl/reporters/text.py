@@ -4,7 +4,7 @@ the span, then ``note:`` and ``help:`` lines."""
 from __future__ import annotations
 
 from orchdsl.diagnostics import Diagnostic
-from orchdsl.lint import LintReport
+from orchdsl.linter import LintReport
 
 _COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "caret": "\033[1;36m",
            "bold": "\033[1m", "reset": "\033[0m"}

@@ -50,7 +50,7 @@ def nested_file_missing(ctx):
 def errors_of(loader: Loader, path: str) -> list:
     """The errors of a nested file (its own nested files included), computed once per file.
     A file already being checked counts as clean here: a cycle is E109's to report."""
-    from orchdsl.lint import lint_result
+    from orchdsl.linter import lint_result
 
     cache = loader.nested_errors
     key = loader.key(path)

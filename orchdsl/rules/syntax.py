@@ -40,7 +40,7 @@ def unknown_ignore_code(ctx):
     Good:
         task old writer run "python old.py" disabled  # orchdsl: ignore[W205]
     """
-    from orchdsl.lint import unknown_ignored_codes
+    from orchdsl.linter import unknown_ignored_codes
     from orchdsl.rules import REGISTRY
 
     for comment, code in unknown_ignored_codes(ctx.document.comments, REGISTRY):

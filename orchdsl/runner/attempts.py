@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import trio
 
 from orchdsl import ast
-from orchdsl.plan import PlannedTask
+from orchdsl.planner import PlannedTask
 from orchdsl.runner.calls import run_call
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.model import JobState
@@ -46,7 +46,7 @@ async def _run_nested(engine, task: PlannedTask, action: ast.Nested, stdout: Out
                       stderr: OutputBuffer) -> Outcome:
     """The child orchestration as a job of its own; the task fails when that job ends in
     error (or is cancelled). The child uses its own params' defaults."""
-    from orchdsl.plan import build_plan
+    from orchdsl.planner import build_plan
     from orchdsl.runner.engine import Engine, RunOptions
 
     folder = os.path.dirname(os.path.realpath(engine.plan.path))

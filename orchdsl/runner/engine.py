@@ -24,7 +24,7 @@ import trio
 from orchdsl import ast
 from orchdsl.interpolate import MissingValue, render
 from orchdsl.shell_command import Command, build, split_string
-from orchdsl.plan import Plan, PlannedTask
+from orchdsl.planner import Plan, PlannedTask
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.events import Observer
 from orchdsl.runner.masking import Masker

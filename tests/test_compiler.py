@@ -1,4 +1,4 @@
-"""orchdsl.compile: a checked file to a networkx.DiGraph (LANGUAGE.md 4 and 5.3).
+"""orchdsl.compiler: a checked file to a networkx.DiGraph (LANGUAGE.md 4 and 5.3).
 
 Barriers ``<phase>:start`` / ``<phase>:end``, ``start -> task -> end``, ``end(k) -> start(k+1)``,
 a ``needs`` edge in place of the task's ``start`` edge, O(tasks) edges, nested files compiled once.
@@ -14,7 +14,7 @@ import pytest
 
 import orchdsl.loader
 from orchdsl import ast
-from orchdsl.compile import CompileError, compile_file, end_of, start_of, tasks_of
+from orchdsl.compiler import CompileError, compile_file, end_of, start_of, tasks_of
 
 SMALL = '''\
 orchestration "Small" {

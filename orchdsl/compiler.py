@@ -60,7 +60,7 @@ def compile_file(path: str, loader: Loader | None = None) -> Compiled:
     Raises CompileError with the diagnostics when the file has errors (warnings do not stop
     it), SourceError when it cannot be read.
     """
-    from orchdsl.lint import lint_result
+    from orchdsl.linter import lint_result
 
     loader = loader or Loader()
     return _compile(path, loader, {}, lint_result)

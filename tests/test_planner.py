@@ -1,4 +1,4 @@
-"""orchdsl.plan and orchdsl.selection: resolved values, selection and waves (LANGUAGE.md 3, 5.3,
+"""orchdsl.planner and orchdsl.selection: resolved values, selection and waves (LANGUAGE.md 3, 5.3,
 5.7, 7). Plans are built with an explicit ``environ`` and a fixed ``now``."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from orchdsl.compile import compile_file
-from orchdsl.plan import ParamError, TaskState, build_plan, parse_params
-from orchdsl.plan_formats import render_json, render_text
+from orchdsl.compiler import compile_file
+from orchdsl.planner import ParamError, TaskState, build_plan, parse_params
+from orchdsl.plan_output import render_json, render_text
 from orchdsl.selection import Selection, SelectionError
 
 NOW = datetime(2027, 3, 26, 12, 0, tzinfo=timezone.utc)  # a Friday, two days before CEST starts

@@ -14,7 +14,7 @@ from typing import Mapping
 import networkx as nx
 
 from orchdsl import ast
-from orchdsl.compile import Compiled
+from orchdsl.compiler import Compiled
 from orchdsl.diagnostics import did_you_mean
 from orchdsl.interpolate import render
 from orchdsl.selection import Selection, unselected

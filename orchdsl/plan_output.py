@@ -9,7 +9,7 @@ from datetime import timezone
 
 from orchdsl.json_output import dumps
 from orchdsl.lexical import format_duration
-from orchdsl.plan import Plan, PlannedTask
+from orchdsl.planner import Plan, PlannedTask
 
 VERSION = 1
 
