@@ -418,7 +418,7 @@ def orchdsl_api_runner(name: str, path: str, store: str) -> Runner:
 
 
 def orchdsl_split_runners(path: str, store: str) -> list[Runner]:
-    """The two halves of ``orchdsl.run(path)``, for where the time goes: ``orchdsl.planner(path)``
+    """The two halves of ``orchdsl.run(path)``, for where the time goes: ``orchdsl.plan(path)``
     alone (read, parse, check, compile, plan) and ``orchdsl.run(plan)`` with the plan built
     beforehand, outside the timed call (execution and state recording only)."""
     try:
@@ -440,8 +440,8 @@ def orchdsl_split_runners(path: str, store: str) -> list[Runner]:
             built.append(plan(path))
         return time_call(execute)
 
-    return [Runner("orchdsl.planner() only", lambda: time_call(lambda: plan(path)),
-                   "orchdsl.planner(path) in this process: read, parse, check, compile, plan; "
+    return [Runner("orchdsl.plan() only", lambda: time_call(lambda: plan(path)),
+                   "orchdsl.plan(path) in this process: read, parse, check, compile, plan; "
                    "no task runs", in_process=True),
             Runner("orchdsl.run(plan) only", execute_once,
                    "orchdsl.run(plan) in this process, the plan built once beforehand: "

@@ -1102,11 +1102,11 @@ def test_what_a_cancelled_attempt_printed_is_kept(folder, write, cause):
 # --- the public API (STYLE 7) ----------------------------------------------------------------
 
 def test_the_public_plan_function_stays_callable_after_a_run(tmp_path):
-    """``orchdsl.planner`` is the exported function, not the ``orchdsl.planner`` module that a run
+    """``orchdsl.plan`` is the exported function, not the ``orchdsl.planner`` module that a run
     imports (``orchdsl.compiler`` and ``orchdsl.linter`` share the same fate)."""
     path = tmp_path / "job.orch"
     path.write_text('orchestration "Api" {\n    phase "One" {\n        task a run "true"\n    }\n}\n')
     script = (f"import orchdsl; job = orchdsl.run({str(path)!r}); "
-              f"print(job.state.value, orchdsl.planner({str(path)!r}).name)")
+              f"print(job.state.value, orchdsl.plan({str(path)!r}).name)")
     done = subprocess.run([PY, "-c", script], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "success Api\n"), done.stderr[-300:]

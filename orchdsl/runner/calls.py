@@ -11,6 +11,7 @@ import contextvars
 import importlib
 import inspect
 import io
+import os
 import sys
 import threading
 import traceback
@@ -34,20 +35,48 @@ class CallOutcome:
     stderr: str
 
 
+_loaded: dict[tuple[str, str], object] = {}  # (real folder, module name) -> module
+
+
 def load_callable(target: str, folder: str) -> Callable:
     """``package.module:function``, the module looked up in ``folder`` first, then on
     sys.path. Raises ImportError or AttributeError with a message for the task's log."""
     module_name, _, function_name = target.partition(":")
-    with _import_lock:  # sys.path is process-wide: one import at a time
-        sys.path.insert(0, folder)
-        try:
-            module = importlib.import_module(module_name)
-        finally:
-            sys.path.remove(folder)
+    module = _module(module_name, os.path.realpath(folder))
     function = getattr(module, function_name, None)
     if not callable(function):
         raise AttributeError(f"module {module_name} has no function {function_name}")
     return function
+
+
+def _module(name: str, folder: str):
+    """Import a module for the files of one folder, once. Two folders may each ship a
+    ``steps.py``: a module found in the folder is imported with the folder first on sys.path
+    and without the other folder's copy in sys.modules, kept for this folder, and taken out of
+    sys.modules again, so each file gets its own."""
+    key = (folder, name)
+    if key in _loaded:
+        return _loaded[key]
+    top = name.split(".")[0]
+    with _import_lock:  # sys.path and sys.modules are process-wide: one import at a time
+        if not (os.path.isfile(os.path.join(folder, top + ".py"))
+                or os.path.isdir(os.path.join(folder, top))):
+            module = importlib.import_module(name)  # from sys.path, shared like any import
+        else:
+            def family() -> list[str]:
+                return [n for n in sys.modules if n == top or n.startswith(top + ".")]
+
+            saved = {n: sys.modules.pop(n) for n in family()}
+            sys.path.insert(0, folder)
+            try:
+                module = importlib.import_module(name)
+            finally:
+                sys.path.remove(folder)
+                for n in family():
+                    del sys.modules[n]
+                sys.modules.update(saved)
+        _loaded[key] = module
+    return module
 
 
 def keyword_arguments(function: Callable, params: dict[str, str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Mapping
@@ -42,6 +43,7 @@ class RunOptions:
     stream: bool = False  # pass task output on line by line (observer.task_output)
     trigger: Trigger = Trigger.MANUAL
     environ: Mapping[str, str] | None = None  # the runner's environment; os.environ if None
+    mask_also: tuple[str, ...] = ()  # more values to mask: a parent job's secrets
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
 
@@ -55,7 +57,7 @@ class Engine:
         self.tasks = {t.name: t for t in plan.tasks}
         self.job = JobResult(0, plan.name, plan.path, self.options.trigger)
         self.secrets = {name: self.environ.get(name, "") for name in plan.secrets}
-        self.masker = Masker(self.secrets.values())
+        self.masker = Masker([*self.secrets.values(), *self.options.mask_also])
         self._done: dict[str, trio.Event] = {}
         self._succeeded: dict[str, bool] = {}
         self._passed: dict[str, bool] = {}
@@ -155,22 +157,36 @@ class Engine:
             self._passed[name] = self._succeeded[name] = False
             self.observer.task_finished(self.job, result)
             return
-        with trio.CancelScope() as scope:
-            self._running[name] = scope
-            await self._run_task(self.tasks[name], result)
-        self._running.pop(name, None)
-        if scope.cancelled_caught and result.state is TaskState.RUNNING:
-            result.state = TaskState.CANCELLED
-            result.reason = result.reason or self._stopping or "cancelled"
-            if result.attempts and result.attempts[-1].finished_at is None:
-                result.attempts[-1].finished_at = self.options.now()
-                result.attempts[-1].reason = "cancelled"
-            self.observer.task_finished(self.job, result)
+        try:
+            with trio.CancelScope() as scope:
+                self._running[name] = scope
+                await self._run_task(self.tasks[name], result)
+        finally:
+            # Cancelled by fail_fast (caught above), or by the job timeout or a signal (the
+            # exception goes on once the task is recorded as cancelled).
+            self._running.pop(name, None)
+            if result.state is TaskState.RUNNING:
+                self._mark_cancelled(result)
         self._succeeded[name] = result.state is TaskState.SUCCEEDED
         self._passed[name] = self._succeeded[name] or (
             result.state is TaskState.FAILED and result.continue_on_failure)
         if result.state is TaskState.FAILED and not result.continue_on_failure:
             self._stop_after_failure(name)
+
+    def _mark_cancelled(self, result: TaskResult) -> None:
+        result.state = TaskState.CANCELLED
+        result.reason = result.reason or self._stopping or self._why_cancelled()
+        if result.attempts and result.attempts[-1].finished_at is None:
+            result.attempts[-1].finished_at = self.options.now()
+            result.attempts[-1].reason = result.attempts[-1].reason or "cancelled"
+        self.observer.task_finished(self.job, result)
+
+    def _why_cancelled(self) -> str:
+        if self._cancelled_by:
+            return f"cancelled by {self._cancelled_by}"
+        if self.plan.timeout_s is not None:
+            return f"job timed out after {_shown(self.plan.timeout_s)}"
+        return "cancelled"
 
     def _blocked(self, name: str) -> str | None:
         if self._stopping:
@@ -219,17 +235,31 @@ class Engine:
         from orchdsl.runner.attempts import run_attempt
 
         node = _ast_task(self.graph, task.name)
-        on_line = self._line_sink(task.name) if self.options.stream else None
-        stdout = OutputBuffer(self.masker, on_line and on_line("stdout"))
-        stderr = OutputBuffer(self.masker, on_line and on_line("stderr"))
-        outcome = await run_attempt(self, task, node, stdout, stderr)
+        stdout = OutputBuffer(self.masker, self._line_sink(task.name, "stdout"))
+        stderr = OutputBuffer(self.masker, self._line_sink(task.name, "stderr"))
+        try:
+            outcome = await run_attempt(self, task, node, stdout, stderr)
+        except BaseException:
+            # Cancelled: keep what it printed until then (the process group is already down).
+            attempt.stdout, attempt.stderr = stdout.close(), stderr.close()
+            raise
         attempt.exit_code, attempt.reason = outcome.exit_code, outcome.reason
         attempt.stdout, attempt.stderr = outcome.stdout, outcome.stderr
 
-    def _line_sink(self, name: str):
-        def for_stream(stream: str):
-            return lambda line: self.observer.task_output(self.job, name, stream, line)
-        return for_stream
+    def _line_sink(self, name: str, stream: str):
+        """With ``stream``, each line goes to the observer, in the trio thread even when a
+        ``call`` task prints from its worker thread (observers need not be thread-safe)."""
+        if not self.options.stream:
+            return None
+        token = trio.lowlevel.current_trio_token()
+        trio_thread = threading.get_ident()
+
+        def deliver(line: str) -> None:
+            if threading.get_ident() == trio_thread:
+                self.observer.task_output(self.job, name, stream, line)
+            else:
+                token.run_sync_soon(self.observer.task_output, self.job, name, stream, line)
+        return deliver
 
     # -- values -------------------------------------------------------------------------------
 

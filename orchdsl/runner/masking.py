@@ -33,24 +33,33 @@ class Masker:
 
 
 class StreamMasker:
-    """Masks a stream of chunks; ``feed`` returns what is safe to show so far."""
+    """Masks a stream of chunks; ``feed`` returns what is safe to show so far.
+
+    The held-back tail is kept *unmasked*: masking it early could hide part of a longer secret
+    that contains a shorter one (a URL holding a password), and the rest of the longer one
+    would then show. A cut never falls inside a match."""
 
     def __init__(self, masker: Masker):
         self._masker = masker
         self._held = ""
 
     def feed(self, chunk: str) -> str:
-        if not self._masker:
+        masker = self._masker
+        if not masker:
             return chunk
-        text = self._masker.mask(self._held + chunk)
-        # Hold back a tail that may be the start of a secret finished by the next chunk. A
-        # secret without a line break cannot cross one, so whole lines are always safe.
-        cut = len(text) - (self._masker._longest - 1)
-        if not self._masker._multiline:
-            cut = max(cut, text.rfind("\n") + 1)
+        raw = self._held + chunk
+        cut = len(raw) - (masker._longest - 1)
+        if not masker._multiline:
+            cut = max(cut, raw.rfind("\n") + 1)  # a secret without a line break cannot cross one
         cut = max(cut, 0)
-        self._held = text[cut:]
-        return text[:cut]
+        for match in masker._pattern.finditer(raw):
+            if match.start() >= cut:
+                break
+            if match.end() > cut:
+                cut = match.start()
+                break
+        self._held = raw[cut:]
+        return masker.mask(raw[:cut])
 
     def close(self) -> str:
         rest, self._held = self._masker.mask(self._held), ""
