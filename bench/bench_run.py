@@ -423,8 +423,7 @@ def orchdsl_split_runners(path: str, store: str) -> list[Runner]:
     beforehand, outside the timed call (execution and state recording only)."""
     try:
         import orchdsl
-        from orchdsl.api import plan  # not orchdsl.planner: once imported, the orchdsl.planner
-        run = orchdsl.run             # submodule shadows the lazy export of that name
+        plan, run = orchdsl.plan, orchdsl.run
     except (ImportError, AttributeError):
         return []
     built: list = []

@@ -64,7 +64,7 @@ def render_text(plan: Plan) -> str:
         if not phase.tasks:
             out.append("  (no task)")
         for task in phase.tasks:
-            state = f"wave {task.wave}" if task.runs else task.state
+            state = f"wave {task.wave}" if task.runs else task.state.value
             line = (f"  {state:<8}  {task.name.ljust(width)}  {(task.kind or '-').ljust(kind_width)}"
                     f"  {_action_text(task)}")
             out.append(line)
@@ -126,7 +126,7 @@ def _task_data(task: PlannedTask) -> dict:
             "target": task.target, "file": task.file, "cwd": task.cwd, "env": dict(task.env),
             "timeout_s": task.timeout_s, "retries": task.retries, "backoff_s": task.backoff_s,
             "continue_on_failure": task.continue_on_failure, "needs": list(task.needs),
-            "selected": task.runs, "state": task.state, "reason": task.reason, "wave": task.wave}
+            "selected": task.runs, "state": task.state.value, "reason": task.reason, "wave": task.wave}
 
 
 def render_json(plan: Plan) -> str:

@@ -6,6 +6,7 @@ Secrets appear as ``***`` in everything a plan holds: a plan is made to be shown
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,7 +25,9 @@ class ParamError(ValueError):
     """A ``--param`` that is malformed or names no declared param (a usage error, exit 2)."""
 
 
-class TaskState:
+class TaskState(str, enum.Enum):
+    """Whether a planned task runs (not the run's states: see orchdsl.runner.model)."""
+
     SELECTED = "selected"
     DISABLED = "disabled"
     SKIPPED = "skipped"
@@ -132,12 +135,14 @@ def build_plan(compiled: Compiled, *, params: Mapping[str, str] | None = None,
     waves = _waves(compiled.graph, reasons)
     warnings: list[str] = [f"secret {s} is not set: a real run would fail before any task "
                            "starts" for s in missing]
-    context = _Context(values, environ, frozenset(secrets), os.path.dirname(compiled.path) or ".",
-                       warnings)
+    context = _Context(values, frozenset(secrets), os.path.dirname(compiled.path) or ".")
     phases = tuple(
         PlannedPhase(phase.name.value, tuple(
             _plan_task(task, phase.name.value, reasons, waves, context) for task in phase.tasks))
         for phase in orchestration.phases)
+    warnings.extend(_unset_environment(orchestration, reasons, environ))
+    if orchestration.tasks and not waves:
+        warnings.append("the selection leaves no task to run")
     wave_list = _wave_list(phases)
     timeout = orchestration.of_type(ast.JobTimeout)
     concurrency = orchestration.of_type(ast.Concurrency)
@@ -157,19 +162,30 @@ def build_plan(compiled: Compiled, *, params: Mapping[str, str] | None = None,
 
 @dataclass(frozen=True)
 class _Context:
+    """What filling a task's strings for showing needs. ``${env.NAME}`` stays as written: the
+    environment may hold credentials that are no declared secret, and a plan is for showing."""
+
     values: Mapping[str, str]
-    environ: Mapping[str, str]
     secrets: frozenset[str]
     folder: str
-    warnings: list[str]
 
     def fill(self, string: ast.StringLit, *, shell: bool) -> str:
-        for part in string.interpolations:
-            if part.env_var is not None and part.env_var not in self.environ:
-                self.warnings.append(f"environment variable {part.env_var} is not set: a real "
-                                     "run would fail before any task starts")
-        return render(string, self.values, self.environ, shell=shell, masked=self.secrets,
+        return render(string, self.values, {}, shell=shell, masked=self.secrets,
                       keep_missing=True)
+
+
+def _unset_environment(orchestration: ast.Orchestration, reasons: dict[str, str],
+                       environ: Mapping[str, str]) -> list[str]:
+    unset: dict[str, None] = {}
+    for task in orchestration.tasks:
+        if task.disabled or task.name.text in reasons:
+            continue
+        for string in task.strings():
+            for part in string.interpolations:
+                if part.env_var is not None and part.env_var not in environ:
+                    unset[part.env_var] = None
+    return [f"environment variable {name} is not set: a real run would fail before any task "
+            "starts" for name in unset]
 
 
 def _plan_task(task: ast.Task, phase: str, reasons: dict[str, str], waves: dict[str, int],

@@ -1,6 +1,7 @@
 """Which tasks a run selects: ``--only``, ``--skip``, ``--phase``, ``--from-phase`` (LANGUAGE.md
-6, 7). Each flag repeats and takes comma-separated names or globs; a pattern that matches
-nothing is a usage error, with a did-you-mean hint."""
+6, 7). Each flag repeats and takes comma-separated names or globs (a name that exists is taken
+as it is before it is read as a glob); a pattern that matches nothing is a usage error, with
+a did-you-mean hint. A name holding a comma cannot be selected by name: use a glob (``A?B``)."""
 
 from __future__ import annotations
 
@@ -24,15 +25,22 @@ class Selection:
 
     @staticmethod
     def from_flags(only=(), skip=(), phases=(), from_phase=None) -> Selection:
-        return Selection(split(only), split(skip), split(phases), from_phase)
+        """Raises SelectionError for a flag given with no name (``--only ""``): run with
+        ``--only "$UNSET_VARIABLE"`` must not quietly mean "everything"."""
+        if from_phase is not None and not from_phase.strip():
+            raise SelectionError("--from-phase names no phase")
+        return Selection(split(only, "--only"), split(skip, "--skip"),
+                         split(phases, "--phase"), from_phase)
 
-    @property
-    def is_everything(self) -> bool:
-        return not (self.only or self.skip or self.phases or self.from_phase)
 
-
-def split(values) -> tuple[str, ...]:
-    return tuple(p.strip() for v in values or () for p in v.split(",") if p.strip())
+def split(values, flag: str) -> tuple[str, ...]:
+    found = []
+    for value in values or ():
+        names = [p.strip() for p in value.split(",") if p.strip()]
+        if not names:
+            raise SelectionError(f"{flag} {value!r} names nothing")
+        found.extend(names)
+    return tuple(found)
 
 
 def unselected(orchestration: ast.Orchestration, selection: Selection) -> dict[str, str]:
@@ -68,7 +76,8 @@ def unselected(orchestration: ast.Orchestration, selection: Selection) -> dict[s
 def _matching(patterns: tuple[str, ...], names: list[str], what: str, flag: str) -> set[str]:
     found: set[str] = set()
     for pattern in patterns:
-        matched = {n for n in names if fnmatchcase(n, pattern)}
+        # A name as it is first ("Load [EU]" is a phase, not a glob), then as a glob.
+        matched = {pattern} if pattern in names else {n for n in names if fnmatchcase(n, pattern)}
         if not matched:
             raise SelectionError(_nothing(what, pattern, names, flag))
         found |= matched

@@ -225,17 +225,19 @@ orchestration "E" {
 '''
 
 
-def test_env_interpolation_reads_the_given_environ(tmp_path):
+def test_env_interpolation_is_shown_as_written(tmp_path):
+    """A plan is for showing: ${env.NAME} may hold a credential that is no declared secret,
+    so it stays as written (the run reads the environment)."""
     plan = plan_of(tmp_path, ENV, environ={"GREETING": "hello world", "UNSET_ONE": "1"})
-    assert task(plan, "a").command == "echo 'hello world' 1"
-    assert task(plan, "b").argv == ("echo", "hello world")
-    assert task(plan, "b").env == (("G", "hello world"),)
+    assert task(plan, "a").command == "echo ${env.GREETING} ${env.UNSET_ONE}"
+    assert task(plan, "b").argv == ("echo", "${env.GREETING}")
+    assert task(plan, "b").env == (("G", "${env.GREETING}"),)
     assert plan.warnings == ()
 
 
-def test_unset_env_variable_is_kept_as_written_with_a_warning(tmp_path):
+def test_unset_env_variable_gives_a_warning(tmp_path):
     plan = plan_of(tmp_path, ENV, environ={"GREETING": "hi"})
-    assert task(plan, "a").command == "echo hi ${env.UNSET_ONE}"
+    assert task(plan, "a").command == "echo ${env.GREETING} ${env.UNSET_ONE}"
     assert plan.warnings == ("environment variable UNSET_ONE is not set: a real run would fail "
                              "before any task starts",)
 
@@ -244,7 +246,10 @@ def test_the_process_environment_is_the_default(tmp_path, monkeypatch):
     monkeypatch.setenv("GREETING", "from-os")
     monkeypatch.setenv("UNSET_ONE", "x")
     plan = build_plan(compiled_from(tmp_path, ENV), now=NOW)
-    assert task(plan, "b").argv == ("echo", "from-os")
+    assert plan.warnings == ()
+    monkeypatch.delenv("UNSET_ONE")
+    plan = build_plan(compiled_from(tmp_path, ENV), now=NOW)
+    assert [w.split(" is not set")[0] for w in plan.warnings] == ["environment variable UNSET_ONE"]
 
 
 # --- selection -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from orchdsl import ast
 from orchdsl.interpolate import MissingValue, render
 from orchdsl.shell_command import Command, build, split_string
 from orchdsl.planner import Plan, PlannedTask
+from orchdsl.planner import TaskState as PlanState
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.events import Observer
 from orchdsl.runner.masking import Masker
@@ -291,7 +292,7 @@ class Engine:
 
 def _initial_result(task: PlannedTask) -> TaskResult:
     result = TaskResult(task.name, task.phase, continue_on_failure=task.continue_on_failure)
-    if task.state == "disabled":
+    if task.state is PlanState.DISABLED:
         result.state, result.reason = TaskState.DISABLED, "disabled in the file"
     elif not task.runs:
         result.state, result.reason = TaskState.SKIPPED, task.reason
