@@ -21,3 +21,10 @@ def gc_paused():
     finally:
         if collecting:
             gc.enable()
+
+
+def one_shot() -> None:
+    """For a command that builds large acyclic data (AST, graph, plan), prints it and exits
+    (lint, graph, a dry run): the cyclic collector would only rescan it, 40-85% of the time at
+    20,000 tasks. Commands that keep running (a real run, the scheduler) keep it."""
+    gc.disable()

@@ -59,17 +59,11 @@ class Interpolation:
 
     name: str
     span: Span
+    well_formed: bool = True  # ``${name}`` or ``${env.NAME}``; else reported as a syntax error
 
     @property
     def env_var(self) -> str | None:
         return self.name[4:] if self.name.startswith("env.") else None
-
-    @property
-    def well_formed(self) -> bool:
-        """``${name}`` or ``${env.NAME}``; anything else was reported as a syntax error."""
-        from orchdsl.lexical import ENV_NAME_RE, NAME_RE
-
-        return bool(NAME_RE.match(self.name) or ENV_NAME_RE.match(self.name))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,6 +196,20 @@ class Task(Node):
     @property
     def timeout(self) -> TimeoutOption | None:
         return _first(self.options, TimeoutOption)
+
+    @property
+    def timeout_s(self) -> float | None:
+        return self.timeout.duration.seconds if self.timeout else None
+
+    @property
+    def retry_count(self) -> int:
+        return self.retries.count.value if self.retries else 0
+
+    @property
+    def backoff_s(self) -> float:
+        """The delay before the first retry (0 without ``backoff``)."""
+        backoff = self.retries.backoff if self.retries else None
+        return (backoff.seconds or 0.0) if backoff else 0.0
 
     @property
     def retries(self) -> RetriesOption | None:

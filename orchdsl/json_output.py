@@ -22,7 +22,7 @@ def _dump(value, depth: int) -> str:
         return json.dumps(value, ensure_ascii=False)
     inner = "  " * (depth + 1)
     if isinstance(value, dict):
-        items = [f"{inner}{json.dumps(str(k))}: {_dump(v, depth + 1)}" for k, v in value.items()]
+        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_dump(v, depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}" if items else "{}"
     items = [inner + _dump(v, depth + 1) for v in value]
     return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]" if items else "[]"

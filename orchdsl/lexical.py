@@ -72,13 +72,14 @@ def decode_string(raw: str, locate: StringLocator) -> tuple[tuple, list[tuple[st
                 text.append(raw[i:end])
                 break
             name = raw[i + 2:close]
-            if not (NAME_RE.match(name) or ENV_NAME_RE.match(name)):
+            well_formed = bool(NAME_RE.match(name) or ENV_NAME_RE.match(name))
+            if not well_formed:
                 problems.append((f'invalid interpolation "${{{name}}}"', locate.span(i, close + 1),
                                  "write ${param_or_secret} or ${env.VARIABLE}"))
             if text:
                 parts.append("".join(text))
                 text = []
-            parts.append(Interpolation(name, locate.span(i, close + 1)))
+            parts.append(Interpolation(name, locate.span(i, close + 1), well_formed))
             i = close + 1
         else:
             text.append(char)

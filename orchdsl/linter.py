@@ -133,7 +133,8 @@ def unknown_ignored_codes(comments: tuple[ast.Comment, ...], known) -> list[tupl
 
 def discover(paths: list[str]) -> tuple[list[str], list[SourceError]]:
     """Files to lint: files as given (anything readable: a FIFO, /dev/stdin), folders walked
-    for ``*.orch`` (sorted, hidden folders and virtual environments skipped), ``-`` once.
+    for ``*.orch`` (each folder's files by name, then its subfolders by name; hidden folders
+    and virtual environments skipped), ``-`` once.
     A folder holding no ``*.orch`` file is an error: a mistyped path must not pass CI."""
     files: list[str] = []
     problems: list[SourceError] = []

@@ -101,11 +101,6 @@ def _cache_file() -> str | bool:
     return os.path.join(folder, f"grammar-lark{lark.__version__}.cache")
 
 
-def grammar_terminals() -> dict[str, str]:
-    """Terminal name -> the literal keyword it stands for (for messages and did-you-mean)."""
-    return {t.name: t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
-
-
 def _keep_comment(token) -> None:
     state = _state.get()
     comment = ast.Comment(str(token), _token_span(token, state.path))

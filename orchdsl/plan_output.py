@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import timezone
 
 from orchdsl.json_output import dumps
@@ -42,7 +43,13 @@ def _flags(task: PlannedTask) -> list[str]:
     return flags
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def render_text(plan: Plan) -> str:
+    """The plan for people. Its warnings are not part of it: ``orchdsl run`` prints them on
+    stderr (and ``--format json`` keeps them under "warnings")."""
     out = [f'Plan for "{plan.name}" ({plan.path})']
     if plan.description:
         out.extend(f"  {line}" for line in plan.description.splitlines())
@@ -78,8 +85,8 @@ def render_text(plan: Plan) -> str:
                 out.append(" " * (14 + width) + "  " + "; ".join(details))
     out.append("")
     selected = sum(t.runs for t in plan.tasks)
-    out.append(f"Order: {selected} of {len(plan.tasks)} tasks in {len(plan.waves)} waves "
-               "(tasks of a wave run together)")
+    out.append(f"Order: {selected} of {_count(len(plan.tasks), 'task')} in "
+               f"{_count(len(plan.waves), 'wave')} (tasks of a wave run together)")
     for number, wave in enumerate(plan.waves, 1):
         out.append(f"  {number}: {', '.join(wave)}")
     for schedule in plan.schedules:
@@ -93,12 +100,16 @@ def render_text(plan: Plan) -> str:
         out.append("Notifications (scheduled runs; a manual run notifies only --notify-me):")
         for note in plan.notifications:
             after = f" after {_duration(note.after_s)}" if note.after_s is not None else ""
-            out.append(f"  {', '.join(note.events)}{after} -> {', '.join(note.targets)}")
-    for warning in plan.warnings:  # on stderr too; here so a saved plan says it
-        out.append(f"warning: {warning}")
+            targets = ", ".join(_without_password(t) for t in note.targets)
+            out.append(f"  {', '.join(note.events)}{after} -> {targets}")
     out.append("")
     out.append("Dry run: nothing was run.")
     return "\n".join(out) + "\n"
+
+
+def _without_password(target: str) -> str:
+    """``https://user:pw@host/x`` -> ``https://user:***@host/x``: webhook URLs may hold one."""
+    return re.sub(r"^(\w+://[^/@:]*:)[^/@]*@", r"\1***@", target)
 
 
 def plan_data(plan: Plan) -> dict:
@@ -114,7 +125,8 @@ def plan_data(plan: Plan) -> dict:
                        "next": [{"local": f.isoformat(),
                                  "utc": f.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
                                 for f in s.next_fires]} for s in plan.schedules],
-        "notifications": [{"events": list(n.events), "after_s": n.after_s, "targets": list(n.targets)}
+        "notifications": [{"events": list(n.events), "after_s": n.after_s,
+                           "targets": [_without_password(t) for t in n.targets]}
                           for n in plan.notifications],
         "warnings": list(plan.warnings),
     }

@@ -210,9 +210,7 @@ def _plan_task(task: ast.Task, phase: str, reasons: dict[str, str], waves: dict[
         file=action.path.value if isinstance(action, ast.Nested) else None,
         cwd=os.path.normpath(os.path.join(context.folder, cwd)),
         env=tuple((e.name.text, context.fill(e.value, shell=False)) for e in task.env),
-        timeout_s=task.timeout.duration.seconds if task.timeout else None,
-        retries=task.retries.count.value if task.retries else 0,
-        backoff_s=(task.retries.backoff.seconds or 0.0) if task.retries and task.retries.backoff else 0.0,
+        timeout_s=task.timeout_s, retries=task.retry_count, backoff_s=task.backoff_s,
         continue_on_failure=task.continue_on_failure,
         needs=tuple(w.text for w in task.needs), state=state, reason=reason,
         wave=waves.get(name), line=task.span.line)

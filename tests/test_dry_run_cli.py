@@ -110,7 +110,8 @@ def test_text_plan_of_every_example(example):
     assert list(states) == example.tasks
     assert {n for n, s in states.items() if s == "disabled"} == example.disabled
     runs = len(example.tasks) - len(example.disabled)
-    assert (f"Order: {runs} of {len(example.tasks)} tasks in {example.waves} waves "
+    waves = f"{example.waves} wave" + ("s" if example.waves != 1 else "")
+    assert (f"Order: {runs} of {len(example.tasks)} tasks in {waves} "
             "(tasks of a wave run together)") in lines
 
 
@@ -243,7 +244,6 @@ Order: 6 of 7 tasks in 3 waves (tasks of a wave run together)
   1: crm, sheet
   2: prep, early
   3: upload, child
-warning: secret TOKEN is not set: a real run would fail before any task starts
 
 Dry run: nothing was run.
 '''

@@ -64,12 +64,9 @@ def main(argv: list[str] | None = None) -> int:
                          f"{' (' + hint + ')' if hint else ''}; see orchdsl --help\n")
         return exits.USAGE
     if first in ONE_SHOT:
-        # These commands build large acyclic data (AST, graph, plan), print it and exit: the
-        # cyclic collector only rescans it (40-85% of the time at 20,000 tasks). Commands that
-        # keep running (a real run, the scheduler) keep it.
-        import gc
+        from orchdsl._gc import one_shot
 
-        gc.disable()
+        one_shot()
     module = importlib.import_module(COMMANDS[first][0])
     return module.main(argv[1:])
 

@@ -66,9 +66,9 @@ def _positive(text: str) -> int:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.dry_run:
-        import gc
+        from orchdsl._gc import one_shot
 
-        gc.disable()  # a one-shot command, as lint and graph (see orchdsl.cli.main)
+        one_shot()
     compiled = compile_or_report(args.file, "run")
     if isinstance(compiled, int):
         return compiled

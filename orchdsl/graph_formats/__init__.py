@@ -11,7 +11,6 @@ FORMATS = {
     "ascii": "orchdsl.graph_formats.ascii",
     "json": "orchdsl.graph_formats.json_graph",
 }
-IMAGE_FORMATS = ("svg", "png")
 
 
 def render(name: str, compiled) -> str:

@@ -1,4 +1,4 @@
-"""A plain-text drawing for a terminal: phases top to bottom, tasks side by side in columns."""
+"""A plain-text drawing for a terminal: phases top to bottom, one task a line, needs named."""
 
 from __future__ import annotations
 

@@ -16,6 +16,9 @@ def source_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
+SNIPPET_WIDTH = 160  # characters of a source line shown under a diagnostic
+
+
 class TextReporter:
     def __init__(self, color: bool = False):
         self.color = color
@@ -43,13 +46,20 @@ class TextReporter:
                 end_column: int) -> list[str]:
         if not 1 <= line <= len(lines):
             return []
-        source = lines[line - 1]
-        # Tabs widen differently per terminal; show them as 4 spaces and move the caret along.
-        prefix = source[:column - 1].expandtabs(4)
-        width = (end_column - column) if end_line == line else len(source) - column + 1
-        shown = source.expandtabs(4)
+        # Tabs widen differently per terminal: show them as 4 spaces and move the caret along.
+        source = lines[line - 1].expandtabs(4)
+        start = len(lines[line - 1][:column - 1].expandtabs(4))
+        width = max((end_column - column) if end_line == line else len(source) - start, 1)
+        # A very long line (a generated file, a minified string) is shown around the caret.
+        left = max(0, min(start - 40, len(source) - SNIPPET_WIDTH))
+        shown = source[left:left + SNIPPET_WIDTH]
+        if left:
+            shown, start = "..." + shown[3:], start - left
+        if left + SNIPPET_WIDTH < len(source):
+            shown = shown[:-3] + "..."
+        width = max(min(width, len(shown) - start), 1)
         gutter = str(line)
-        caret = " " * len(prefix) + "^" * max(width, 1)
+        caret = " " * start + "^" * width
         return [f" {gutter} | {shown}", f" {' ' * len(gutter)} | {self._paint('caret', caret)}"]
 
     def _paint(self, style: str, text: str) -> str:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from orchdsl.rules import Finding, rule
 
-_EMAIL = re.compile(r"[^@\s\"<>,;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+\Z")
+_EMAIL = re.compile(r"[^@\s\"<>,;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+\Z")
 
 
 def target_problem(target: str) -> str | None:
