@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -69,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = 1 if args.quick else args.runs
     sizes = (100, 2_000) if args.quick else (100, 2_000, 20_000)
     orchdsl = find_orchdsl(None)
-    print(f"| stage | tasks | median ms | min-max ms | µs/task | runs |")
+    print("| stage | tasks | median ms | min-max ms | µs/task | runs |")
     print("|---|---:|---:|---:|---:|---:|")
     compile_20k = None
     with tempfile.TemporaryDirectory() as folder:

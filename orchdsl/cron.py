@@ -81,16 +81,21 @@ def to_instant(wall: datetime, zone) -> datetime:
     # with the one before; the transition instant lies between the two readings.
     low = wall.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
     high = first.astimezone(timezone.utc)
-    if low > high:
-        low, high = high, low
-    offset_after = high.astimezone(zone).utcoffset()
-    while high - low > timedelta(seconds=1):
+    low, high = min(low, high), max(low, high)
+    moment = _change(zone, low, high, high.astimezone(zone).utcoffset(), timedelta(seconds=1))
+    return moment.replace(microsecond=0).astimezone(zone)
+
+
+def _change(zone, low: datetime, high: datetime, offset_after, precision: timedelta) -> datetime:
+    """The first instant (to ``precision``) in (low, high] at which ``zone`` has ``offset_after``,
+    by bisection: the offset changes once between the two."""
+    while high - low > precision:
         middle = low + (high - low) / 2
         if middle.astimezone(zone).utcoffset() == offset_after:
             high = middle
         else:
             low = middle
-    return high.replace(microsecond=0).astimezone(zone)
+    return high
 
 
 def _exists(aware: datetime) -> bool:
@@ -132,13 +137,7 @@ def _shifts(zone_name: str, start: datetime, days: int) -> tuple[Shift, ...]:
 
 
 def _shift_between(tz, low: datetime, high: datetime, before, after) -> Shift:
-    while high - low > timedelta(minutes=1):
-        middle = low + (high - low) / 2
-        if middle.astimezone(tz).utcoffset() == before:
-            low = middle
-        else:
-            high = middle
-    moment = high.replace(second=0, microsecond=0)  # the first instant with the new offset
+    moment = _change(tz, low, high, after, timedelta(minutes=1)).replace(second=0, microsecond=0)
     wall_before, wall_after = (moment + before).replace(tzinfo=None), (moment + after).replace(tzinfo=None)
     if after > before:
         return Shift(wall_before, wall_after, True)

@@ -21,6 +21,9 @@ from orchdsl.interpolate import render
 from orchdsl.selection import Selection, unselected
 
 
+EVERYTHING = Selection()
+
+
 class ParamError(ValueError):
     """A ``--param`` that is malformed or names no declared param (a usage error, exit 2)."""
 
@@ -123,7 +126,7 @@ def parse_params(pairs: list[str], orchestration: ast.Orchestration) -> dict[str
 
 
 def build_plan(compiled: Compiled, *, params: Mapping[str, str] | None = None,
-               selection: Selection = Selection(), environ: Mapping[str, str] | None = None,
+               selection: Selection = EVERYTHING, environ: Mapping[str, str] | None = None,
                now: datetime | None = None, fires: int = 3) -> Plan:
     orchestration = compiled.orchestration
     environ = os.environ if environ is None else environ

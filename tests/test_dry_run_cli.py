@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -16,26 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import Result  # tests/ is on sys.path
+from conftest import orchdsl_executable as executable
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 WAREHOUSE = EXAMPLES / "nightly-warehouse" / "nightly-warehouse.orch"
 SECRET_VALUE = "s3cr3t-value"
-
-
-class Result(NamedTuple):
-    code: int
-    stdout: str
-    stderr: str
-
-
-def executable() -> str:
-    """The installed console script: next to the running interpreter, else on PATH."""
-    beside = Path(sys.executable).parent / "orchdsl"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which("orchdsl")
-    assert found, "the orchdsl command is not installed (pip install -e . in the venv)"
-    return found
 
 
 def orchdsl(*args, cwd=None, env=None) -> Result:

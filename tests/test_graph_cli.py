@@ -12,33 +12,19 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import networkx as nx
 import pytest
 
+from conftest import Result  # tests/ is on sys.path
+from conftest import orchdsl_executable as executable
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 DOT = shutil.which("dot") or "/usr/bin/dot"
 SECRET_VALUE = "s3cr3t-value"
-
-
-class Result(NamedTuple):
-    code: int
-    stdout: str
-    stderr: str
-
-
-def executable() -> str:
-    """The installed console script: next to the running interpreter, else on PATH."""
-    beside = Path(sys.executable).parent / "orchdsl"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which("orchdsl")
-    assert found, "the orchdsl command is not installed (pip install -e . in the venv)"
-    return found
 
 
 def run_raw(*args, cwd=None, env=None) -> subprocess.CompletedProcess:

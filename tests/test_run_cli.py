@@ -14,15 +14,16 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
+
+from conftest import Result  # tests/ is on sys.path
+from conftest import orchdsl_executable as executable
 
 PY = sys.executable
 SECRET = "tok-5a4b3c2d1e"
@@ -42,22 +43,6 @@ sys.exit(code)
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-class Result(NamedTuple):
-    code: int
-    stdout: str
-    stderr: str
-
-
-def executable() -> str:
-    """The installed console script: next to the running interpreter, else on PATH."""
-    beside = Path(sys.executable).parent / "orchdsl"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which("orchdsl")
-    assert found, "the orchdsl command is not installed (pip install -e . in the venv)"
-    return found
-
 
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items()
@@ -222,16 +207,16 @@ def test_a_usage_error_exits_2_with_one_line_on_stderr_and_runs_nothing(folder, 
 # --- what it prints (6) ----------------------------------------------------------------------
 
 def test_without_a_terminal_it_prints_one_timestamped_line_per_event_and_a_summary(write):
-    path = write(f"""
-orchestration "Lines" {{
-    phase "One" {{
+    path = write("""
+orchestration "Lines" {
+    phase "One" {
         task first run "true"
-    }}
-    phase "Two" {{
+    }
+    phase "Two" {
         task second_one run "false" continue_on_failure
         task off run "true" disabled
-    }}
-}}
+    }
+}
 """)
     result = run(path)
     assert result.code == 0
