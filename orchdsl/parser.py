@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from lark import Lark, Transformer
 from lark.exceptions import UnexpectedInput
@@ -73,9 +74,18 @@ def parse(text: str, path: str = "<string>") -> ParseResult:
     return ParseResult(document, tuple(state.diagnostics))
 
 
+def _grammar_text() -> str:
+    try:
+        return resources.files("orchdsl._grammar").joinpath("orch.lark").read_text("utf-8")
+    except ModuleNotFoundError:
+        # A source checkout used without installing: the grammar is in grammar/ beside the
+        # package (installed, it ships inside it as orchdsl._grammar).
+        return (Path(__file__).resolve().parent.parent / "grammar" / "orch.lark").read_text("utf-8")
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = resources.files("orchdsl._grammar").joinpath("orch.lark").read_text("utf-8")
+    grammar = _grammar_text()
     return Lark(grammar, parser="lalr", lexer="contextual", transformer=_ToAst(),
                 maybe_placeholders=True, lexer_callbacks={"COMMENT": _keep_comment},
                 cache=_cache_file())

@@ -1108,5 +1108,8 @@ def test_the_public_plan_function_stays_callable_after_a_run(tmp_path):
     path.write_text('orchestration "Api" {\n    phase "One" {\n        task a run "true"\n    }\n}\n')
     script = (f"import orchdsl; job = orchdsl.run({str(path)!r}); "
               f"print(job.state.value, orchdsl.plan({str(path)!r}).name)")
-    done = subprocess.run([PY, "-c", script], capture_output=True, text=True, timeout=60)
+    # From tmp_path: `python -c` puts the current folder first on sys.path, and the repo root
+    # would shadow the installed package with the checkout.
+    done = subprocess.run([PY, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
     assert (done.returncode, done.stdout) == (0, "success Api\n"), done.stderr[-300:]
