@@ -16,30 +16,19 @@ import re
 import select
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from jobfiles import (STAMP_PY, alive, ends, max_overlap, pids, ran, sh, stamp,
+                      starts)
+
 from conftest import Result  # tests/ is on sys.path
 from conftest import orchdsl_executable as executable
 
-PY = sys.executable
 SECRET = "tok-5a4b3c2d1e"
 TIME = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}  ")
-
-STAMP_PY = """\
-import sys, time
-name, seconds = sys.argv[1], float(sys.argv[2])
-code = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-with open(name + ".start", "a") as f:
-    f.write(repr(time.time()) + "\\n")
-time.sleep(seconds)
-with open(name + ".end", "a") as f:
-    f.write(repr(time.time()) + "\\n")
-sys.exit(code)
-"""
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -63,60 +52,11 @@ def run(path: Path, *flags, env: dict[str, str] | None = None) -> Result:
     return orchdsl("run", path.name, *flags, cwd=path.parent, env=env)
 
 
-def lit(text: str) -> str:
-    """``text`` as an .orch string literal (``${...}`` stays an interpolation)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def stamp(name: str, seconds: float = 0, code: int = 0) -> str:
-    return f"run {lit(f'{PY} stamp.py {name} {seconds} {code}')}"
-
-
-def sh(command: str) -> str:
-    return f"run {lit(command)}"
-
-
-def starts(folder: Path, name: str) -> list[float]:
-    path = folder / f"{name}.start"
-    return [float(x) for x in path.read_text().split()] if path.exists() else []
-
-
-def ends(folder: Path, name: str) -> list[float]:
-    path = folder / f"{name}.end"
-    return [float(x) for x in path.read_text().split()] if path.exists() else []
-
-
-def ran(folder: Path, name: str) -> bool:
-    return (folder / f"{name}.start").exists()
-
-
-def alive(pid: int) -> bool:
-    """Whether the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def pids(folder: Path, *names: str) -> list[int]:
-    return [int((folder / name).read_text().split()[0]) for name in names]
-
-
 def wait_for(condition, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.02)
-
-
-def max_overlap(intervals: list[tuple[float, float]]) -> int:
-    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals])
-    most = now = 0
-    for _, step in events:
-        now += step
-        most = max(most, now)
-    return most
 
 
 def event_lines(stdout: str) -> list[str]:
