@@ -127,14 +127,16 @@ def parse_params(pairs: list[str], orchestration: ast.Orchestration) -> dict[str
 
 def build_plan(compiled: Compiled, *, params: Mapping[str, str] | None = None,
                selection: Selection = EVERYTHING, environ: Mapping[str, str] | None = None,
-               now: datetime | None = None, fires: int = 3) -> Plan:
+               now: datetime | None = None, fires: int = 3,
+               also_unselected: Mapping[str, str] | None = None) -> Plan:
+    """``also_unselected``: task name -> why it does not run (the tasks a re-run skips)."""
     orchestration = compiled.orchestration
     environ = os.environ if environ is None else environ
     values = {p.name.text: p.default.value for p in orchestration.params}
     values.update(params or {})
     secrets = tuple(s.name.text for s in orchestration.secrets)
     missing = tuple(s for s in secrets if s not in environ)
-    reasons = unselected(orchestration, selection)
+    reasons = {**(also_unselected or {}), **unselected(orchestration, selection)}
     waves = _waves(compiled.graph, reasons)
     warnings: list[str] = [f"secret {s} is not set: a real run would fail before any task "
                            "starts" for s in missing]

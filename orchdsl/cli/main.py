@@ -15,6 +15,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("orchdsl.cli.lint_cmd", "check .orch files for errors and risky patterns (CI-ready)"),
     "graph": ("orchdsl.cli.graph_cmd", "draw an orchestration: ascii, dot, mermaid, json, svg, png"),
     "run": ("orchdsl.cli.run_cmd", "run an orchestration now; --dry-run prints the plan only"),
+    "jobs": ("orchdsl.cli.jobs_cmd", "list the recorded jobs, newest first"),
+    "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),
+    "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
 }
 
 ONE_SHOT = frozenset({"lint", "graph"})

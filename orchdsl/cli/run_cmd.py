@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from orchdsl.cli.args import ArgumentParser
 from orchdsl.cli import exits
 from orchdsl.cli.common import compile_or_report, usage_error
+from orchdsl.cli.store_option import add_store_option, open_store
 
 DESCRIPTION = """\
 Run an orchestration now: phases one after another, the tasks of a phase in parallel.
@@ -48,6 +49,9 @@ def build_parser() -> ArgumentParser:
                         help="print the tasks' output as it comes, each line prefixed [task]")
     parser.add_argument("--no-live", action="store_true",
                         help="one line per event even on a terminal")
+    parser.add_argument("--rerun", type=int, metavar="JOB",
+                        help="run again only what did not succeed in job JOB (a new job, linked)")
+    add_store_option(parser)
     return parser
 
 
@@ -75,16 +79,26 @@ def main(argv: list[str]) -> int:
     from orchdsl.planner import ParamError, build_plan, parse_params
     from orchdsl.selection import Selection, SelectionError
 
+    store = None
+    if args.rerun is not None or not args.dry_run:
+        store = open_store(args.store, "run")
+        if isinstance(store, int):
+            return store
+    skips = {}
+    if args.rerun is not None:
+        skips = _rerun_skips(store, args.rerun, args.file)
+        if isinstance(skips, int):
+            return skips
     try:
         params = parse_params(args.param, compiled.orchestration)
         selection = Selection.from_flags(args.only, args.skip, args.phase, args.from_phase)
         plan = build_plan(compiled, params=params, selection=selection,
-                          now=datetime.now(timezone.utc))
+                          now=datetime.now(timezone.utc), also_unselected=skips)
     except (ParamError, SelectionError) as exc:
         usage_error("run", str(exc))
         return exits.USAGE
     if not args.dry_run:
-        return run_job(plan, args)
+        return run_job(plan, args, store)
     from orchdsl.plan_output import render_json, render_text
 
     for warning in plan.warnings:
@@ -93,7 +107,22 @@ def main(argv: list[str]) -> int:
     return exits.OK
 
 
-def run_job(plan, args) -> int:
+def _rerun_skips(store, job_id: int, path: str) -> dict[str, str] | int:
+    """Task name -> reason, for the tasks that succeeded in the job being run again."""
+    import os
+
+    job = store.job(job_id)
+    if job is None:
+        usage_error("run", f"--rerun {job_id}: no such job in {store.path}")
+        return exits.USAGE
+    if os.path.abspath(path) != job["file"]:
+        usage_error("run", f"--rerun {job_id}: that job ran {job['file']}, not {path}")
+        return exits.USAGE
+    return {t["name"]: f"succeeded in job {job_id}" for t in job["tasks"]
+            if t["state"] == "succeeded"}
+
+
+def run_job(plan, args, store) -> int:
     """Run the plan; exit 0 on success or warning, 1 on error, 130/143 on SIGINT/SIGTERM."""
     import signal
 
@@ -101,14 +130,18 @@ def run_job(plan, args) -> int:
 
     from orchdsl.cli.run_output import LinePrinter, LiveView, summary
     from orchdsl.runner.engine import Engine, RunOptions
-    from orchdsl.runner.events import MemoryRecorder, Observers
-    from orchdsl.runner.model import JobState
+    from orchdsl.runner.events import Observers
+    from orchdsl.runner.model import JobState, Trigger
+    from orchdsl.store_recorder import FLUSH_S, StoreRecorder
 
     live = sys.stdout.isatty() and not args.no_live and not args.stream
     width = max((len(t.name) for t in plan.tasks), default=0)
     printer = LiveView() if live else LinePrinter(width=width)
-    options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast, stream=args.stream)
-    engine = Engine(plan, Observers(MemoryRecorder(), printer), options)
+    options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast, stream=args.stream,
+                         rerun_of=args.rerun,
+                         trigger=Trigger.RERUN if args.rerun is not None else Trigger.MANUAL)
+    recorder = StoreRecorder(store)
+    engine = Engine(plan, Observers(recorder, printer), options)
     received: list[int] = []
 
     async def watch_signals(task_status=trio.TASK_STATUS_IGNORED):
@@ -123,9 +156,17 @@ def run_job(plan, args) -> int:
             await trio.sleep(0.25)
             printer.refresh()
 
+    async def flush():
+        # Changes are batched (see StoreRecorder); a quiet job still reaches the store soon, so
+        # `orchdsl logs --follow` and recovery after a crash see it.
+        while True:
+            await trio.sleep(FLUSH_S)
+            recorder.flush()
+
     async def main_task():
         async with trio.open_nursery() as nursery:
             await nursery.start(watch_signals)
+            nursery.start_soon(flush)
             if live:
                 nursery.start_soon(refresh)
             result = await engine.run()

@@ -56,7 +56,8 @@ async def _run_nested(engine, task: PlannedTask, action: ast.Nested, stdout: Out
     child = Engine(child_plan, engine.observer, RunOptions(
         grace_s=options.grace_s, stream=options.stream, trigger=options.trigger,
         environ=engine.environ, now=options.now,
-        mask_also=(*engine.secrets.values(), *options.mask_also)))
+        mask_also=(*engine.secrets.values(), *options.mask_also),
+        parent_job=engine.job.job_id or None))
     with trio.move_on_after(task.timeout_s if task.timeout_s is not None else float("inf")) as limit:
         result = await child.run()
     if limit.cancelled_caught:

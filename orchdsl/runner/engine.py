@@ -45,6 +45,8 @@ class RunOptions:
     trigger: Trigger = Trigger.MANUAL
     environ: Mapping[str, str] | None = None  # the runner's environment; os.environ if None
     mask_also: tuple[str, ...] = ()  # more values to mask: a parent job's secrets
+    rerun_of: int | None = None  # the job this run runs again (recorded)
+    parent_job: int | None = None  # the job whose task runs this one (recorded)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
 
@@ -56,7 +58,9 @@ class Engine:
         self.environ = dict(os.environ if self.options.environ is None else self.options.environ)
         self.graph = plan.compiled.graph
         self.tasks = {t.name: t for t in plan.tasks}
-        self.job = JobResult(0, plan.name, plan.path, self.options.trigger)
+        self.job = JobResult(0, plan.name, plan.path, self.options.trigger,
+                             file_hash=_sha256(plan.compiled.document.text),
+                             rerun_of=self.options.rerun_of, parent_job=self.options.parent_job)
         self.secrets = {name: self.environ.get(name, "") for name in plan.secrets}
         self.masker = Masker([*self.secrets.values(), *self.options.mask_also])
         self._done: dict[str, trio.Event] = {}
@@ -297,6 +301,12 @@ def _initial_result(task: PlannedTask) -> TaskResult:
     elif not task.runs:
         result.state, result.reason = TaskState.SKIPPED, task.reason
     return result
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _ast_task(graph, name: str) -> ast.Task:

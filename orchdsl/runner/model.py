@@ -84,6 +84,9 @@ class JobResult:
     finished_at: datetime | None = None
     tasks: dict[str, TaskResult] = field(default_factory=dict)
     reason: str | None = None  # why it ended in error or was cancelled (timeout, signal)
+    file_hash: str | None = None  # sha256 of the file's text
+    rerun_of: int | None = None  # the job this one runs again (``run --rerun``)
+    parent_job: int | None = None  # the job whose task ran this nested one
 
     @property
     def ok(self) -> bool:

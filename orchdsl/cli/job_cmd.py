@@ -1,0 +1,29 @@
+"""``orchdsl job ID``: one job: its tasks, attempts, durations and a timeline of the phases."""
+
+from __future__ import annotations
+
+import sys
+
+from orchdsl.cli import exits
+from orchdsl.cli.args import ArgumentParser
+from orchdsl.cli.store_option import add_store_option, open_store
+
+
+def main(argv: list[str]) -> int:
+    parser = ArgumentParser(prog="orchdsl job", description="One job of the store: its tasks "
+                            "with their states, attempts and durations, and a timeline.")
+    parser.add_argument("id", type=int, metavar="ID", help="the job id (orchdsl jobs lists them)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_store_option(parser)
+    args = parser.parse_args(argv)
+    store = open_store(args.store, "job")
+    if isinstance(store, int):
+        return store
+    from orchdsl.history import as_json, job_text
+
+    job = store.job(args.id)
+    if job is None:
+        sys.stderr.write(f"orchdsl job: error: no job {args.id} in {store.path}\n")
+        return exits.FAILED
+    sys.stdout.write(as_json({"job": job}) if args.format == "json" else job_text(job))
+    return exits.OK

@@ -1,0 +1,31 @@
+"""``orchdsl jobs [FILE]``: the job history, newest first."""
+
+from __future__ import annotations
+
+import sys
+
+from orchdsl.cli import exits
+from orchdsl.cli.args import ArgumentParser
+from orchdsl.cli.store_option import add_store_option, open_store
+
+STATES = ("waiting", "processing", "success", "warning", "error", "cancelled", "terminated",
+          "skipped")
+
+
+def main(argv: list[str]) -> int:
+    parser = ArgumentParser(prog="orchdsl jobs", description="The jobs of the store, newest "
+                            "first; with FILE, only that file's.")
+    parser.add_argument("file", nargs="?", metavar="FILE", help="only jobs of this .orch file")
+    parser.add_argument("--status", choices=STATES, help="only jobs in this state")
+    parser.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (default 20)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_store_option(parser)
+    args = parser.parse_args(argv)
+    store = open_store(args.store, "jobs")
+    if isinstance(store, int):
+        return store
+    from orchdsl.history import as_json, jobs_text
+
+    jobs = store.jobs(args.file, args.status, max(args.limit, 0))
+    sys.stdout.write(as_json({"jobs": jobs}) if args.format == "json" else jobs_text(jobs))
+    return exits.OK

@@ -1,0 +1,45 @@
+"""``orchdsl logs ID [TASK]``: what a job's tasks printed, attempt by attempt."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from orchdsl.cli import exits
+from orchdsl.cli.args import ArgumentParser
+from orchdsl.cli.store_option import add_store_option, open_store
+
+FOLLOW_POLL_S = 0.5
+
+
+def main(argv: list[str]) -> int:
+    parser = ArgumentParser(prog="orchdsl logs", description="The captured output of a job's "
+                            "tasks (secrets shown as ***), each attempt under a header.")
+    parser.add_argument("id", type=int, metavar="ID", help="the job id")
+    parser.add_argument("task", nargs="?", metavar="TASK", help="only this task")
+    parser.add_argument("--follow", "-f", action="store_true",
+                        help="keep printing attempts as they finish until the job ends")
+    add_store_option(parser)
+    args = parser.parse_args(argv)
+    store = open_store(args.store, "logs")
+    if isinstance(store, int):
+        return store
+    from orchdsl.history import logs_text
+
+    job = store.job(args.id)
+    if job is None:
+        sys.stderr.write(f"orchdsl logs: error: no job {args.id} in {store.path}\n")
+        return exits.FAILED
+    if args.task and args.task not in {t["name"] for t in job["tasks"]}:
+        sys.stderr.write(f'orchdsl logs: error: job {args.id} has no task "{args.task}"\n')
+        return exits.FAILED
+    shown = logs_text(job, args.task)
+    sys.stdout.write(shown)
+    while args.follow and job["state"] in ("waiting", "processing"):
+        time.sleep(FOLLOW_POLL_S)
+        job = store.job(args.id)
+        text = logs_text(job, args.task)
+        sys.stdout.write(text[len(shown):] if text.startswith(shown) else text)
+        sys.stdout.flush()
+        shown = text
+    return exits.OK

@@ -1,0 +1,292 @@
+"""The job store: every run's job, tasks, attempts and output in one SQLite file (LANGUAGE.md 7).
+
+- Located at ``--store FILE``, else ``$ORCHDSL_HOME/orchdsl.db`` (``ORCHDSL_HOME`` defaults to
+  ``.orchdsl`` in the current folder); folder and file are created owner-only.
+- WAL mode and a busy timeout, write transactions taken up front (``BEGIN IMMEDIATE``): a
+  scheduler and manual runs can write at once without "database is locked".
+- ``PRAGMA application_id`` marks the file as ours and ``user_version`` is the schema version,
+  migrated forward on open. A file that is not SQLite, or another program's database, is
+  refused with a clear error and never written.
+- Recovery: opening the store marks ``terminated`` every job left ``waiting`` or
+  ``processing`` by a runner process of this host that no longer exists.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+from datetime import datetime, timezone
+
+from orchdsl.runner.model import JobResult
+
+APPLICATION_ID = 0x4F524348  # "ORCH"
+BUSY_TIMEOUT_MS = 30_000
+DEFAULT_HOME = ".orchdsl"
+FILE_NAME = "orchdsl.db"
+
+MIGRATIONS = [
+    # version 1
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        orchestration TEXT NOT NULL,
+        file TEXT NOT NULL,             -- absolute path
+        file_hash TEXT,                 -- sha256 of the file's text when the job started
+        trigger TEXT NOT NULL,          -- manual, schedule, rerun
+        rerun_of INTEGER REFERENCES jobs(id),
+        parent_job INTEGER REFERENCES jobs(id),   -- the job whose task ran this nested one
+        state TEXT NOT NULL,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        pid_started TEXT                -- the runner process's start time, against pid reuse
+    );
+    CREATE INDEX jobs_by_file ON jobs (file, id);
+    CREATE INDEX jobs_running ON jobs (state) WHERE state IN ('waiting', 'processing');
+    CREATE TABLE tasks (
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        name TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        reason TEXT,
+        continue_on_failure INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, name)
+    );
+    CREATE TABLE attempts (
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        task TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        exit_code INTEGER,
+        reason TEXT,
+        stdout TEXT NOT NULL DEFAULT '',
+        stderr TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (job_id, task, number)
+    );
+    CREATE TABLE schedule_fires (
+        file TEXT NOT NULL,
+        cron TEXT NOT NULL,
+        last_fire TEXT NOT NULL,
+        PRIMARY KEY (file, cron)
+    );
+    """,
+]
+
+
+class StoreError(Exception):
+    """The store cannot be used: a foreign or corrupt file, no permission (exit 2)."""
+
+
+def store_path(given: str | None = None, environ=None) -> str:
+    environ = os.environ if environ is None else environ
+    if given:
+        return given
+    return os.path.join(environ.get("ORCHDSL_HOME") or DEFAULT_HOME, FILE_NAME)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat() if moment else None
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _process_started(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, /proc), to tell it from a later one
+    that got the same pid; None where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+class Store:
+    def __init__(self, path: str):
+        self.path = path
+        self.db = self._open(path)
+        self.recovered = self._recover()
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _open(path: str) -> sqlite3.Connection:
+        folder = os.path.dirname(os.path.abspath(path))
+        existed = os.path.exists(path)
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            if not existed:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                 check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the job store: {exc}") from None
+        try:
+            application_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError:
+            db.close()
+            raise StoreError(f"{path}: not an orchdsl job store (not an SQLite database); "
+                             "move it away or give another --store") from None
+        if application_id != APPLICATION_ID and tables:
+            db.close()
+            raise StoreError(f"{path}: an SQLite database of another program, not an orchdsl "
+                             "job store; give another --store") from None
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # with WAL: safe against a crashed process
+        db.execute("PRAGMA foreign_keys = ON")
+        Store._migrate(db, path)
+        return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection, path: str) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(f"{path}: written by a newer orchdsl (schema {version}); "
+                             "upgrade orchdsl")
+        for number in range(version, len(MIGRATIONS)):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated while we waited for the lock.
+                if db.execute("PRAGMA user_version").fetchone()[0] > number:
+                    db.execute("COMMIT")
+                    continue
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _recover(self) -> list[int]:
+        """Mark terminated the unfinished jobs of this host whose runner process is gone."""
+        host = socket.gethostname()
+        rows = self.db.execute(
+            "SELECT id, pid, pid_started FROM jobs WHERE state IN ('waiting', 'processing') "
+            "AND host = ?", (host,)).fetchall()
+        dead = [job_id for job_id, pid, started in rows
+                if not _alive(pid) or (started and _process_started(pid) != started)]
+        if dead:
+            with self.transaction():
+                for job_id in dead:
+                    self.db.execute(
+                        "UPDATE tasks SET state = 'cancelled', reason = 'terminated: the "
+                        "runner died' WHERE job_id = ? AND state IN ('running', 'pending')",
+                        (job_id,))
+                    self.db.execute(
+                        "UPDATE attempts SET finished_at = coalesce(finished_at, ?), reason = "
+                        "coalesce(reason, 'terminated') WHERE job_id = ? AND finished_at IS NULL",
+                        (_now(), job_id))
+                    self.db.execute(
+                        "UPDATE jobs SET state = 'terminated', reason = 'the runner process "
+                        "died', finished_at = coalesce(finished_at, ?) WHERE id = ?",
+                        (_now(), job_id))
+        return dead
+
+    def transaction(self):
+        return _Transaction(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def create_job(self, job: JobResult) -> int:
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO jobs (orchestration, file, file_hash, trigger, rerun_of, parent_job,"
+                " state, created_at, host, pid, pid_started) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (job.orchestration, os.path.abspath(job.file), job.file_hash, job.trigger.value,
+                 job.rerun_of, job.parent_job, job.state.value, _now(), socket.gethostname(),
+                 os.getpid(), _process_started(os.getpid())))
+            job_id = cursor.lastrowid
+            self.db.executemany(
+                "INSERT INTO tasks (job_id, name, phase, position, state, reason, "
+                "continue_on_failure) VALUES (?,?,?,?,?,?,?)",
+                [(job_id, t.name, t.phase, i, t.state.value, t.reason, int(t.continue_on_failure))
+                 for i, t in enumerate(job.tasks.values())])
+        return job_id
+
+    def write(self, job_updates, task_updates, attempt_rows) -> None:
+        """One transaction of batched changes (see StoreRecorder)."""
+        with self.transaction():
+            self.db.executemany("UPDATE jobs SET state=?, reason=?, started_at=?, finished_at=? "
+                                "WHERE id=?", job_updates)
+            self.db.executemany("UPDATE tasks SET state=?, reason=? WHERE job_id=? AND name=?",
+                                task_updates)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO attempts (job_id, task, number, started_at, finished_at, "
+                "exit_code, reason, stdout, stderr) VALUES (?,?,?,?,?,?,?,?,?)", attempt_rows)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def jobs(self, file: str | None = None, state: str | None = None,
+             limit: int = 20) -> list[dict]:
+        query, args = "SELECT * FROM jobs WHERE 1=1", []
+        if file:
+            query += " AND file = ?"
+            args.append(os.path.abspath(file))
+        if state:
+            query += " AND state = ?"
+            args.append(state)
+        query += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        return [self._row(r) for r in self.db.execute(query, args)]
+
+    def job(self, job_id: int) -> dict | None:
+        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        job = self._row(row)
+        job["tasks"] = []
+        for task in self.db.execute("SELECT * FROM tasks WHERE job_id = ? ORDER BY position",
+                                    (job_id,)):
+            task = self._row(task)
+            task["attempts"] = [self._row(a) for a in self.db.execute(
+                "SELECT * FROM attempts WHERE job_id = ? AND task = ? ORDER BY number",
+                (job_id, task["name"]))]
+            job["tasks"].append(task)
+        return job
+
+    @staticmethod
+    def _row(row: sqlite3.Row) -> dict:
+        return dict(row)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind, value, traceback):
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        return False
