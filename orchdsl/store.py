@@ -14,16 +14,20 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
+import time
 from datetime import datetime, timezone
 
 from orchdsl.runner.model import JobResult
+from orchdsl.process_groups import group_alive, signal_group
 
 APPLICATION_ID = 0x4F524348  # "ORCH"
 BUSY_TIMEOUT_MS = 30_000
 DEFAULT_HOME = ".orchdsl"
 FILE_NAME = "orchdsl.db"
+ORPHAN_GRACE_S = 2.0  # SIGTERM to what a dead runner left, SIGKILL this long after
 
 MIGRATIONS = [
     # version 1
@@ -67,6 +71,8 @@ MIGRATIONS = [
         reason TEXT,
         stdout TEXT NOT NULL DEFAULT '',
         stderr TEXT NOT NULL DEFAULT '',
+        pid INTEGER,                    -- the process group of a running attempt
+        pid_started TEXT,               -- its leader's start time, against pid reuse
         PRIMARY KEY (job_id, task, number)
     );
     CREATE TABLE schedule_fires (
@@ -183,6 +189,7 @@ class Store:
         dead = [job_id for job_id, pid, started in rows
                 if not _alive(pid) or (started and _process_started(pid) != started)]
         if dead:
+            self._stop_orphans(dead)
             with self.transaction():
                 for job_id in dead:
                     self.db.execute(
@@ -198,6 +205,24 @@ class Store:
                         "died', finished_at = coalesce(finished_at, ?) WHERE id = ?",
                         (_now(), job_id))
         return dead
+
+    def _stop_orphans(self, jobs: list[int]) -> None:
+        """Stop the process groups of attempts that a dead runner left running (SIGTERM, then
+        SIGKILL after a short wait): no process of a job outlives it."""
+        marks = ",".join("?" * len(jobs))
+        groups = [(pid, started) for pid, started in self.db.execute(
+            f"SELECT pid, pid_started FROM attempts WHERE job_id IN ({marks}) AND "
+            "finished_at IS NULL AND pid IS NOT NULL", jobs)]
+        # A leader still alive must be the process we started (same start time); a group whose
+        # leader is gone is the task's children (their group id cannot be reused while they live).
+        targets = [pid for pid, started in groups
+                   if group_alive(pid) and (not _alive(pid) or _process_started(pid) == started)]
+        for signum, wait in ((signal.SIGTERM, ORPHAN_GRACE_S), (signal.SIGKILL, 0)):
+            for pid in targets:
+                signal_group(pid, signum)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and any(group_alive(p) for p in targets):
+                time.sleep(0.05)
 
     def transaction(self):
         return _Transaction(self.db)
@@ -232,7 +257,8 @@ class Store:
                                 task_updates)
             self.db.executemany(
                 "INSERT OR REPLACE INTO attempts (job_id, task, number, started_at, finished_at, "
-                "exit_code, reason, stdout, stderr) VALUES (?,?,?,?,?,?,?,?,?)", attempt_rows)
+                "exit_code, reason, stdout, stderr, pid, pid_started) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)", attempt_rows)
 
     # -- reading ------------------------------------------------------------------------------
 

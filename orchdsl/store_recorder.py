@@ -14,7 +14,7 @@ import time
 
 from orchdsl.runner.events import Observer
 from orchdsl.runner.model import Attempt, JobResult, TaskResult
-from orchdsl.store import Store, _iso
+from orchdsl.store import Store, _iso, _process_started
 
 FLUSH_S = 0.5
 FLUSH_ROWS = 500
@@ -27,6 +27,9 @@ class StoreRecorder(Observer):
         self._jobs: dict[int, JobResult] = {}
         self._tasks: dict[tuple[int, str], TaskResult] = {}
         self._attempts: dict[tuple[int, str, int], Attempt] = {}
+        # Running attempts are written at every flush: their process id arrives after the
+        # task_started event, and recovery needs it. There are at most `concurrency` of them.
+        self._running: dict[tuple[int, str, int], Attempt] = {}
         self._last_flush = clock()
 
     def job_created(self, job: JobResult) -> int:
@@ -38,7 +41,7 @@ class StoreRecorder(Observer):
 
     def task_started(self, job, task, attempt):
         self._tasks[(job.job_id, task.name)] = task
-        self._attempts[(job.job_id, task.name, attempt.number)] = attempt
+        self._running[(job.job_id, task.name, attempt.number)] = attempt
         self._maybe_flush()
 
     def task_retrying(self, job, task, delay_s):
@@ -56,7 +59,9 @@ class StoreRecorder(Observer):
     def _task_finished(self, job: JobResult, task: TaskResult) -> None:
         self._tasks[(job.job_id, task.name)] = task
         for attempt in task.attempts:
-            self._attempts[(job.job_id, task.name, attempt.number)] = attempt
+            key = (job.job_id, task.name, attempt.number)
+            self._attempts[key] = attempt
+            self._running.pop(key, None)
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
@@ -70,8 +75,8 @@ class StoreRecorder(Observer):
         tasks = [(t.state.value, t.reason, job_id, name)
                  for (job_id, name), t in self._tasks.items()]
         attempts = [(job_id, name, number, _iso(a.started_at), _iso(a.finished_at), a.exit_code,
-                     a.reason, a.stdout, a.stderr)
-                    for (job_id, name, number), a in self._attempts.items()]
+                     a.reason, a.stdout, a.stderr, a.pid, a.pid and _process_started(a.pid))
+                    for (job_id, name, number), a in {**self._running, **self._attempts}.items()]
         self._jobs, self._tasks, self._attempts = {}, {}, {}
         self._last_flush = self.clock()
         if jobs or tasks or attempts:

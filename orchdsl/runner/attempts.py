@@ -24,7 +24,7 @@ class Outcome:
 
 
 async def run_attempt(engine, task: PlannedTask, node: ast.Task, stdout: OutputBuffer,
-                      stderr: OutputBuffer):
+                      stderr: OutputBuffer, on_start=None):
     folder = os.path.dirname(os.path.abspath(engine.plan.path))
     action = node.action
     if isinstance(action, ast.Call):
@@ -39,7 +39,8 @@ async def run_attempt(engine, task: PlannedTask, node: ast.Task, stdout: OutputB
     # the values a shell command expands.
     env = {**engine.environ, **engine.secrets, **strings["env"], **command.env}
     return await run_process(command.argv, cwd=cwd, env=env, timeout=task.timeout_s,
-                             grace=engine.options.grace_s, stdout=stdout, stderr=stderr)
+                             grace=engine.options.grace_s, stdout=stdout, stderr=stderr,
+                             on_start=on_start)
 
 
 async def _run_nested(engine, task: PlannedTask, action: ast.Nested, stdout: OutputBuffer,

@@ -243,13 +243,15 @@ class Engine:
         stdout = OutputBuffer(self.masker, self._line_sink(task.name, "stdout"))
         stderr = OutputBuffer(self.masker, self._line_sink(task.name, "stderr"))
         try:
-            outcome = await run_attempt(self, task, node, stdout, stderr)
+            outcome = await run_attempt(self, task, node, stdout, stderr,
+                                        on_start=lambda pid: setattr(attempt, "pid", pid))
         except BaseException:
             # Cancelled: keep what it printed until then (the process group is already down).
             attempt.stdout, attempt.stderr = stdout.close(), stderr.close()
             raise
         attempt.exit_code, attempt.reason = outcome.exit_code, outcome.reason
         attempt.stdout, attempt.stderr = outcome.stdout, outcome.stderr
+        attempt.pid = None  # gone: nothing for recovery to stop
 
     def _line_sink(self, name: str, stream: str):
         """With ``stream``, each line goes to the observer, in the trio thread even when a

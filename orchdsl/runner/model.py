@@ -45,8 +45,9 @@ class Attempt:
     finished_at: datetime | None = None
     exit_code: int | None = None
     reason: str | None = None  # why it failed when the exit code does not say: timeout, signal
-    stdout: str = ""  # masked; bounded (see output.OutputBuffer)
+    stdout: str = ""  # masked; bounded (see capture.OutputBuffer)
     stderr: str = ""
+    pid: int | None = None  # of a run task's process (its process group), while it runs
 
     @property
     def succeeded(self) -> bool:

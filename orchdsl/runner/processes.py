@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import trio
 
+from orchdsl.process_groups import group_alive, signal_group
 from orchdsl.runner.capture import OutputBuffer
 
 READ_SIZE = 65536
@@ -30,7 +31,10 @@ class ProcessOutcome:
 
 
 async def run_process(argv: list[str], *, cwd: str, env: dict[str, str], timeout: float | None,
-                      grace: float, stdout: OutputBuffer, stderr: OutputBuffer) -> ProcessOutcome:
+                      grace: float, stdout: OutputBuffer, stderr: OutputBuffer,
+                      on_start=None) -> ProcessOutcome:
+    """``on_start(pid)`` hears the process (and group) id once it exists: the job store keeps
+    it, so recovery can stop what a killed runner left running."""
     try:
         process = await trio.lowlevel.open_process(
             argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -38,6 +42,8 @@ async def run_process(argv: list[str], *, cwd: str, env: dict[str, str], timeout
     except OSError as exc:
         return ProcessOutcome(None, f"cannot start {argv[0]}: {_os_reason(exc, cwd)}",
                               stdout.close(), stderr.close())
+    if on_start is not None:
+        on_start(process.pid)
     reason = None
     try:
         async with trio.open_nursery() as readers:
@@ -74,64 +80,27 @@ async def _read(stream, buffer: OutputBuffer) -> None:
 async def stop_group(process, grace: float) -> None:
     """SIGTERM to the process group, SIGKILL after ``grace`` seconds if the command is still
     alive; then the same for anything else left in the group."""
-    _signal_group(process.pid, signal.SIGTERM)
+    signal_group(process.pid, signal.SIGTERM)
     with trio.move_on_after(grace):
         await process.wait()
     if process.returncode is None:
-        _signal_group(process.pid, signal.SIGKILL)
+        signal_group(process.pid, signal.SIGKILL)
         await process.wait()
     await stop_leftovers(process.pid, grace)
 
 
 async def stop_leftovers(group: int, grace: float) -> None:
     """Stop what a finished command left running in its group: SIGTERM, then SIGKILL."""
-    if not _group_alive(group):
+    if not group_alive(group):
         return
-    _signal_group(group, signal.SIGTERM)
+    signal_group(group, signal.SIGTERM)
     delay, waited = 0.005, 0.0
-    while _group_alive(group) and waited < grace:
+    while group_alive(group) and waited < grace:
         await trio.sleep(delay)
         waited += delay
         delay = min(delay * 2, 0.2)
-    if _group_alive(group):
-        _signal_group(group, signal.SIGKILL)
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # a member changed its user: alive, and not ours to signal
-    return _live_members(group)
-
-
-def _live_members(group: int) -> bool:
-    """Whether the group has a member that is not a zombie. A killed grandchild is reparented
-    to PID 1 and stays a zombie (still in the group) until PID 1 reaps it, which some
-    container inits do only every second or so: waiting for it would only add latency."""
-    try:
-        pids = [p for p in os.listdir("/proc") if p.isdigit()]
-    except OSError:
-        return True  # no /proc: trust killpg
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        # after the command name: state, ppid, pgrp, ...
-        if int(fields[2]) == group and fields[0] != b"Z":
-            return True
-    return False
-
-
-def _signal_group(group: int, signum: int) -> None:
-    try:
-        os.killpg(group, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
+    if group_alive(group):
+        signal_group(group, signal.SIGKILL)
 
 
 def _os_reason(exc: OSError, cwd: str) -> str:
