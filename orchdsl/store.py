@@ -121,37 +121,43 @@ def _process_started(pid: int) -> str | None:
 class Store:
     def __init__(self, path: str):
         self.path = path
-        self.db = self._open(path)
-        self.recovered = self._recover()
+        try:
+            self.db = self._open(path)
+            self.recovered = self._recover()
+        except sqlite3.Error as exc:  # locked for minutes, disk full, I/O error
+            raise StoreError(f"{path}: cannot use the job store: {exc}") from None
 
     # -- opening ------------------------------------------------------------------------------
 
     @staticmethod
     def _open(path: str) -> sqlite3.Connection:
         folder = os.path.dirname(os.path.abspath(path))
-        existed = os.path.exists(path)
         try:
             os.makedirs(folder, mode=0o700, exist_ok=True)
-            if not existed:
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            # Created owner-only; several processes may create it at once (no O_EXCL).
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                  check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{path}: cannot open the job store: {exc}") from None
+        db.row_factory = sqlite3.Row
         try:
+            # One read transaction: a concurrent first migration sets the tables and the id
+            # in one commit, so both are seen or neither.
+            db.execute("BEGIN")
             application_id = db.execute("PRAGMA application_id").fetchone()[0]
             tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            db.execute("COMMIT")
         except sqlite3.DatabaseError:
             db.close()
             raise StoreError(f"{path}: not an orchdsl job store (not an SQLite database); "
                              "move it away or give another --store") from None
-        if application_id != APPLICATION_ID and tables:
+        if application_id not in (0, APPLICATION_ID) or (application_id == 0 and tables):
             db.close()
             raise StoreError(f"{path}: an SQLite database of another program, not an orchdsl "
                              "job store; give another --store") from None
-        db.row_factory = sqlite3.Row
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
+        _retry_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
         db.execute("PRAGMA synchronous = NORMAL")  # with WAL: safe against a crashed process
         db.execute("PRAGMA foreign_keys = ON")
         Store._migrate(db, path)
@@ -296,13 +302,29 @@ class Store:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (a killed runner not yet reaped is dead)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _retry_locked(action, attempts: int = 200, delay: float = 0.05):
+    """Switching to WAL takes an exclusive lock without waiting on the busy handler: retry."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(delay)
 
 
 class _Transaction:

@@ -10,6 +10,7 @@ that opens the store marks the job terminated.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 from orchdsl.runner.events import Observer
@@ -31,6 +32,7 @@ class StoreRecorder(Observer):
         # task_started event, and recovery needs it. There are at most `concurrency` of them.
         self._running: dict[tuple[int, str, int], Attempt] = {}
         self._last_flush = clock()
+        self.error: str | None = None  # the first write that failed; the job runs on
 
     def job_created(self, job: JobResult) -> int:
         return self.store.create_job(job)
@@ -79,5 +81,10 @@ class StoreRecorder(Observer):
                     for (job_id, name, number), a in {**self._running, **self._attempts}.items()]
         self._jobs, self._tasks, self._attempts = {}, {}, {}
         self._last_flush = self.clock()
-        if jobs or tasks or attempts:
+        if not (jobs or tasks or attempts):
+            return
+        try:
             self.store.write(jobs, tasks, attempts)
+        except sqlite3.Error as exc:
+            # A full disk must not stop the job: it runs on unrecorded, and `orchdsl run` says so.
+            self.error = self.error or str(exc)

@@ -177,6 +177,9 @@ def run_job(plan, args, store) -> int:
     if live:
         printer.clear()
     sys.stdout.write(summary(result))
+    if recorder.error:
+        sys.stderr.write(f"orchdsl run: warning: the job store could not record all of job "
+                         f"{result.job_id}: {recorder.error}\n")
     if received:
         return exits.SIGINT if received[0] == signal.SIGINT else exits.SIGTERM
     return exits.OK if result.state in (JobState.SUCCESS, JobState.WARNING) else exits.FAILED
