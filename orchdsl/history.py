@@ -87,12 +87,19 @@ def _timeline(job: dict) -> list[str]:
     return lines
 
 
-def logs_text(job: dict, task_name: str | None) -> str:
+def logs_text(job: dict, task_name: str | None, done: set | None = None) -> str:
+    """Each attempt under a header. With ``done`` (following a running job), only attempts
+    that finished and are not in it yet, which are then added: each is printed once."""
     out = []
     for task in job["tasks"]:
         if task_name and task["name"] != task_name:
             continue
         for attempt in task["attempts"]:
+            key = (task["name"], attempt["number"])
+            if done is not None and (key in done or attempt["finished_at"] is None):
+                continue
+            if done is not None:
+                done.add(key)
             code = attempt["exit_code"]
             out.append(f"== {task['name']} (attempt {attempt['number']}, "
                        f"{'exit ' + str(code) if code is not None else attempt['reason'] or 'running'})"

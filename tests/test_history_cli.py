@@ -502,3 +502,21 @@ def test_four_runs_at_once_on_one_store_all_record_their_jobs_completely(folder,
     db.close()
     assert counts == [(i, 2 * tasks, 2 * tasks) for i in range(1, 5)]
     assert attempts == [(i, 2 * tasks, 2 * tasks, tasks) for i in range(1, 5)]
+
+
+def test_logs_follow_prints_each_attempt_once_as_it_finishes_until_the_job_ends(folder, write):
+    path = write(orch("Follow", ("One", ["a " + sh("echo first"), "b " + sh("sleep 1.5; echo second")]),
+                      ("Two", ["c " + sh("echo third")])))
+    runner = subprocess.Popen([executable(), "run", str(path)], cwd=folder, env=environment(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: orchdsl("jobs", "--format", "json", cwd=folder).stdout.count('"id": 1'))
+        followed = orchdsl("logs", "1", "--follow", cwd=folder, timeout=30)
+    finally:
+        runner.wait(timeout=30)
+    assert followed.code == 0, followed.stderr
+    headers = [line for line in followed.stdout.splitlines() if line.startswith("==")]
+    assert headers == ["== a (attempt 1, exit 0) ==", "== b (attempt 1, exit 0) ==",
+                       "== c (attempt 1, exit 0) =="]
+    assert ["first", "second", "third"] == [line for line in followed.stdout.splitlines()
+                                            if not line.startswith("==")]

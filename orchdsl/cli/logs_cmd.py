@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("id", type=int, metavar="ID", help="the job id")
     parser.add_argument("task", nargs="?", metavar="TASK", help="only this task")
     parser.add_argument("--follow", "-f", action="store_true",
-                        help="keep printing attempts as they finish until the job ends")
+                        help="print each attempt once it finishes, until the job ends")
     add_store_option(parser)
     args = parser.parse_args(argv)
     store = open_store(args.store, "logs")
@@ -33,13 +33,14 @@ def main(argv: list[str]) -> int:
     if args.task and args.task not in {t["name"] for t in job["tasks"]}:
         sys.stderr.write(f'orchdsl logs: error: job {args.id} has no task "{args.task}"\n')
         return exits.FAILED
-    shown = logs_text(job, args.task)
-    sys.stdout.write(shown)
-    while args.follow and job["state"] in ("waiting", "processing"):
+    if not args.follow:
+        sys.stdout.write(logs_text(job, args.task))
+        return exits.OK
+    done: set = set()
+    while True:
+        sys.stdout.write(logs_text(job, args.task, done))
+        sys.stdout.flush()
+        if job["state"] not in ("waiting", "processing"):
+            return exits.OK
         time.sleep(FOLLOW_POLL_S)
         job = store.job(args.id)
-        text = logs_text(job, args.task)
-        sys.stdout.write(text[len(shown):] if text.startswith(shown) else text)
-        sys.stdout.flush()
-        shown = text
-    return exits.OK
