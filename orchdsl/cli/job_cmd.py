@@ -6,7 +6,7 @@ import sys
 
 from orchdsl.cli import exits
 from orchdsl.cli.args import ArgumentParser
-from orchdsl.cli.store_option import add_store_option, open_store
+from orchdsl.cli.store_option import add_store_option, load_job, open_store
 
 
 def main(argv: list[str]) -> int:
@@ -21,9 +21,8 @@ def main(argv: list[str]) -> int:
         return store
     from orchdsl.history import as_json, job_text
 
-    job = store.job(args.id)
-    if job is None:
-        sys.stderr.write(f"orchdsl job: error: no job {args.id} in {store.path}\n")
-        return exits.FAILED
+    job = load_job(store, args.id, "job")
+    if isinstance(job, int):
+        return job
     sys.stdout.write(as_json({"job": job}) if args.format == "json" else job_text(job))
     return exits.OK

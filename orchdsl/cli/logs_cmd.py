@@ -7,7 +7,7 @@ import time
 
 from orchdsl.cli import exits
 from orchdsl.cli.args import ArgumentParser
-from orchdsl.cli.store_option import add_store_option, open_store
+from orchdsl.cli.store_option import add_store_option, load_job, open_store
 
 FOLLOW_POLL_S = 0.5
 
@@ -26,10 +26,9 @@ def main(argv: list[str]) -> int:
         return store
     from orchdsl.history import logs_text
 
-    job = store.job(args.id)
-    if job is None:
-        sys.stderr.write(f"orchdsl logs: error: no job {args.id} in {store.path}\n")
-        return exits.FAILED
+    job = load_job(store, args.id, "logs")
+    if isinstance(job, int):
+        return job
     if args.task and args.task not in {t["name"] for t in job["tasks"]}:
         sys.stderr.write(f'orchdsl logs: error: job {args.id} has no task "{args.task}"\n')
         return exits.FAILED

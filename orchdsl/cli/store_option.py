@@ -22,3 +22,13 @@ def open_store(given: str | None, command: str):
     except StoreError as exc:
         sys.stderr.write(f"orchdsl {command}: error: {exc}\n")
         return exits.USAGE
+
+
+def load_job(store, job_id: int, command: str):
+    """The job as a dict, or an exit code after a one-line error (LANGUAGE.md 7: an unknown
+    id exits 1)."""
+    job = store.job(job_id)
+    if job is None:
+        sys.stderr.write(f"orchdsl {command}: error: no job {job_id} in {store.path}\n")
+        return exits.FAILED
+    return job
