@@ -89,6 +89,25 @@ def write_orch(tmp_path):
 
 
 @pytest.fixture
+def folder(tmp_path) -> Path:
+    """A job folder holding stamp.py (see jobfiles.STAMP_PY), for the runner and store tests."""
+    from jobfiles import STAMP_PY
+
+    (tmp_path / "stamp.py").write_text(STAMP_PY)
+    return tmp_path
+
+
+@pytest.fixture
+def write(folder):
+    """``write(text, name="job.orch") -> Path``: a file in ``folder``."""
+    def write_file(text: str, name: str = "job.orch") -> Path:
+        path = folder / name
+        path.write_text(text)
+        return path
+    return write_file
+
+
+@pytest.fixture
 def examples_copy(tmp_path) -> Path:
     """A private copy of examples/, for tests that write next to the examples."""
     target = tmp_path / "examples"

@@ -89,21 +89,6 @@ def store_rows(path: Path, query: str, *args) -> list[tuple]:
         db.close()
 
 
-@pytest.fixture
-def folder(tmp_path) -> Path:
-    (tmp_path / "stamp.py").write_text(STAMP_PY)
-    return tmp_path
-
-
-@pytest.fixture
-def write(folder):
-    def write_file(text: str, name: str = "job.orch") -> Path:
-        path = folder / name
-        path.write_text(text)
-        return path
-    return write_file
-
-
 GOOD = orch("Good", ("One", [f"a {stamp('a')}"]))
 
 SMOKE = orch(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from jobfiles import (STAMP_PY, alive, ends, max_overlap, pids, ran, sh, stamp,
+from jobfiles import (alive, ends, max_overlap, pids, ran, sh, stamp,
                       starts)
 
 from conftest import Result  # tests/ is on sys.path
@@ -68,22 +68,6 @@ def normalized(stdout: str) -> list[str]:
     """Every line, times as TIME and durations as N.NNs."""
     lines = [TIME.sub("TIME  ", line) for line in stdout.splitlines()]
     return [re.sub(r"\b\d+\.\d\ds\b", "N.NNs", line) for line in lines]
-
-
-@pytest.fixture
-def folder(tmp_path) -> Path:
-    (tmp_path / "stamp.py").write_text(STAMP_PY)
-    return tmp_path
-
-
-@pytest.fixture
-def write(folder):
-    """``write(text, name="job.orch") -> Path``."""
-    def write_file(text: str, name: str = "job.orch") -> Path:
-        path = folder / name
-        path.write_text(text)
-        return path
-    return write_file
 
 
 def one_phase(*tasks: str, clauses: str = "", name: str = "Job") -> str:

@@ -22,7 +22,7 @@ import pytest
 
 import trio
 
-from jobfiles import (PY, STAMP_PY, alive, ends, max_overlap, pids, ran, sh, stamp,
+from jobfiles import (PY, alive, ends, max_overlap, pids, ran, sh, stamp,
                       starts)
 
 import orchdsl
@@ -35,22 +35,6 @@ SECRET = "tok-9f8e7d6c5b"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def folder(tmp_path) -> Path:
-    (tmp_path / "stamp.py").write_text(STAMP_PY)
-    return tmp_path
-
-
-@pytest.fixture
-def write(folder):
-    """``write(text, name="job.orch") -> Path``."""
-    def write_file(text: str, name: str = "job.orch") -> Path:
-        path = folder / name
-        path.write_text(text)
-        return path
-    return write_file
 
 
 def run(path: Path, **options):
