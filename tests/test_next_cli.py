@@ -1,0 +1,134 @@
+"""``orchdsl next FILE``: fire times merged and sorted, local and UTC (LANGUAGE.md 6 and 5.7),
+through the installed command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+TWO_SCHEDULES = """\
+orchestration "Nightly" {
+    schedule "30 2 * * *" timezone "Europe/Prague"
+    schedule "0 6 * * 1-5"
+    phase "A" { task a run "true" }
+}
+"""
+
+
+def test_fires_are_merged_and_sorted_across_a_spring_forward(orchdsl, write_orch):
+    path = write_orch(TWO_SCHEDULES)
+    result = orchdsl("next", path, "--from", "2027-03-26T12:00:00Z", "-n", "6")
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout == (
+        '2027-03-27T02:30:00+01:00  2027-03-27 01:30:00 UTC  "30 2 * * *" timezone "Europe/Prague"\n'
+        '2027-03-28T03:00:00+02:00  2027-03-28 01:00:00 UTC  "30 2 * * *" timezone "Europe/Prague"\n'
+        '2027-03-29T02:30:00+02:00  2027-03-29 00:30:00 UTC  "30 2 * * *" timezone "Europe/Prague"\n'
+        '2027-03-29T06:00:00+00:00  2027-03-29 06:00:00 UTC  "0 6 * * 1-5" timezone "UTC"\n'
+        '2027-03-30T02:30:00+02:00  2027-03-30 00:30:00 UTC  "30 2 * * *" timezone "Europe/Prague"\n'
+        '2027-03-30T06:00:00+00:00  2027-03-30 06:00:00 UTC  "0 6 * * 1-5" timezone "UTC"\n')
+
+
+def test_a_repeated_fall_back_time_fires_once(orchdsl, write_orch):
+    path = write_orch('orchestration "N" {\n  schedule "30 2 * * *" timezone "Europe/Prague"\n'
+                      '  phase "A" { task a run "true" }\n}\n')
+    result = orchdsl("next", path, "--from", "2027-10-30T12:00:00+00:00", "-n", "2")
+    assert result.stdout.splitlines() == [
+        '2027-10-31T02:30:00+02:00  2027-10-31 00:30:00 UTC  "30 2 * * *" timezone "Europe/Prague"',
+        '2027-11-01T02:30:00+01:00  2027-11-01 01:30:00 UTC  "30 2 * * *" timezone "Europe/Prague"']
+
+
+@pytest.mark.parametrize("start", [
+    "2027-06-01T06:00:00",          # no offset: UTC
+    "2027-06-01T06:00:00Z",
+    "2027-06-01T08:00:00+02:00",
+    "2027-06-01 06:00",
+])
+def test_from_is_one_instant_and_fires_are_strictly_after_it(orchdsl, write_orch, start):
+    path = write_orch('orchestration "N" {\n  schedule "0 6 * * *"\n'
+                      '  phase "A" { task a run "true" }\n}\n')
+    result = orchdsl("next", path, "--from", start, "-n", "1")
+    assert result.stdout.startswith("2027-06-02T06:00:00+00:00  2027-06-02 06:00:00 UTC")
+
+
+def test_a_date_alone_is_midnight_utc(orchdsl, write_orch):
+    path = write_orch('orchestration "N" {\n  schedule "0 0 * * *"\n'
+                      '  phase "A" { task a run "true" }\n}\n')
+    assert orchdsl("next", path, "--from", "2027-06-01", "-n", "1").stdout.startswith(
+        "2027-06-02T00:00:00+00:00")
+
+
+def test_default_is_five_fires_from_now(orchdsl, write_orch):
+    path = write_orch('orchestration "N" {\n  schedule "*/10 * * * * *"\n'
+                      '  phase "A" { task a run "true" }\n}\n')
+    lines = orchdsl("next", path).stdout.splitlines()
+    assert len(lines) == 5
+    assert all(line.split()[0][17:19] in {"00", "10", "20", "30", "40", "50"} for line in lines)
+
+
+def test_seconds_first_cron(orchdsl, write_orch):
+    path = write_orch('orchestration "N" {\n  schedule "15 30 6 * * 1-5" timezone "Asia/Kathmandu"\n'
+                      '  phase "A" { task a run "true" }\n}\n')
+    result = orchdsl("next", path, "--from", "2027-01-01T00:00:00Z", "-n", "2")
+    assert result.stdout.splitlines() == [
+        '2027-01-01T06:30:15+05:45  2027-01-01 00:45:15 UTC  "15 30 6 * * 1-5" timezone "Asia/Kathmandu"',
+        '2027-01-04T06:30:15+05:45  2027-01-04 00:45:15 UTC  "15 30 6 * * 1-5" timezone "Asia/Kathmandu"']
+
+
+def test_json(orchdsl, write_orch):
+    path = write_orch(TWO_SCHEDULES)
+    result = orchdsl("next", path, "--from", "2027-10-30T12:00:00Z", "-n", "2", "--format", "json")
+    assert result.code == 0
+    assert json.loads(result.stdout) == {
+        "version": 1, "file": str(path), "from": "2027-10-30T12:00:00Z",
+        "fires": [
+            {"local": "2027-10-31T02:30:00+02:00", "utc": "2027-10-31T00:30:00Z",
+             "cron": "30 2 * * *", "timezone": "Europe/Prague"},
+            {"local": "2027-11-01T02:30:00+01:00", "utc": "2027-11-01T01:30:00Z",
+             "cron": "30 2 * * *", "timezone": "Europe/Prague"}]}
+
+
+def test_agrees_with_the_dry_run(orchdsl, write_orch):
+    """The plan lists 3 fires per schedule from now; `next` lists the same instants for each."""
+    path = write_orch('orchestration "N" {\n  schedule "17 3 9 * *" timezone "America/Chicago"\n'
+                      '  schedule "0 4 * * 0"\n  phase "A" { task a run "true" }\n}\n')
+    plan = json.loads(orchdsl("run", path, "--dry-run", "--format", "json").stdout)
+    listed = json.loads(orchdsl("next", path, "-n", "20", "--format", "json").stdout)["fires"]
+    for schedule in plan["schedules"]:
+        mine = [(f["local"], f["utc"]) for f in listed if f["cron"] == schedule["cron"]]
+        assert mine[:3] == [(f["local"], f["utc"]) for f in schedule["next"]]
+
+
+def test_a_file_without_a_schedule_says_so(orchdsl, write_orch):
+    path = write_orch('orchestration "N" {\n  phase "A" { task a run "true" }\n}\n')
+    result = orchdsl("next", path)
+    assert (result.code, result.stdout) == (0, "")
+    assert result.stderr == f"orchdsl next: {path} has no schedule: nothing fires\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-n", "0"], "argument -n: must be between 1 and 10000, got 0"),
+    (["-n", "x"], "argument -n: expected a whole number, got 'x'"),
+    (["-n", "10001"], "argument -n: must be between 1 and 10000, got 10001"),
+    (["--from", "tomorrow"], 'argument --from: "tomorrow" is not an ISO 8601 time'),
+    (["--from", "2027-13-01"], 'argument --from: "2027-13-01" is not an ISO 8601 time'),
+    (["--format", "yaml"], "argument --format: invalid choice"),
+])
+def test_usage_errors_are_one_line_and_exit_2(orchdsl, write_orch, args, message):
+    result = orchdsl("next", write_orch(TWO_SCHEDULES), *args)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_an_invalid_file_prints_diagnostics_and_exits_1(orchdsl, write_orch):
+    path = write_orch('orchestration "N" {\n  schedule "0 25 * * *"\n'
+                      '  phase "A" { task a run "true" }\n}\n')
+    result = orchdsl("next", path)
+    assert (result.code, result.stdout) == (1, "")
+    assert f"{path}:2:12: error[E103]" in result.stderr
+
+
+def test_a_missing_file_is_a_usage_error(orchdsl, tmp_path):
+    result = orchdsl("next", tmp_path / "nope.orch")
+    assert result.code == 2
+    assert result.stderr == f"orchdsl next: error: {tmp_path / 'nope.orch'}: no such file\n"
