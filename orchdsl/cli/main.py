@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("orchdsl.cli.jobs_cmd", "list the recorded jobs, newest first"),
     "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),
     "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
+    "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
     "next": ("orchdsl.cli.next_cmd", "the next fire times of a file's schedules, local and UTC"),
 }
 

@@ -1,0 +1,41 @@
+"""``orchdsl completion bash|zsh|fish``: print a completion script for the shell, written from
+the commands' live parsers."""
+
+from __future__ import annotations
+
+import sys
+
+from orchdsl.cli import exits
+from orchdsl.cli.args import ArgumentParser
+
+SHELLS = ("bash", "zsh", "fish")
+
+DESCRIPTION = """\
+Print a script that completes orchdsl's commands, options, --format values and .orch files
+in your shell. It is written from the installed version, so load it at shell start-up:
+
+  bash   ~/.bashrc:                    eval "$(orchdsl completion bash)"
+  zsh    ~/.zshrc, after compinit:     eval "$(orchdsl completion zsh)"
+  fish   ~/.config/fish/config.fish:   orchdsl completion fish | source
+
+or save it once where the shell looks for completions:
+
+  orchdsl completion bash > ~/.local/share/bash-completion/completions/orchdsl
+  orchdsl completion zsh > "${fpath[1]}/_orchdsl"
+  orchdsl completion fish > ~/.config/fish/completions/orchdsl.fish
+"""
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="orchdsl completion", description=DESCRIPTION)
+    parser.add_argument("shell", choices=SHELLS, metavar="SHELL",
+                        help="the shell to complete in: bash, zsh or fish")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    from orchdsl.completion import script
+
+    sys.stdout.write(script(args.shell))
+    return exits.OK

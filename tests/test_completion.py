@@ -1,0 +1,158 @@
+"""``orchdsl completion SHELL``: the scripts are loaded into the real shells and asked for
+completions, as a user's TAB would. bash is always there; zsh and fish are tested when
+installed (CI does not install them: the tests say so when they skip)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from orchdsl.cli.parsers import commands
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory):
+    """The scripts written by the installed command, one file per shell."""
+    from conftest import run_command
+
+    folder = tmp_path_factory.mktemp("completion")
+    paths = {}
+    for shell in SHELLS:
+        result = run_command("completion", shell)
+        assert (result.code, result.stderr) == (0, "")
+        paths[shell] = folder / f"orchdsl.{shell}"
+        paths[shell].write_text(result.stdout)
+    return paths
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    """A folder with .orch files, another file and a subfolder, to complete paths in."""
+    (tmp_path / "daily.orch").write_text("")
+    (tmp_path / "hourly.orch").write_text("")
+    (tmp_path / "notes.txt").write_text("")
+    (tmp_path / "pipelines").mkdir()
+    return tmp_path
+
+
+# --- bash -------------------------------------------------------------------------------------
+
+def bash_complete(script, words: list[str], cwd) -> list[str]:
+    """COMPREPLY for the command line ``words`` with the cursor at the end of the last word."""
+    quoted = " ".join("'" + w.replace("'", "'\\''") + "'" for w in words)
+    program = (f"source '{script}'\nCOMP_WORDS=({quoted})\nCOMP_CWORD={len(words) - 1}\n"
+               "COMP_LINE=\"${COMP_WORDS[*]}\"; COMP_POINT=${#COMP_LINE}\n"
+               "_orchdsl\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], cwd=cwd,
+                          capture_output=True, text=True, timeout=30)
+    assert done.stderr == ""
+    return sorted(line for line in done.stdout.split("\n") if line)
+
+
+BASH_CASES = [
+    (["orchdsl", "l"], ["lint", "logs"]),
+    (["orchdsl", "--v"], ["--version"]),
+    (["orchdsl", "lint", "--f"], ["--format"]),
+    (["orchdsl", "lint", "--format", ""], ["github", "json", "sarif", "text"]),
+    (["orchdsl", "lint", "--format", "s"], ["sarif"]),
+    # bash splits "--format=s" at "=" into three words
+    (["orchdsl", "lint", "--format", "=", "s"], ["sarif"]),
+    (["orchdsl", "lint", "--format", "="], ["github", "json", "sarif", "text"]),
+    (["orchdsl", "lint", "--explain", "W20"], [f"W20{i}" for i in range(1, 10)]),
+    (["orchdsl", "lint", ""], ["daily.orch", "hourly.orch", "pipelines"]),
+    (["orchdsl", "lint", "h"], ["hourly.orch"]),
+    (["orchdsl", "graph", "-f", "m"], ["mermaid"]),
+    (["orchdsl", "graph", "-o", "n"], ["notes.txt"]),
+    (["orchdsl", "run", "d"], ["daily.orch"]),
+    (["orchdsl", "run", "--dr"], ["--dry-run"]),
+    (["orchdsl", "run", "--param", ""], []),
+    (["orchdsl", "run", "--store", ""], ["daily.orch", "hourly.orch", "notes.txt", "pipelines"]),
+    (["orchdsl", "jobs", "--status", "e"], ["error"]),
+    (["orchdsl", "completion", ""], ["bash", "fish", "zsh"]),
+    (["orchdsl", "job", ""], []),
+    (["orchdsl", "nope", ""], []),
+]
+
+
+@pytest.mark.parametrize(("words", "expected"), BASH_CASES,
+                         ids=[" ".join(w) for w, _ in BASH_CASES])
+def test_bash_completes(scripts, workdir, words, expected):
+    assert bash_complete(scripts["bash"], words, workdir) == expected
+
+
+def test_bash_registers_the_function_for_orchdsl(scripts):
+    done = subprocess.run(["bash", "--norc", "--noprofile", "-c",
+                           f"source '{scripts['bash']}'; complete -p orchdsl"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "complete -o filenames -F _orchdsl orchdsl"
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_every_command_and_option_of_the_live_parsers_is_in_the_script(scripts, shell):
+    text = scripts[shell].read_text()
+    for command in commands():
+        assert command.name in text
+        for option in command.options:
+            for flag in option.flags:
+                # fish writes "--format" as "-l format" and "-f" as "-s f"
+                shown = (f"-l {flag[2:]}" if flag.startswith("--") else f"-s {flag[1:]}") \
+                    if shell == "fish" else flag
+                assert shown in text, (command.name, flag)
+
+
+def test_an_unknown_shell_is_a_usage_error(orchdsl):
+    result = orchdsl("completion", "tcsh")
+    assert result.code == 2
+    assert result.stderr.startswith("orchdsl completion: error: argument SHELL: invalid choice")
+    assert result.stdout == ""
+
+
+# --- zsh and fish (when installed) ------------------------------------------------------------
+
+def needs(shell: str):
+    return pytest.mark.skipif(shutil.which(shell) is None,
+                              reason=f"{shell} is not installed here (CI does not install it)")
+
+
+@needs("zsh")
+def test_zsh_script_parses_and_registers_under_compinit(scripts, tmp_path):
+    subprocess.run(["zsh", "-n", scripts["zsh"]], check=True, capture_output=True)
+    program = (f"autoload -U compinit; compinit -u -d {tmp_path}/zcompdump; "
+               f"source {scripts['zsh']}; print -r -- $_comps[orchdsl]")
+    done = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True,
+                          timeout=30)
+    assert (done.stdout.strip(), done.stderr) == ("_orchdsl", "")
+
+
+def fish_complete(script, line: str, cwd) -> list[str]:
+    """The candidates in fish's order."""
+    done = subprocess.run(["fish", "--no-config", "-c",
+                           f"source '{script}'; complete -C '{line}'"],
+                          cwd=cwd, capture_output=True, text=True, timeout=30)
+    assert done.stderr == ""
+    return [row.split("\t")[0] for row in done.stdout.split("\n") if row]
+
+
+FISH_CASES = [
+    ("orchdsl l", ["lint", "logs"]),
+    ("orchdsl lint --f", ["--format"]),
+    ("orchdsl lint --format ", ["github", "json", "sarif", "text"]),
+    ("orchdsl lint --format=s", ["--format=sarif"]),
+    # fish's way with a suffix (as for python and *.py): the matches first, then the other
+    # files and folders, which a user may still mean.
+    ("orchdsl lint ", ["daily.orch", "hourly.orch", "notes.txt", "pipelines/"]),
+    ("orchdsl graph -o n", ["notes.txt"]),
+    ("orchdsl completion ", ["bash", "fish", "zsh"]),
+]
+
+
+@needs("fish")
+@pytest.mark.parametrize(("line", "expected"), FISH_CASES, ids=[c[0] for c in FISH_CASES])
+def test_fish_completes(scripts, workdir, line, expected):
+    subprocess.run(["fish", "-n", scripts["fish"]], check=True, capture_output=True)
+    found = fish_complete(scripts["fish"], line, workdir)
+    assert found == expected
