@@ -286,6 +286,43 @@ orchestration "Serial" {{
     assert max_overlap(intervals(folder, "abc")) == 1
 
 
+def test_a_failure_skips_the_siblings_still_waiting_for_a_slot(folder, write):
+    path = write(f"""
+orchestration "Queue" {{
+    concurrency 1
+    phase "One" {{
+        task a {stamp("a", 0)}
+        task bad {stamp("bad", 0, 1)}
+        task c {stamp("c", 0)}
+        task d {stamp("d", 0)}
+    }}
+}}
+""")
+    job = run(path)
+    assert job.state is JobState.ERROR
+    assert states(job) == {"a": "succeeded", "bad": "failed", "c": "skipped", "d": "skipped"}
+    assert job.tasks["c"].reason == "not started: task bad failed"
+    assert ran(folder, "a") and not ran(folder, "c") and not ran(folder, "d")
+
+
+def test_a_retry_gives_its_slot_to_a_sibling_during_the_backoff(folder, write):
+    # bad fails at once and waits 0.6 s before its retry; with one slot, the sibling runs in
+    # that pause instead of after both attempts.
+    path = write(f"""
+orchestration "Backoff" {{
+    concurrency 1
+    phase "One" {{
+        task bad {stamp("bad", 0, 1)} retries 1 backoff 600ms
+        task sib {stamp("sib", 0)}
+    }}
+}}
+""")
+    job = run(path)
+    assert job.state is JobState.ERROR
+    assert len(starts(folder, "bad")) == 2
+    assert starts(folder, "bad")[0] < starts(folder, "sib")[0] < starts(folder, "bad")[1]
+
+
 @pytest.mark.parametrize("clause, option, limit", [
     ("", 2, 2),
     ("concurrency 1", 2, 2),  # the option overrides the file

@@ -1,14 +1,18 @@
-"""What runs when: the compiled graph walked by one trio task per node (LANGUAGE.md 5).
+"""What runs when: the compiled graph walked in the trio thread (LANGUAGE.md 5).
 
-Every node (task or barrier) waits for the nodes before it, then decides:
+A node (task or barrier) is reached once every node before it is done; then:
 - a phase's ``start`` passes when the phase before ended well; its ``end`` passes when every
   task of the phase passed (succeeded, failed with ``continue_on_failure``, or was not to run);
-- a task runs when its ``start`` barrier passed, or, with ``needs``, when each task it needs
-  succeeded (a task not selected counts as met); otherwise it is skipped, and so are the
+- a task is queued when its ``start`` barrier passed, or, with ``needs``, when each task it
+  needs succeeded (a task not selected counts as met); otherwise it is skipped, and so are the
   tasks after it.
-A failure without ``continue_on_failure`` lets running tasks finish, starts nothing new, and
-with ``fail_fast`` cancels the running ones. All tasks live in one nursery; the job timeout and
-``cancel()`` (SIGINT/SIGTERM) cancel it, and every process group goes down with its task.
+Queued tasks start in file order while ``concurrency`` allows, each as one trio task; barriers
+and skips are decided synchronously, so a phase starts in the same scheduler tick as the end of
+the one before (no trio task or event per node: see bench/bench_run.py W1, W2).
+A failure without ``continue_on_failure`` lets running tasks finish, starts nothing new (queued
+tasks are skipped), and with ``fail_fast`` cancels the running ones. All tasks live in one
+nursery; the job timeout and ``cancel()`` (SIGINT/SIGTERM) cancel it, and every process group
+goes down with its task.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Mapping
@@ -63,14 +68,20 @@ class Engine:
                              rerun_of=self.options.rerun_of, parent_job=self.options.parent_job)
         self.secrets = {name: self.environ.get(name, "") for name in plan.secrets}
         self.masker = Masker([*self.secrets.values(), *self.options.mask_also])
-        self._done: dict[str, trio.Event] = {}
+        self._waiting: dict[str, int] = {}  # node -> how many nodes before it are not done
+        self._reached: deque[str] = deque()  # done nodes whose successors to look at
+        self._queued: deque[str] = deque()  # tasks ready to start, in file order
         self._succeeded: dict[str, bool] = {}
         self._passed: dict[str, bool] = {}
         self._running: dict[str, trio.CancelScope] = {}
+        self._strings: dict[str, dict[str, object]] = {}  # task -> what it runs (see strings())
+        self._values: dict[str, str] | None = None
         self._stopping: str | None = None  # why nothing new may start
+        self._nursery: trio.Nursery | None = None
         self._job_scope: trio.CancelScope | None = None
         self._cancelled_by: str | None = None
-        self._limiter = trio.CapacityLimiter(
+        self._holding: set[str] = set()  # tasks that hold one of the slots
+        self._slots = trio.CapacityLimiter(
             self.options.concurrency or plan.concurrency or math.inf)
 
     # -- the job ------------------------------------------------------------------------------
@@ -91,10 +102,8 @@ class Engine:
             with trio.CancelScope(deadline=trio.current_time() + timeout if timeout else math.inf) as scope:
                 self._job_scope = scope
                 async with trio.open_nursery() as nursery:
-                    for node in self.graph.nodes:
-                        self._done[node] = trio.Event()
-                    for node in self.graph.nodes:
-                        nursery.start_soon(self._node, node)
+                    self._nursery = nursery
+                    self._start_walk()
         except BaseException:
             # Cancelled from outside (the parent job of a nested one): record it, then go on.
             self._finish(JobState.CANCELLED, "cancelled with the job that ran it")
@@ -138,30 +147,74 @@ class Engine:
                     return f"environment variable {exc.name[4:]} is not set (task {task.name})"
         return None
 
-    # -- nodes --------------------------------------------------------------------------------
+    # -- the walk -----------------------------------------------------------------------------
 
-    async def _node(self, node: str) -> None:
-        try:
-            for before in self.graph.predecessors(node):
-                await self._done[before].wait()
-            if self.graph.nodes[node]["type"] == "barrier":
-                self._passed[node] = all(self._passed[p] for p in self.graph.predecessors(node))
-            else:
-                await self._task_node(node)
-        finally:
-            self._done[node].set()
+    def _start_walk(self) -> None:
+        graph = self.graph
+        self._waiting = dict(graph.in_degree())
+        for node, count in self._waiting.items():
+            if count == 0:
+                self._reach(node)
+        self._advance()
+
+    def _reach(self, node: str) -> None:
+        """Every node before ``node`` is done: decide it now, or queue it to run."""
+        if self.graph.nodes[node]["type"] == "barrier":
+            self._passed[node] = all(self._passed[p] for p in self.graph.predecessors(node))
+            self._reached.append(node)
+            return
+        result = self.job.tasks[node]
+        if result.state is not TaskState.PENDING:  # disabled or not selected: counts as met
+            self._passed[node] = self._succeeded[node] = True
+            self._reached.append(node)
+            return
+        why_not = self._blocked(node)
+        if why_not:
+            self._skip(node, why_not)
+        else:
+            self._queued.append(node)
+
+    def _skip(self, name: str, why: str) -> None:
+        result = self.job.tasks[name]
+        result.state, result.reason = TaskState.SKIPPED, why
+        self._passed[name] = self._succeeded[name] = False
+        self.observer.task_finished(self.job, result)
+        self._reached.append(name)
+
+    def _advance(self) -> None:
+        """Reach what the done nodes unblock, then start queued tasks while there is room."""
+        graph, waiting = self.graph, self._waiting
+        while True:
+            while self._reached:
+                for after in graph.successors(self._reached.popleft()):
+                    waiting[after] -= 1
+                    if not waiting[after]:
+                        self._reach(after)
+            if not self._queued or self._slots.available_tokens < 1 or self._ending():
+                return
+            name = self._queued.popleft()
+            if self._stopping:
+                self._skip(name, f"not started: {self._stopping}")
+                continue
+            self._take_slot_nowait(self.job.tasks[name])
+            self._nursery.start_soon(self._task_node, name)
+
+    def _take_slot_nowait(self, result: TaskResult) -> None:
+        self._slots.acquire_on_behalf_of_nowait(result.name)
+        self._holding.add(result.name)
+
+    def _give_slot(self, result: TaskResult) -> None:
+        if result.name in self._holding:
+            self._holding.discard(result.name)
+            self._slots.release_on_behalf_of(result.name)
+
+    def _ending(self) -> bool:
+        return self._cancelled_by is not None or (
+            self._job_scope is not None and self._job_scope.cancel_called)
 
     async def _task_node(self, name: str) -> None:
+        """One task, its slot already taken; the slot is given back when it ends."""
         result = self.job.tasks[name]
-        if result.state is not TaskState.PENDING:  # disabled or not selected: counts as met
-            self._passed[name] = self._succeeded[name] = True
-            return
-        why_not = self._blocked(name)
-        if why_not:
-            result.state, result.reason = TaskState.SKIPPED, why_not
-            self._passed[name] = self._succeeded[name] = False
-            self.observer.task_finished(self.job, result)
-            return
         try:
             with trio.CancelScope() as scope:
                 self._running[name] = scope
@@ -170,6 +223,7 @@ class Engine:
             # Cancelled by fail_fast (caught above), or by the job timeout or a signal (the
             # exception goes on once the task is recorded as cancelled).
             self._running.pop(name, None)
+            self._give_slot(result)
             if result.state is TaskState.RUNNING:
                 self._mark_cancelled(result)
         self._succeeded[name] = result.state is TaskState.SUCCEEDED
@@ -177,6 +231,8 @@ class Engine:
             result.state is TaskState.FAILED and result.continue_on_failure)
         if result.state is TaskState.FAILED and not result.continue_on_failure:
             self._stop_after_failure(name)
+        self._reached.append(name)
+        self._advance()
 
     def _mark_cancelled(self, result: TaskResult) -> None:
         result.state = TaskState.CANCELLED
@@ -217,20 +273,24 @@ class Engine:
     async def _run_task(self, task: PlannedTask, result: TaskResult) -> None:
         attempts = task.retries + 1
         for number in range(1, attempts + 1):
-            async with self._limiter:
-                attempt = Attempt(number, self.options.now())
-                result.state = TaskState.RUNNING
-                result.attempts.append(attempt)
-                self.observer.task_started(self.job, result, attempt)
-                await self._attempt(task, attempt)
-                attempt.finished_at = self.options.now()
+            attempt = Attempt(number, self.options.now())
+            result.state = TaskState.RUNNING
+            result.attempts.append(attempt)
+            self.observer.task_started(self.job, result, attempt)
+            await self._attempt(task, attempt)
+            attempt.finished_at = self.options.now()
             if attempt.succeeded:
                 result.state = TaskState.SUCCEEDED
                 break
             if number < attempts:
+                # The slot goes to another task during the backoff; the retry queues for one.
                 delay = task.backoff_s * 2 ** (number - 1)
                 self.observer.task_retrying(self.job, result, delay)
+                self._give_slot(result)
+                self._advance()
                 await trio.sleep(delay)
+                await self._slots.acquire_on_behalf_of(result.name)
+                self._holding.add(result.name)
         else:
             result.state = TaskState.FAILED
             result.reason = attempt.reason or f"exit code {attempt.exit_code}"
@@ -272,7 +332,9 @@ class Engine:
 
     @property
     def values(self) -> dict[str, str]:
-        return {**dict(self.plan.params), **self.secrets}
+        if self._values is None:
+            self._values = {**dict(self.plan.params), **self.secrets}
+        return self._values
 
     def value_of(self, interpolation: ast.Interpolation) -> str:
         variable = interpolation.env_var
@@ -283,7 +345,11 @@ class Engine:
 
     def strings(self, task: ast.Task) -> dict[str, object]:
         """What a task runs, with real values: the command (see orchdsl.shell_command), cwd
-        and env entries. Raises MissingValue for an unset ``${env.NAME}``."""
+        and env entries, worked out once per job. Raises MissingValue for an unset
+        ``${env.NAME}``."""
+        known = self._strings.get(task.name.text)
+        if known is not None:
+            return known
         fill = lambda s: render(s, self.values, self.environ, shell=False)  # noqa: E731
         action = task.action
         if isinstance(action, ast.RunShell):
@@ -292,8 +358,10 @@ class Engine:
             command = Command([fill(a) for a in action.argv], {})
         else:
             command = None
-        return {"command": command, "cwd": fill(task.cwd.path) if task.cwd else None,
-                "env": {e.name.text: fill(e.value) for e in task.env}}
+        strings = {"command": command, "cwd": fill(task.cwd.path) if task.cwd else None,
+                   "env": {e.name.text: fill(e.value) for e in task.env}}
+        self._strings[task.name.text] = strings
+        return strings
 
 
 def _initial_result(task: PlannedTask) -> TaskResult:
