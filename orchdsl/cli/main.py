@@ -18,11 +18,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("orchdsl.cli.jobs_cmd", "list the recorded jobs, newest first"),
     "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),
     "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
+    "fmt": ("orchdsl.cli.fmt_cmd", "rewrite files in the canonical layout; --group-by-kind, --check"),
     "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
     "next": ("orchdsl.cli.next_cmd", "the next fire times of a file's schedules, local and UTC"),
 }
 
-ONE_SHOT = frozenset({"lint", "graph", "next"})
+ONE_SHOT = frozenset({"lint", "graph", "next", "fmt"})
 
 
 

@@ -1,0 +1,1 @@
+"""``orchdsl fmt``: the canonical layout of a file, and the rewrites that move its tasks."""

@@ -1,0 +1,41 @@
+"""Whether two parses of a file mean the same: the formatter's safety check, and the third
+check of its tests (``parse(fmt(x))`` is ``parse(x)`` but for positions and spelling).
+
+Positions (spans) are left out; a string is compared by what it decodes to, not by how it is
+spelt; a comment by its text without trailing spaces (or the ``\\r`` of a CRLF file).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from orchdsl import ast
+from orchdsl.source import Span
+
+_SKIPPED = frozenset({"span", "kind_span", "raw"})
+
+
+def same_document(a: ast.Document, b: ast.Document) -> bool:
+    """Same orchestration, same comments attached to the same nodes."""
+    return (normalized(a.orchestration) == normalized(b.orchestration)
+            and normalized(a.trailing_comments) == normalized(b.trailing_comments))
+
+
+def normalized(value):
+    """A comparable value: nested tuples of type names, fields and plain values."""
+    if isinstance(value, ast.Comment):
+        return ("#", value.text.rstrip())
+    if isinstance(value, ast.Interpolation):
+        return ("${", value.name, value.well_formed)
+    if isinstance(value, Span):
+        return None
+    if isinstance(value, tuple):
+        return tuple(normalized(v) for v in value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__,) + tuple(
+            (f.name, normalized(getattr(value, f.name)))
+            for f in dataclasses.fields(value) if f.name not in _SKIPPED)
+    return value
