@@ -82,6 +82,20 @@ MIGRATIONS = [
         PRIMARY KEY (file, cron)
     );
     """,
+    # version 2: what each notification of a job became (orchdsl.notify)
+    """
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        event TEXT NOT NULL,            -- error, warning, success, processing, fixed
+        target TEXT NOT NULL,           -- as shown: credentials and tokens replaced by ***
+        outcome TEXT NOT NULL,          -- delivered, failed, undeliverable
+        attempts INTEGER NOT NULL,
+        error TEXT,                     -- the last attempt's error, secrets masked
+        at TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_by_job ON deliveries (job_id, id);
+    """,
 ]
 
 
@@ -299,6 +313,39 @@ class Store:
     @staticmethod
     def _row(row: sqlite3.Row) -> dict:
         return dict(row)
+
+    # -- notifications (orchdsl.notify) -------------------------------------------------------
+
+    def record_delivery(self, job_id: int, event: str, target: str, outcome: str,
+                        attempts: int, error: str | None) -> None:
+        """One notification's fate; ``target`` and ``error`` come already masked."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO deliveries (job_id, event, target, outcome, attempts, error, at) "
+                "VALUES (?,?,?,?,?,?,?)", (job_id, event, target, outcome, attempts, error, _now()))
+
+    def deliveries(self, job_id: int) -> list[dict]:
+        return [self._row(r) for r in self.db.execute(
+            "SELECT * FROM deliveries WHERE job_id = ? ORDER BY id", (job_id,))]
+
+    def previous_job(self, file: str, before_id: int) -> dict | None:
+        """The last job of the same file before ``before_id`` that ran to an end (not a nested
+        run, not a fire skipped by ``overlap``): what ``fixed`` compares with."""
+        row = self.db.execute(
+            "SELECT * FROM jobs WHERE file = ? AND id < ? AND parent_job IS NULL AND state NOT IN "
+            "('waiting', 'processing', 'skipped') ORDER BY id DESC LIMIT 1",
+            (os.path.abspath(file), before_id)).fetchone()
+        return None if row is None else self._row(row)
+
+    def success_durations(self, file: str, before_id: int | None = None,
+                          last: int = 20) -> list[float]:
+        """Seconds taken by the last ``last`` successful jobs of a file, newest first."""
+        rows = self.db.execute(
+            "SELECT started_at, finished_at FROM jobs WHERE file = ? AND id < ? AND state = "
+            "'success' AND parent_job IS NULL AND started_at IS NOT NULL AND finished_at IS NOT "
+            "NULL ORDER BY id DESC LIMIT ?",
+            (os.path.abspath(file), before_id if before_id is not None else 2**62, last))
+        return [(_time(end) - _time(start)).total_seconds() for start, end in rows]
 
 
 def _alive(pid: int) -> bool:

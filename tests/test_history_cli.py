@@ -27,6 +27,7 @@ from jobfiles import PY, STAMP_PY, alive, sh, stamp, starts
 
 from conftest import Result  # tests/ is on sys.path
 from conftest import orchdsl_executable as executable
+from orchdsl.store import MIGRATIONS
 
 SECRET = "tok-77e1c0ffee42"
 WHEN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -342,7 +343,7 @@ def test_the_store_is_where_store_or_orchdsl_home_say_owner_only(folder, write, 
     for name in not_created:
         assert not (folder / name).exists(), name
     db = sqlite3.connect(store)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert db.execute("PRAGMA application_id").fetchone()[0] != 0
     db.close()
     listed = as_json(orchdsl("jobs", *flags, "--format", "json", cwd=folder, env=env))["jobs"]
@@ -368,7 +369,7 @@ def foreign_database(path: Path) -> None:
 def newer_store(path: Path) -> None:
     assert orchdsl("jobs", "--store", path.name, cwd=path.parent).code == 0
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 2")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.commit()
     db.close()
 

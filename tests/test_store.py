@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from orchdsl.runner.model import Attempt, JobResult, JobState, TaskResult, TaskState, Trigger
-from orchdsl.store import APPLICATION_ID, Store, StoreError, store_path
+from orchdsl.store import APPLICATION_ID, MIGRATIONS, Store, StoreError, store_path
 from orchdsl.store_recorder import FLUSH_ROWS, FLUSH_S, StoreRecorder
 
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)
@@ -142,11 +142,11 @@ def test_store_path_is_store_then_orchdsl_home_then_dot_orchdsl(given, home, exp
     assert store_path(given, environ) == expected
 
 
-def test_a_new_store_is_owner_only_and_carries_schema_version_1_and_its_application_id(path):
+def test_a_new_store_is_owner_only_and_carries_the_latest_schema_version_and_its_application_id(path):
     Store(str(path)).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert pragma(path, "user_version") == 1
+    assert pragma(path, "user_version") == len(MIGRATIONS)
     assert pragma(path, "application_id") == APPLICATION_ID
     assert {name for (name,) in rows(path, "SELECT name FROM sqlite_master WHERE type='table'")
             } >= {"jobs", "tasks", "attempts", "schedule_fires"}
@@ -169,7 +169,7 @@ def test_reopening_a_store_keeps_its_jobs_and_migrates_nothing(path):
     assert [j["id"] for j in again.jobs()] == [2, 1]
     assert again.create_job(new_job("c")) == 3
     again.close()
-    assert pragma(path, "user_version") == 1
+    assert pragma(path, "user_version") == len(MIGRATIONS)
 
 
 # --- files that are not ours are refused and left alone (7) ----------------------------------
@@ -201,7 +201,7 @@ def foreign_application_id(path: Path) -> None:
 def newer_store(path: Path) -> None:
     Store(str(path)).close()
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 2")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.commit()
     db.close()
 
@@ -444,4 +444,4 @@ def test_many_openers_of_a_new_store_all_get_it(tmp_path):
             thread.join(30)
         assert failures == [], f"round {round_}: {failures[0]}"
         assert sorted(opened) == list(range(1, openers + 1))
-        assert pragma(path, "user_version") == 1
+        assert pragma(path, "user_version") == len(MIGRATIONS)

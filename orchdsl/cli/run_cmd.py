@@ -51,6 +51,10 @@ def build_parser() -> ArgumentParser:
                         help="one line per event even on a terminal")
     parser.add_argument("--rerun", type=int, metavar="JOB",
                         help="run again only what did not succeed in job JOB (a new job, linked)")
+    parser.add_argument("--notify-me", action="append", default=[], metavar="TARGET",
+                        help="e-mail address or webhook URL told about this run's events (the "
+                             "file's notify events, else error and warning); repeatable; the "
+                             "file's own targets hear only about scheduled runs")
     add_store_option(parser)
     return parser
 
@@ -73,6 +77,9 @@ def main(argv: list[str]) -> int:
         from orchdsl._gc import one_shot
 
         one_shot()
+    for problem in _notify_me_problems(args.notify_me):
+        usage_error("run", f"--notify-me: {problem}")
+        return exits.USAGE
     compiled = compile_or_report(args.file, "run")
     if isinstance(compiled, int):
         return compiled
@@ -105,6 +112,12 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"orchdsl run: warning: {warning}\n")
     sys.stdout.write(render_json(plan) if args.format == "json" else render_text(plan))
     return exits.OK
+
+
+def _notify_me_problems(targets: list[str]) -> list[str]:
+    from orchdsl.notify.targets import target_problems
+
+    return target_problems(targets)
 
 
 def _rerun_skips(store, job_id: int, path: str) -> dict[str, str] | int:
@@ -141,7 +154,9 @@ def run_job(plan, args, store) -> int:
                          rerun_of=args.rerun,
                          trigger=Trigger.RERUN if args.rerun is not None else Trigger.MANUAL)
     recorder = StoreRecorder(store)
-    engine = Engine(plan, Observers(recorder, printer), options)
+    notifier = _notifier(plan, options.trigger, args.notify_me, store)
+    observers = (recorder, printer) if notifier is None else (recorder, printer, notifier)
+    engine = Engine(plan, Observers(*observers), options)
     received: list[int] = []
 
     async def watch_signals(task_status=trio.TASK_STATUS_IGNORED):
@@ -150,6 +165,8 @@ def run_job(plan, args, store) -> int:
             async for signum in signals:
                 received.append(signum)
                 engine.cancel(signal.Signals(signum).name)
+                if notifier is not None:
+                    notifier.stop_waiting()  # stopping means now, not after the retries
 
     async def refresh():
         while True:
@@ -169,7 +186,12 @@ def run_job(plan, args, store) -> int:
             nursery.start_soon(flush)
             if live:
                 nursery.start_soon(refresh)
-            result = await engine.run()
+            if notifier is None:
+                result = await engine.run()
+            else:
+                # Leaving the block waits for the deliveries (bounded by their retries).
+                async with notifier.running():
+                    result = await engine.run()
             nursery.cancel_scope.cancel()
         return result
 
@@ -177,9 +199,21 @@ def run_job(plan, args, store) -> int:
     if live:
         printer.clear()
     sys.stdout.write(summary(result))
+    for failure in notifier.failures if notifier is not None else ():
+        sys.stderr.write(f"orchdsl run: warning: {failure.describe()}\n")
     if recorder.error:
         sys.stderr.write(f"orchdsl run: warning: the job store could not record all of job "
                          f"{result.job_id}: {recorder.error}\n")
     if received:
         return exits.SIGINT if received[0] == signal.SIGINT else exits.SIGTERM
     return exits.OK if result.state in (JobState.SUCCESS, JobState.WARNING) else exits.FAILED
+
+
+def _notifier(plan, trigger, notify_me: list[str], store):
+    """The notifier of a manual run: only --notify-me targets hear (LANGUAGE.md 5.5); none
+    is made when nobody is to be told."""
+    if not notify_me:
+        return None
+    from orchdsl.notify import notifier_for
+
+    return notifier_for(plan, trigger, notify_me=notify_me, store=store)
