@@ -314,6 +314,38 @@ class Store:
     def _row(row: sqlite3.Row) -> dict:
         return dict(row)
 
+    # -- schedules (orchdsl.scheduling) -------------------------------------------------------
+    # ``schedule_fires`` keeps, per file (absolute path) and cron text, the instant up to which
+    # the schedule's fires are accounted for: its last fire, or when a scheduler first took it
+    # on. A restart continues strictly after it, so a fire is never run twice.
+
+    def last_fire(self, file: str, cron: str) -> datetime | None:
+        row = self.db.execute("SELECT last_fire FROM schedule_fires WHERE file = ? AND cron = ?",
+                              (os.path.abspath(file), cron)).fetchone()
+        return _time(row[0]) if row else None
+
+    def record_fire(self, file: str, cron: str, at: datetime) -> None:
+        """Keep ``at`` as the schedule's last fire; it only ever moves forward."""
+        with self.transaction():
+            row = self.db.execute("SELECT last_fire FROM schedule_fires WHERE file = ? AND "
+                                  "cron = ?", (os.path.abspath(file), cron)).fetchone()
+            if row is None or _time(row[0]) < at:
+                self.db.execute("INSERT OR REPLACE INTO schedule_fires (file, cron, last_fire) "
+                                "VALUES (?,?,?)", (os.path.abspath(file), cron, _iso(at)))
+
+    def record_skipped_fire(self, orchestration: str, file: str, file_hash: str | None,
+                            reason: str) -> int:
+        """A fire skipped by ``overlap`` (or left waiting when the scheduler stopped): a job in
+        state ``skipped`` with no task, saying why (LANGUAGE.md 7)."""
+        now = _now()
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO jobs (orchestration, file, file_hash, trigger, state, reason, "
+                "created_at, finished_at, host, pid, pid_started) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (orchestration, os.path.abspath(file), file_hash, "schedule", "skipped", reason,
+                 now, now, socket.gethostname(), os.getpid(), _process_started(os.getpid())))
+        return cursor.lastrowid
+
     # -- notifications (orchdsl.notify) -------------------------------------------------------
 
     def record_delivery(self, job_id: int, event: str, target: str, outcome: str,

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fmt": ("orchdsl.cli.fmt_cmd", "rewrite files in the canonical layout; --group-by-kind, --check"),
     "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
     "next": ("orchdsl.cli.next_cmd", "the next fire times of a file's schedules, local and UTC"),
+    "scheduler": ("orchdsl.cli.scheduler_cmd", "run the schedules of files and folders until stopped"),
 }
 
 ONE_SHOT = frozenset({"lint", "graph", "next", "fmt"})

@@ -58,12 +58,14 @@ class Schedule:
 
     def latest_in(self, since: datetime | None, until: datetime) -> datetime | None:
         """The most recent fire in (since, until], or None (for ``catchup last``)."""
+        until = until.astimezone(timezone.utc)
+        since = since.astimezone(timezone.utc) if since is not None else None
         for window in _LOOKBACK:
             start = until - window if since is None else max(since, until - window)
             latest, moment = None, start
-            while (fire := self.next_after(moment)) <= until:
+            while (fire := self.next_after(moment).astimezone(timezone.utc)) <= until:
                 latest, moment = fire, fire
-            if latest is not None or (since is not None and start == since):
+            if latest is not None or start == since:
                 return latest
         return None
 

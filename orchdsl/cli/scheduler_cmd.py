@@ -1,0 +1,109 @@
+"""``orchdsl scheduler PATH...``: run the schedules of files and folders until stopped."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from orchdsl.cli import exits
+from orchdsl.cli.args import ArgumentParser
+from orchdsl.cli.common import usage_error
+from orchdsl.cli.store_option import add_store_option, open_store
+
+DESCRIPTION = """\
+Run the schedules of .orch files (folders: every *.orch below, found again as files are
+added) until SIGTERM or Ctrl-C. Each fire starts a job, recorded in the job store with
+trigger "schedule"; the file's notify targets hear about it. One job per file at a time:
+"overlap queue" (default) lets one fire wait for the running job, "overlap skip" records the
+fire as a skipped job. The last fire of each schedule is kept in the store, so a restart
+neither repeats nor loses a fire; "catchup last" runs the most recent fire missed while no
+scheduler ran, once.
+
+Files are looked at every --watch-interval: an edit is picked up; an edit with errors is
+reported (diagnostics on stderr) and the version loaded before runs on.
+
+On SIGTERM or SIGINT: no more fires; running jobs get --grace to finish, then they are
+cancelled (their tasks get SIGTERM, and SIGKILL 10 s later); exit 0. A second signal
+cancels them at once. The log is one timestamped line per event on stderr.
+
+Tasks of a scheduled job see ORCHDSL_FIRE_TIME (the fire's time, UTC) and ORCHDSL_SCHEDULE
+(its cron) in their environment.
+
+examples:
+  orchdsl scheduler pipelines/
+  orchdsl scheduler nightly.orch hourly.orch --grace 10m --store /var/lib/orchdsl/jobs.db
+"""
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="orchdsl scheduler", description=DESCRIPTION)
+    parser.add_argument("paths", nargs="+", metavar="PATH", help=".orch files and folders")
+    parser.add_argument("--grace", type=_duration, default=60.0, metavar="DURATION",
+                        help="how long running jobs may take to finish after SIGTERM before "
+                             "they are cancelled (default 1m; 0s cancels at once)")
+    parser.add_argument("--watch-interval", type=_duration, default=2.0, metavar="DURATION",
+                        help="how often files are looked at for changes (default 2s; 0s: "
+                             "never, files are read once)")
+    add_store_option(parser)
+    return parser
+
+
+def _duration(text: str) -> float:
+    import argparse
+
+    from orchdsl.lexical import parse_duration
+
+    if text.strip() == "0":
+        return 0.0
+    try:
+        return parse_duration(text.strip()) / 1000
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    for path in args.paths:
+        if not os.path.exists(path):
+            usage_error("scheduler", f"{path}: no such file or folder")
+            return exits.USAGE
+    store = open_store(args.store, "scheduler")
+    if isinstance(store, int):
+        return store
+    import trio
+
+    trio.run(_serve, args, store)
+    return exits.OK
+
+
+async def _serve(args, store) -> None:
+    import signal
+
+    import trio
+
+    from orchdsl.scheduling.clock import SystemClock
+    from orchdsl.scheduling.daemon import Scheduler
+
+    scheduler = Scheduler(args.paths, store, clock=SystemClock(), log=_write_event,
+                          grace_s=args.grace, watch_interval_s=args.watch_interval or None)
+
+    async def watch_signals(task_status=trio.TASK_STATUS_IGNORED):
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            task_status.started()
+            async for signum in signals:
+                scheduler.stop(signal.Signals(signum).name)
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(watch_signals)
+        await scheduler.serve()
+        nursery.cancel_scope.cancel()
+
+
+def _write_event(event) -> None:
+    from orchdsl.cli.common import print_diagnostics
+    from orchdsl.scheduling.events import format_event
+
+    sys.stderr.write(format_event(event) + "\n")
+    if event.diagnostics:
+        print_diagnostics(list(event.diagnostics), event.texts, sys.stderr)
+    sys.stderr.flush()

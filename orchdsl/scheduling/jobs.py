@@ -1,0 +1,55 @@
+"""How one scheduled job runs: the one place where a scheduled job's observers are built."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from typing import Mapping
+
+import trio
+
+from orchdsl.planner import Plan
+from orchdsl.runner.engine import Engine, RunOptions
+from orchdsl.runner.events import Observer, Observers
+from orchdsl.runner.model import JobResult, Trigger
+from orchdsl.store import Store
+from orchdsl.store_recorder import FLUSH_S, StoreRecorder
+
+# The environment of a scheduled job's tasks also says which fire it serves (a catch-up
+# fire runs later than its time): like Airflow's logical date.
+FIRE_TIME_VARIABLE = "ORCHDSL_FIRE_TIME"
+SCHEDULE_VARIABLE = "ORCHDSL_SCHEDULE"
+
+
+async def run_scheduled(plan: Plan, store: Store, observer: Observer, *, fire: datetime,
+                        cron: str, environ: Mapping[str, str] | None = None,
+                        task_status=trio.TASK_STATUS_IGNORED) -> JobResult:
+    """Run ``plan`` as the job of a schedule's fire, recorded in ``store`` with trigger
+    ``schedule``. ``observer`` is the daemon's (its log and bookkeeping). Reports the
+    ``Engine`` through ``task_status`` (the daemon cancels it on shutdown), then returns
+    the finished job."""
+    recorder = StoreRecorder(store)
+    observers: list[Observer] = [recorder, observer]  # the recorder first: it gives the job id
+    # NOTIFICATIONS: a scheduled run notifies the file's targets (LANGUAGE.md 5.5; a manual
+    # run does not). Attach the notifier for plan.notifications here, e.g.
+    #     observers.append(FileNotifier(plan, store, ...))
+    # and await its deliveries after engine.run() below.
+    environment = dict(os.environ if environ is None else environ)
+    environment[FIRE_TIME_VARIABLE] = fire.astimezone(timezone.utc).isoformat().replace(
+        "+00:00", "Z")
+    environment[SCHEDULE_VARIABLE] = cron
+    engine = Engine(plan, Observers(*observers),
+                    RunOptions(trigger=Trigger.SCHEDULE, environ=environment))
+
+    async def flush():
+        # Changes are batched (see StoreRecorder): a quiet job still reaches the store soon.
+        while True:
+            await trio.sleep(FLUSH_S)
+            recorder.flush()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(flush)
+        task_status.started(engine)
+        result = await engine.run()
+        nursery.cancel_scope.cancel()
+    return result
