@@ -797,6 +797,106 @@ def test_an_async_call_that_outlives_its_timeout_is_cancelled(write, module):
     assert job.tasks["c"].state is TaskState.FAILED
 
 
+# Plain sync calls (no timeout, no retries) take a quicker path: a worker thread and no trio
+# task of their own (see Engine._quick_call). These prove it keeps the same promises.
+
+COUNTING_SOURCE = """\
+import pathlib, threading, time
+_lock = threading.Lock()
+_now = [0]
+_most = [0]
+OUT = pathlib.Path(__file__).with_name("most.txt")
+
+def go():
+    with _lock:
+        _now[0] += 1
+        _most[0] = max(_most[0], _now[0])
+        OUT.write_text(str(_most[0]))
+    time.sleep(0.002)
+    with _lock:
+        _now[0] -= 1
+
+def bad():
+    raise RuntimeError("bad call")
+
+def slow():
+    time.sleep(3)
+"""
+
+
+def calls_job(write, name: str, tasks: str, clauses: str = "") -> Path:
+    return write(f"""
+orchestration "Calls" {{
+    {clauses}
+    phase "One" {{
+{tasks}
+    }}
+    phase "Two" {{
+        task after call "{name}:go"
+    }}
+}}
+""")
+
+
+def test_plain_calls_respect_concurrency(folder, write, module):
+    name = module(COUNTING_SOURCE)
+    tasks = "\n".join(f'        task c{i} call "{name}:go"' for i in range(200))
+    job = run(calls_job(write, name, tasks, "concurrency 3"))
+    assert job.state is JobState.SUCCESS
+    assert all(t.state is TaskState.SUCCEEDED for t in job.tasks.values())
+    assert int((folder / "most.txt").read_text()) <= 3
+
+
+def test_a_failing_plain_call_starts_nothing_new(folder, write, module):
+    name = module(COUNTING_SOURCE)
+    tasks = "\n".join([f'        task bad call "{name}:bad"',
+                       *(f'        task c{i} call "{name}:go"' for i in range(20))])
+    job = run(calls_job(write, name, tasks, "concurrency 1"))
+    assert job.state is JobState.ERROR
+    assert job.tasks["bad"].reason == "RuntimeError: bad call"
+    assert {job.tasks[f"c{i}"].state for i in range(20)} == {TaskState.SKIPPED}
+    assert job.tasks["after"].state is TaskState.SKIPPED
+
+
+def test_fail_fast_abandons_a_running_plain_call(write, module):
+    name = module(COUNTING_SOURCE)
+    tasks = f'        task slow call "{name}:slow"\n        task bad call "{name}:bad"'
+    started = time.monotonic()
+    job = run(calls_job(write, name, tasks, "fail_fast"))
+    assert time.monotonic() - started < 2.5  # slow's 3 s were not waited for
+    slow = job.tasks["slow"]
+    assert slow.state is TaskState.CANCELLED
+    assert slow.reason == "cancelled by fail_fast: task bad failed"
+    assert slow.attempts[-1].finished_at is not None
+
+
+@pytest.mark.parametrize("how", ["job timeout", "cancel()"])
+def test_a_running_plain_call_is_cancelled_with_its_job(write, module, how):
+    name = module(COUNTING_SOURCE)
+    tasks = f'        task slow call "{name}:slow"'
+    path = calls_job(write, name, tasks, "timeout 300ms" if how == "job timeout" else "")
+    engine, recorder = engine_for(path)
+
+    async def main():
+        async with trio.open_nursery() as nursery:
+            if how == "cancel()":
+                nursery.start_soon(_cancel_after, engine, 0.3)
+            return await engine.run()
+
+    started = time.monotonic()
+    job = trio.run(main)
+    assert time.monotonic() - started < 2.5
+    assert job.state is (JobState.ERROR if how == "job timeout" else JobState.CANCELLED)
+    assert job.tasks["slow"].state is TaskState.CANCELLED
+    assert ("finished", "slow", "cancelled") in recorder.events
+    assert job.tasks["after"].state is TaskState.SKIPPED
+
+
+async def _cancel_after(engine, seconds: float) -> None:
+    await trio.sleep(seconds)
+    engine.cancel("SIGINT")
+
+
 def test_a_call_whose_module_cannot_be_imported_fails(write):
     job = run(call_job(write, "orch_no_such_module_anywhere:go"))
     task = job.tasks["c"]

@@ -12,6 +12,7 @@ import importlib
 import inspect
 import io
 import os
+import queue
 import sys
 import threading
 import traceback
@@ -79,29 +80,43 @@ def _module(name: str, folder: str):
     return module
 
 
-def keyword_arguments(function: Callable, params: dict[str, str]) -> dict[str, str]:
-    """The params the function's signature accepts (all of them for ``**kwargs``)."""
+_prepared: dict[tuple[str, str], tuple[Callable, frozenset[str] | None]] = {}
+
+
+def prepare_call(target: str, folder: str, params: dict[str, str]) -> tuple[Callable, dict]:
+    """The function and its keyword arguments, looked up once per target and folder (a job of
+    10,000 calls to one function resolves it once). Raises like ``load_callable``."""
+    known = _prepared.get((target, folder))
+    if known is None:
+        function = load_callable(target, folder)
+        known = _prepared[(target, folder)] = (function, _accepted(function))
+    function, accepted = known
+    if accepted is None:
+        return function, dict(params)
+    return function, {k: v for k, v in params.items() if k in accepted}
+
+
+def _accepted(function: Callable) -> frozenset[str] | None:
+    """The keyword names the function accepts; None for all of them (``**kwargs``)."""
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):
-        return {}
+        return frozenset()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return dict(params)
-    names = {p.name for p in parameters
-             if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)}
-    return {k: v for k, v in params.items() if k in names}
+        return None
+    return frozenset(p.name for p in parameters if p.kind in (
+        inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD))
 
 
 async def run_call(target: str, *, folder: str, params: dict[str, str], timeout: float | None,
                    stdout: OutputBuffer, stderr: OutputBuffer,
                    limiter: trio.CapacityLimiter | None = None) -> CallOutcome:
     try:
-        function = load_callable(target, folder)
+        function, kwargs = prepare_call(target, folder, params)
     except Exception as exc:  # ImportError, SyntaxError in the module, AttributeError, ...
         stderr.write(traceback.format_exc())
         return CallOutcome(1, f"cannot load {target}: {type(exc).__name__}: {exc}",
                            stdout.close(), stderr.close())
-    kwargs = keyword_arguments(function, params)
     token = _current_output.set((stdout, stderr))
     _install_router()
     reason = None
@@ -126,6 +141,67 @@ async def run_call(target: str, *, folder: str, params: dict[str, str], timeout:
 
 def _call_with_output(function: Callable, kwargs: dict) -> object:
     return function(**kwargs)
+
+
+# -- the quick path: plain sync calls without timeout or retries ------------------------------
+#
+# A trio task and a trio.to_thread hop per call cost ~100 us; a job of 10,000 small calls
+# (bench_run W3) spent most of its time there. A plain call instead goes straight to a worker
+# thread and reports back with one run_sync_soon; the engine keeps no trio task for it.
+
+
+def call_in_worker(function: Callable, kwargs: dict, stdout: OutputBuffer, stderr: OutputBuffer,
+                   report: Callable[[str | None], None]) -> None:
+    """Run ``function`` in a worker thread; ``report(reason)`` is called there when it is done
+    (None for success), its output and traceback already in the buffers."""
+    _install_router()
+    WORKERS.submit(_call_and_report, function, kwargs, stdout, stderr, report)
+
+
+def _call_and_report(function, kwargs, stdout, stderr, report) -> None:
+    token = _current_output.set((stdout, stderr))
+    reason = None
+    try:
+        function(**kwargs)
+    except BaseException as exc:  # SystemExit from a task fails the task, not the runner
+        stderr.write(traceback.format_exc())
+        reason = f"{type(exc).__name__}: {exc}"
+    finally:
+        _current_output.reset(token)
+    report(reason)
+
+
+class Workers:
+    """Daemon threads reused across calls and jobs, one more whenever none is idle (so a
+    function abandoned by fail_fast or a cancelled job never holds up the others). Daemon: an
+    abandoned function must not keep the runner from exiting."""
+
+    def __init__(self):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, function: Callable, *args) -> None:
+        with self._lock:
+            spawn = self._idle == 0
+            if not spawn:
+                self._idle -= 1
+        self._jobs.put((function, args))
+        if spawn:
+            threading.Thread(target=self._work, name="orchdsl-call", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            function, args = self._jobs.get()
+            try:
+                function(*args)
+            except BaseException:  # noqa: BLE001 - the function reports its own outcome
+                pass
+            with self._lock:
+                self._idle += 1
+
+
+WORKERS = Workers()
 
 
 # -- print() of a call task goes to its own log ---------------------------------------------

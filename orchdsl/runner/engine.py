@@ -17,6 +17,7 @@ goes down with its task.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import threading
@@ -32,6 +33,7 @@ from orchdsl.interpolate import MissingValue, render
 from orchdsl.shell_command import Command, build, split_string
 from orchdsl.planner import Plan, PlannedTask
 from orchdsl.planner import TaskState as PlanState
+from orchdsl.runner.calls import call_in_worker, prepare_call
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.events import Observer
 from orchdsl.runner.masking import Masker
@@ -81,6 +83,12 @@ class Engine:
         self._job_scope: trio.CancelScope | None = None
         self._cancelled_by: str | None = None
         self._holding: set[str] = set()  # tasks that hold one of the slots
+        # Plain sync calls in flight on the quick path (see _quick_call), and the event that
+        # keeps the nursery open for them: they have no trio task of their own.
+        self._quick: dict[str, tuple[Attempt, OutputBuffer, OutputBuffer]] = {}
+        self._keeper: trio.Event | None = None
+        self._folder = os.path.dirname(os.path.abspath(plan.path))
+        self._params = dict(plan.params)
         self._slots = trio.CapacityLimiter(
             self.options.concurrency or plan.concurrency or math.inf)
 
@@ -106,8 +114,10 @@ class Engine:
                     self._start_walk()
         except BaseException:
             # Cancelled from outside (the parent job of a nested one): record it, then go on.
+            self._abandon_quick_calls()
             self._finish(JobState.CANCELLED, "cancelled with the job that ran it")
             raise
+        self._abandon_quick_calls()  # only when cancelled: the keeper waits for them otherwise
         if self._cancelled_by:
             return self._finish(JobState.CANCELLED, f"cancelled by {self._cancelled_by}")
         if scope.cancelled_caught:
@@ -197,7 +207,11 @@ class Engine:
                 self._skip(name, f"not started: {self._stopping}")
                 continue
             self._take_slot_nowait(self.job.tasks[name])
-            self._nursery.start_soon(self._task_node, name)
+            quick = self._quick_call(name)
+            if quick:
+                self._start_quick_call(name, *quick)
+            else:
+                self._nursery.start_soon(self._task_node, name)
 
     def _take_slot_nowait(self, result: TaskResult) -> None:
         self._slots.acquire_on_behalf_of_nowait(result.name)
@@ -226,6 +240,10 @@ class Engine:
             self._give_slot(result)
             if result.state is TaskState.RUNNING:
                 self._mark_cancelled(result)
+        self._task_done(name)
+
+    def _task_done(self, name: str) -> None:
+        result = self.job.tasks[name]
         self._succeeded[name] = result.state is TaskState.SUCCEEDED
         self._passed[name] = self._succeeded[name] or (
             result.state is TaskState.FAILED and result.continue_on_failure)
@@ -233,6 +251,77 @@ class Engine:
             self._stop_after_failure(name)
         self._reached.append(name)
         self._advance()
+        if not self._quick and self._keeper is not None:
+            self._keeper.set()
+            self._keeper = None
+
+    # -- the quick path for plain sync calls ----------------------------------------------------
+
+    def _quick_call(self, name: str) -> tuple | None:
+        """(function, kwargs) of a sync ``call`` without timeout or retries: it runs in a worker
+        thread with no trio task (calls.call_in_worker). Anything else, or a target that does
+        not load (the slow path reports why), returns None."""
+        task = self.tasks[name]
+        action = _ast_task(self.graph, name).action
+        if not isinstance(action, ast.Call) or task.timeout_s is not None or task.retries:
+            return None
+        try:
+            function, kwargs = prepare_call(action.target.value, self._folder, self._params)
+        except Exception:  # noqa: BLE001 - reported by the slow path, with the traceback
+            return None
+        return None if inspect.iscoroutinefunction(function) else (function, kwargs)
+
+    def _start_quick_call(self, name: str, function, kwargs: dict) -> None:
+        result = self.job.tasks[name]
+        attempt = self._begin_attempt(result, 1)
+        stdout = OutputBuffer(self.masker, self._line_sink(name, "stdout"))
+        stderr = OutputBuffer(self.masker, self._line_sink(name, "stderr"))
+        self._quick[name] = (attempt, stdout, stderr)
+        if self._keeper is None:
+            self._keeper = trio.Event()
+            self._nursery.start_soon(self._keeper.wait)
+        token = trio.lowlevel.current_trio_token()
+
+        def report(reason: str | None) -> None:  # in the worker thread
+            try:
+                token.run_sync_soon(self._quick_call_done, name, attempt, reason)
+            except trio.RunFinishedError:
+                pass  # abandoned, and the job is over
+
+        call_in_worker(function, kwargs, stdout, stderr, report)
+
+    def _quick_call_done(self, name: str, attempt: Attempt, reason: str | None) -> None:
+        entry = self._quick.get(name)
+        if entry is None or entry[0] is not attempt:
+            return  # abandoned (fail_fast, cancelled): already recorded as cancelled
+        del self._quick[name]
+        _, stdout, stderr = entry
+        attempt.exit_code, attempt.reason = (0, None) if reason is None else (1, reason)
+        attempt.stdout, attempt.stderr = stdout.close(), stderr.close()
+        attempt.finished_at = self.options.now()
+        result = self.job.tasks[name]
+        if reason is None:
+            result.state = TaskState.SUCCEEDED
+        else:
+            result.state, result.reason = TaskState.FAILED, reason
+        self.observer.task_finished(self.job, result)
+        self._give_slot(result)
+        self._task_done(name)
+
+    def _abandon_quick_call(self, name: str) -> None:
+        """Record a call in flight as cancelled; its thread runs on (Python cannot stop a
+        thread) and what it reports later is ignored."""
+        attempt, stdout, stderr = self._quick.pop(name)
+        attempt.stdout, attempt.stderr = stdout.close(), stderr.close()
+        result = self.job.tasks[name]
+        self._give_slot(result)
+        self._mark_cancelled(result)
+        self._passed[name] = self._succeeded[name] = False
+        self._reached.append(name)
+
+    def _abandon_quick_calls(self) -> None:
+        for name in list(self._quick):
+            self._abandon_quick_call(name)
 
     def _mark_cancelled(self, result: TaskResult) -> None:
         result.state = TaskState.CANCELLED
@@ -267,16 +356,16 @@ class Engine:
                 if other != name and not scope.cancel_called:
                     self.job.tasks[other].reason = f"cancelled by fail_fast: task {name} failed"
                     scope.cancel()
+            for other in list(self._quick):
+                self.job.tasks[other].reason = f"cancelled by fail_fast: task {name} failed"
+                self._abandon_quick_call(other)
 
     # -- tasks --------------------------------------------------------------------------------
 
     async def _run_task(self, task: PlannedTask, result: TaskResult) -> None:
         attempts = task.retries + 1
         for number in range(1, attempts + 1):
-            attempt = Attempt(number, self.options.now())
-            result.state = TaskState.RUNNING
-            result.attempts.append(attempt)
-            self.observer.task_started(self.job, result, attempt)
+            attempt = self._begin_attempt(result, number)
             await self._attempt(task, attempt)
             attempt.finished_at = self.options.now()
             if attempt.succeeded:
@@ -295,6 +384,13 @@ class Engine:
             result.state = TaskState.FAILED
             result.reason = attempt.reason or f"exit code {attempt.exit_code}"
         self.observer.task_finished(self.job, result)
+
+    def _begin_attempt(self, result: TaskResult, number: int) -> Attempt:
+        attempt = Attempt(number, self.options.now())
+        result.state = TaskState.RUNNING
+        result.attempts.append(attempt)
+        self.observer.task_started(self.job, result, attempt)
+        return attempt
 
     async def _attempt(self, task: PlannedTask, attempt: Attempt) -> None:
         from orchdsl.runner.attempts import run_attempt
