@@ -117,7 +117,8 @@ def main(argv: list[str]) -> int:
     code = exits.OK
     for path in files:
         code = max(code, _format_one(path, args, rewrite, tally))
-    if not args.quiet and files != [STDIN]:
+    # Standard input alone is an editor's call: its output is the answer, no summary after it.
+    if not args.quiet and files != [STDIN] and tally.changed + tally.unchanged:
         sys.stderr.write(tally.summary() + "\n")
     return code
 

@@ -40,16 +40,19 @@ def group_by_kind(orchestration: ast.Orchestration) -> ast.Orchestration | Refus
     tasks = orchestration.tasks
     if not tasks:
         return orchestration
-    kindless = [_kindless(task) for task in tasks if task.kind is None]
-    if kindless:
-        return Refused(tuple(kindless))
-    rank = {task.name.text: list(PHASE_OF_KIND).index(task.kind) for task in reversed(tasks)}
-    target = {name: list(PHASE_OF_KIND.values())[r] for name, r in rank.items()}
-    broken = [_forward_needs(task, word, target[task.name.text], target[word.text], "--group-by-kind")
-              for task in tasks for word in task.needs
-              if word.text in rank and rank[word.text] >= rank[task.name.text]]
-    if broken:
-        return Refused(tuple(broken))
+    order = list(PHASE_OF_KIND)
+    rank = {t.name.text: order.index(t.kind) for t in reversed(tasks) if t.kind is not None}
+    problems = [_kindless(task) for task in tasks if task.kind is None]
+    for task in tasks:
+        own = order.index(task.kind) if task.kind is not None else None
+        problems.extend(
+            _forward_needs(task, word, PHASE_OF_KIND[task.kind],
+                           PHASE_OF_KIND[order[rank[word.text]]], "--group-by-kind")
+            for word in task.needs
+            if own is not None and word.text in rank and rank[word.text] >= own)
+    if problems:
+        problems.sort(key=Diagnostic.sort_key)
+        return Refused(tuple(problems))
     return _regrouped(orchestration)
 
 
