@@ -358,3 +358,13 @@ def test_a_cancelled_job_notifies_nobody(write, servers):
     trio.run(main)
     assert engine.job.state is JobState.CANCELLED
     assert hook.requests == [] and notifier.deliveries == []
+
+
+def test_the_python_api_notifies_notify_me_and_waits_for_it(write, servers):
+    hook = servers()
+    path = write(orch(tasks=FAILING))
+    job = orchdsl.run(str(path), notify_me=[hook.url()], environ={**os.environ, "TOKEN": SECRET})
+    assert job.state is JobState.ERROR
+    assert [r.json["event"] for r in hook.requests] == ["error"]  # delivered before it returned
+    with pytest.raises(ValueError, match='notify_me: "nobody" is neither an e-mail address'):
+        orchdsl.run(str(path), notify_me=["nobody"])

@@ -23,6 +23,7 @@ examples:
   orchdsl run pipeline.orch --dry-run
   orchdsl run pipeline.orch --dry-run --param day=2026-11-01 --only crm,tableau_prep
   orchdsl run pipeline.orch --dry-run --format json | jq '.waves'
+  orchdsl run pipeline.orch --notify-me me@example.com   # e-mail via ORCHDSL_SMTP_URL
 """
 
 
@@ -115,6 +116,8 @@ def main(argv: list[str]) -> int:
 
 
 def _notify_me_problems(targets: list[str]) -> list[str]:
+    if not targets:
+        return []  # orchdsl.notify imports trio: not for a dry run that notifies nobody
     from orchdsl.notify.targets import target_problems
 
     return target_problems(targets)

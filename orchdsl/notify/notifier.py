@@ -61,7 +61,12 @@ class Notifier(Observer):
 
     @property
     def failures(self) -> list[Delivery]:
-        return [d for d in self.deliveries if not d.delivered]
+        """The deliveries that failed, in the order of the targets (``deliveries`` is in the
+        order they ended)."""
+        shown = [self._safe(shown_target(s.target)) for s in self.subscriptions]
+        rank = {target: i for i, target in reversed(list(enumerate(shown)))}
+        return sorted((d for d in self.deliveries if not d.delivered),
+                      key=lambda d: rank.get(d.target, len(rank)))
 
     # -- the service --------------------------------------------------------------------------
 
