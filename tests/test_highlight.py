@@ -141,6 +141,9 @@ CASES = [
                         (Punctuation, "]")]),
     ("task x run ?", [(Keyword.Declaration, "task"), (Name.Function, "x"), (Keyword, "run"),
                       (Error, "?")]),
+    ('phase "p" { ... }', [(Keyword.Declaration, "phase"), (String.Double, '"'),
+                           (String.Double, "p"), (String.Double, '"'), (Punctuation, "{"),
+                           (Comment, "..."), (Punctuation, "}")]),
 ]
 
 

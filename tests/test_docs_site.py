@@ -1,0 +1,77 @@
+"""The documentation site: ``mkdocs build --strict`` passes, the command-line page is generated
+from the live parsers (every command and option of ``COMMANDS`` is on it), ``orch`` blocks are
+coloured by orchdsl's Pygments lexer, and every ``orch`` block of the pages is a whole file
+(tests/test_docs.py lints each of them)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchdsl.cli.main import COMMANDS
+from orchdsl.cli.parsers import commands
+from orchdsl.docs_gen import cli_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+FENCE = re.compile(r"```orch\n(.*?)```", re.S)
+# lint-rules.md shows deliberately wrong "Bad" fragments.
+PAGES = [p for p in sorted((ROOT / "docs").glob("*.md")) if p.name != "lint-rules.md"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+                           "-f", ROOT / "mkdocs.yml", "-d", out],
+                          capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stderr) == (0, "")
+    return out
+
+
+def test_the_site_has_every_page_of_the_nav(site):
+    for page in ("tutorial", "reference", "language", "cli", "lint-rules", "ci", "editors"):
+        assert (site / page / "index.html").is_file(), page
+    assert (site / "index.html").is_file()
+
+
+def test_orch_blocks_are_coloured_by_the_orch_lexer(site):
+    tutorial = (site / "tutorial" / "index.html").read_text()
+    assert '<span class="kd">orchestration</span>' in tutorial
+    assert '<span class="kt">extractor</span>' in tutorial
+    assert '<span class="si">${</span><span class="nv">day</span>' in tutorial
+    assert ".codehilite .kd" in (site / "css" / "pygments.css").read_text()
+
+
+@pytest.mark.parametrize("page", [p.stem for p in PAGES])
+def test_no_page_but_the_rule_index_has_error_tokens(site, page):
+    built = site / ("" if page == "index" else page) / "index.html"
+    assert 'class="err"' not in built.read_text()
+
+
+def test_the_cli_page_has_every_command_and_option_of_the_live_parsers(site):
+    page = (site / "cli" / "index.html").read_text()
+    for command in commands():
+        assert f'id="orchdsl-{command.name}"' in page, command.name
+        for option in command.options:
+            for flag in option.flags:
+                assert flag in page, (command.name, flag)
+
+
+def test_the_cli_reference_follows_the_commands_table(monkeypatch):
+    monkeypatch.setitem(COMMANDS, "completion-copy",
+                        ("orchdsl.cli.completion_cmd", "a command added to the table"))
+    text = cli_markdown()
+    assert "## orchdsl completion-copy\n\nA command added to the table.\n" in text
+    assert text.count("usage: orchdsl completion [-h] SHELL") == 2
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_every_orch_block_is_a_whole_file(page):
+    """A fragment cannot be linted; fragments go in ``text`` blocks."""
+    for block in FENCE.findall(page.read_text()):
+        first = next(line for line in block.splitlines() if line.strip())
+        assert first.startswith(("orchestration", "#")) and "orchestration" in block, block
