@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"```orch\n(.*?)```", re.S)
 # lint-rules.md shows deliberately wrong "Bad" fragments.
 PAGES = [p for p in sorted((ROOT / "docs").glob("*.md")) if p.name != "lint-rules.md"]
+WITH_EXAMPLES = [ROOT / "README.md", *PAGES]
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +70,18 @@ def test_the_cli_reference_follows_the_commands_table(monkeypatch):
     assert text.count("usage: orchdsl completion [-h] SHELL") == 2
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("page", WITH_EXAMPLES, ids=[p.name for p in WITH_EXAMPLES])
 def test_every_orch_block_is_a_whole_file(page):
     """A fragment cannot be linted; fragments go in ``text`` blocks."""
     for block in FENCE.findall(page.read_text()):
         first = next(line for line in block.splitlines() if line.strip())
         assert first.startswith(("orchestration", "#")) and "orchestration" in block, block
+
+
+@pytest.mark.skipif("fmt" not in COMMANDS, reason="orchdsl fmt is not a command yet (issue 8)")
+@pytest.mark.parametrize("page", WITH_EXAMPLES, ids=[p.name for p in WITH_EXAMPLES])
+def test_every_orch_block_is_in_the_canonical_layout(page, orchdsl):
+    """What the docs show is what ``orchdsl fmt`` writes."""
+    for block in FENCE.findall(page.read_text()):
+        formatted = orchdsl("fmt", "-", stdin=block)
+        assert (formatted.code, formatted.stdout) == (0, block)
