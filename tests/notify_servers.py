@@ -118,7 +118,7 @@ class HttpServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_port
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -136,3 +136,9 @@ class HttpServer:
         self._stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog of 5 drops the SYNs of many webhooks at once, and the
+    # kernel's SYN retransmits (1 s, 2 s, ...) would be measured as the notifier's slowness.
+    request_queue_size = 128
