@@ -9,13 +9,17 @@ from orchdsl.cli.args import ArgumentParser
 from orchdsl.cli.store_option import add_store_option, load_job, open_store
 
 
-def main(argv: list[str]) -> int:
+def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="orchdsl job", description="One job of the store: its tasks "
                             "with their states, attempts and durations, and a timeline.")
     parser.add_argument("id", type=int, metavar="ID", help="the job id (orchdsl jobs lists them)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_store_option(parser)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
     store = open_store(args.store, "job")
     if isinstance(store, int):
         return store

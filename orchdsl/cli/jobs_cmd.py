@@ -12,7 +12,7 @@ STATES = ("waiting", "processing", "success", "warning", "error", "cancelled", "
           "skipped")
 
 
-def main(argv: list[str]) -> int:
+def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="orchdsl jobs", description="The jobs of the store, newest "
                             "first; with FILE, only that file's.")
     parser.add_argument("file", nargs="?", metavar="FILE", help="only jobs of this .orch file")
@@ -20,7 +20,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="at most N (default 20)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_store_option(parser)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
     store = open_store(args.store, "jobs")
     if isinstance(store, int):
         return store

@@ -12,7 +12,7 @@ from orchdsl.cli.store_option import add_store_option, load_job, open_store
 FOLLOW_POLL_S = 0.5
 
 
-def main(argv: list[str]) -> int:
+def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="orchdsl logs", description="The captured output of a job's "
                             "tasks (secrets shown as ***), each attempt under a header.")
     parser.add_argument("id", type=int, metavar="ID", help="the job id")
@@ -20,7 +20,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--follow", "-f", action="store_true",
                         help="print each attempt once it finishes, until the job ends")
     add_store_option(parser)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
     store = open_store(args.store, "logs")
     if isinstance(store, int):
         return store

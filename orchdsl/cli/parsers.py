@@ -8,7 +8,6 @@ import argparse
 import importlib
 from dataclasses import dataclass
 
-from orchdsl.cli.args import ArgumentParser
 from orchdsl.cli.main import COMMANDS
 
 # Values that name files: completed as paths. PATH and FILE positionals name .orch files.
@@ -63,37 +62,13 @@ def command(name: str) -> Command:
 
 
 def command_parser(name: str) -> argparse.ArgumentParser | None:
-    """The command's parser: its module's ``build_parser()``, or, for a module that builds its
-    parser inside ``main``, the parser caught at its ``parse_args`` call (``main`` then stops
-    there, having done nothing). None when neither works, or the module does not import (a
-    command being written in a source checkout): it is then completed by name only."""
+    """The command's parser (its module's ``build_parser()``); None when the module does not
+    import (a command being written in a source checkout): it is then completed by name only."""
     try:
         module = importlib.import_module(COMMANDS[name][0])
     except ImportError:
         return None
-    if hasattr(module, "build_parser"):
-        return module.build_parser()
-    original = ArgumentParser.parse_args
-
-    def catch(self, *args, **kwargs):
-        raise _Caught(self)
-
-    ArgumentParser.parse_args = catch
-    try:
-        module.main([])
-    except _Caught as caught:
-        return caught.parser
-    except Exception:
-        return None
-    finally:
-        ArgumentParser.parse_args = original
-    return None
-
-
-class _Caught(Exception):
-    def __init__(self, parser):
-        super().__init__()
-        self.parser = parser
+    return module.build_parser()
 
 
 def _option(action: argparse.Action) -> Option:
