@@ -238,6 +238,7 @@ def test_move_refusal_and_unknown_task(orchdsl, write_orch):
     assert refused.code == 1
     assert refused.stderr.startswith('x.orch:8:46: error[E110]: task "load" needs "sheet", but '
                                      'after --move both would be in phase "Write"\n')
+    assert refused.stderr.endswith('orchdsl fmt: error: x.orch: "sheet" not moved; left unchanged\n')
     unknown = orchdsl("fmt", "--move", "shet", "--to", "Write", path.name, cwd=path.parent)
     assert unknown == (2, "", 'orchdsl fmt: error: x.orch: no task "shet" in this file '
                               '(did you mean "sheet"?)\n')

@@ -164,8 +164,11 @@ def _format_one(path: str, args, rewrite, tally: Tally) -> int:
         return exits.USAGE
     if result.outcome in (Outcome.SYNTAX_ERROR, Outcome.REFUSED):
         print_diagnostics(list(result.diagnostics), {source.path: source.text}, sys.stderr)
-        verb = "does not parse" if result.outcome is Outcome.SYNTAX_ERROR else "not regrouped"
-        _error(f"{source.path}: {verb}; left unchanged")
+        if result.outcome is Outcome.SYNTAX_ERROR:
+            what = "does not parse"
+        else:
+            what = "not regrouped" if args.group_by_kind else f'"{args.move}" not moved'
+        _error(f"{source.path}: {what}; left unchanged")
         tally.failed += 1
         return exits.USAGE if result.outcome is Outcome.SYNTAX_ERROR else exits.FAILED
     if result.outcome is Outcome.UNSAFE:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 
 from orchdsl import ast
 from orchdsl.source import Span
@@ -24,18 +25,24 @@ def same_document(a: ast.Document, b: ast.Document) -> bool:
 
 def normalized(value):
     """A comparable value: nested tuples of type names, fields and plain values."""
+    if isinstance(value, tuple):
+        return tuple([normalized(v) for v in value])
     if isinstance(value, ast.Comment):
         return ("#", value.text.rstrip())
     if isinstance(value, ast.Interpolation):
         return ("${", value.name, value.well_formed)
     if isinstance(value, Span):
         return None
-    if isinstance(value, tuple):
-        return tuple(normalized(v) for v in value)
     if isinstance(value, enum.Enum):
         return value.value
-    if dataclasses.is_dataclass(value):
-        return (type(value).__name__,) + tuple(
-            (f.name, normalized(getattr(value, f.name)))
-            for f in dataclasses.fields(value) if f.name not in _SKIPPED)
-    return value
+    names = _field_names(type(value))
+    if names is None:
+        return value
+    return (type(value).__name__, *[normalized(getattr(value, name)) for name in names])
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _SKIPPED)
