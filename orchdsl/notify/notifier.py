@@ -1,4 +1,5 @@
-"""The notifier: an Observer of one job plus a service in the job's trio nursery.
+"""The notifier: an Observer of one job plus a service in the job's trio nursery (one
+notifier per job: it notifies about the first job it sees that is not a nested one).
 
 As an Observer (sync, in the trio thread, quick, never raising) it learns when the job
 starts and ends; the work itself (the ``processing`` timer, the sending with its retries)
@@ -196,14 +197,21 @@ class Notifier(Observer):
                 self._nursery.start_soon(self._deliver, summary, subscription.target, shown)
 
     async def _deliver(self, summary: Summary, target: str, shown: str) -> None:
+        attempts, error = 0, "interrupted"
         try:
             send = self._webhook_sender(summary, target) if target.startswith(
                 ("http://", "https://")) else self._mail_sender(summary, target)
             attempts, error = await attempt_with_retries(send, self.policy)
+        except trio.Cancelled:
+            # Ctrl-C or SIGTERM while it was under way: say so before going down.
+            attempts, error = 0, "abandoned: the run was stopped first"
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug here must not take the job down
+            attempts, error = 0, f"{exc.__class__.__name__}: {exc}"
+        finally:
             error = self._safe(error.replace(target, shown)) if error else None
             outcome = Outcome.FAILED if error else Outcome.DELIVERED
             self._record(summary, Delivery(summary.event, shown, outcome, attempts, error))
-        finally:
             self._end()
 
     def _webhook_sender(self, summary: Summary, url: str):
