@@ -243,7 +243,8 @@ def test_a_removed_file_stops_and_a_returning_one_starts_again(tmp_path):
 
 def test_files_in_a_folder_and_files_without_schedules(tmp_path):
     write(tmp_path, orch('    schedule "*/2 * * * * *"', name="A"), "a.orch")
-    write(tmp_path, orch("", name="B"), "sub/b.orch") if (tmp_path / "sub").mkdir() is None else None
+    (tmp_path / "sub").mkdir()
+    write(tmp_path, orch("", name="B"), "sub/b.orch")
     store = Store(str(tmp_path / "jobs.db"))
     events, _ = serve([tmp_path], store, T0, 4.2)
     assert [e.text for e in of(events, Kind.IGNORED)] == [
