@@ -29,11 +29,11 @@ RECORD = "echo $ORCHDSL_FIRE_TIME >> fires.txt"
 class Scheduler:
     """``orchdsl scheduler`` in the background, its log (stderr) in a file."""
 
-    def __init__(self, folder: Path, *args: str):
+    def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None):
         self.folder = folder
         self.log_path = folder / f"scheduler-{time.monotonic_ns()}.log"
         self.log_file = open(self.log_path, "w")
-        env = {k: v for k, v in os.environ.items() if k != "ORCHDSL_DEBUG"}
+        env = {**{k: v for k, v in os.environ.items() if k != "ORCHDSL_DEBUG"}, **(env or {})}
         self.process = subprocess.Popen(
             [orchdsl_executable(), "scheduler", *args, "--store", str(folder / "jobs.db")],
             cwd=folder, stdout=subprocess.PIPE, stderr=self.log_file, env=env)
@@ -91,7 +91,7 @@ def test_a_per_second_schedule_fires_every_second_and_stops_on_sigterm(tmp_path)
     fired = fires(tmp_path)
     assert len(fired) == len(rows)
     assert all(b - a == timedelta(seconds=1) for a, b in zip(fired, fired[1:]))  # none lost
-    assert "stopping   SIGTERM: no more fires" in scheduler.log
+    assert "stopping    SIGTERM: no more fires" in scheduler.log
 
 
 def test_jobs_never_overlap_and_extra_fires_are_recorded_as_skipped(tmp_path):
@@ -198,3 +198,67 @@ def test_usage_errors(tmp_path, args, message):
     (tmp_path / "x.orch").write_text(orch("true"))
     result = run_command("scheduler", *args, cwd=tmp_path, timeout=20)
     assert result.code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+# --- notifications of scheduled runs (LANGUAGE.md 5.5: a scheduled run notifies the file's
+# targets), with a real HTTP server and a real SMTP server on 127.0.0.1 -------------------------
+
+def test_a_scheduled_run_notifies_the_files_targets(tmp_path):
+    from notify_servers import HttpServer, SmtpServer
+
+    hook, smtp = HttpServer(), SmtpServer()
+    down = HttpServer(answers=(404,))  # a target that refuses: logged, the scheduler goes on
+    try:
+        (tmp_path / "job.orch").write_text(f'''orchestration "Tick" {{
+    schedule {EVERY_SECOND}
+    notify error to "{hook.url()}", "ops@example.com", "{down.url()}"
+    notify success to "{hook.url("/success")}"
+    secret TOKEN
+    phase "P" {{ task t run "echo $TOKEN; exit 3" }}
+}}
+''')
+        scheduler = Scheduler(tmp_path, "job.orch",
+                              env={"TOKEN": "tok-9f8e7d", "ORCHDSL_SMTP_URL": smtp.url})
+        scheduler.wait_for("undelivered", count=1)
+        code, _ = scheduler.stop()
+        assert code == 0
+        rows = [r for r in jobs(tmp_path) if r["state"] == "error"]
+        assert rows, scheduler.log
+        errors = [r.json for r in hook.requests if r.path == "/hook"]
+        # every finished error job sent its event once, no success event was ever sent
+        assert sorted(e["job_id"] for e in errors) == sorted(
+            {e["job_id"] for e in errors}), errors
+        assert {e["event"] for e in errors} == {"error"}
+        assert not [r for r in hook.requests if r.path == "/success"]
+        assert errors[0]["orchestration"] == "Tick" and errors[0]["status"] == "error"
+        assert [m.recipients for m in smtp.mails][:1] == [["ops@example.com"]]
+        assert smtp.mails[0].subject == "[orchdsl] Tick: error"
+        assert "undelivered" in scheduler.log and "404" in scheduler.log
+        for text in [scheduler.log, *(r.body.decode() for r in hook.requests),
+                     *(m.body for m in smtp.mails)]:
+            assert "tok-9f8e7d" not in text
+    finally:
+        for server in (hook, smtp, down):
+            server.stop()
+
+
+def test_a_hanging_webhook_neither_holds_the_next_fire_nor_the_shutdown(tmp_path):
+    from notify_servers import HANG, HttpServer
+
+    hook = HttpServer(answers=(HANG,))
+    try:
+        (tmp_path / "job.orch").write_text(f'''orchestration "Tick" {{
+    schedule {EVERY_SECOND}
+    notify error to "{hook.url()}"
+    phase "P" {{ task t run "exit 3" }}
+}}
+''')
+        scheduler = Scheduler(tmp_path, "job.orch", "--grace", "1s")
+        # Each delivery hangs for its 10 s timeout; the jobs still fire every second.
+        scheduler.wait_for("finished", count=3, timeout=8)
+        assert "queued" not in scheduler.log and "skipped" not in scheduler.log
+        code, took = scheduler.stop()
+        assert code == 0 and took < 8, scheduler.log
+        assert "sending notifications" in scheduler.log
+    finally:
+        hook.stop()

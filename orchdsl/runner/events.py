@@ -25,6 +25,10 @@ class Observer:
 
     def job_finished(self, job: JobResult) -> None: ...
 
+    def delivery_failed(self, job: JobResult, text: str) -> None:
+        """A notification of the finished job could not be delivered (``text`` is masked and
+        says what, to whom, and why); the job's state is not affected."""
+
 
 class Observers(Observer):
     """Several observers as one; the job id comes from the first that gives one."""
@@ -59,6 +63,10 @@ class Observers(Observer):
     def job_finished(self, job):
         for o in self.observers:
             o.job_finished(job)
+
+    def delivery_failed(self, job, text):
+        for o in self.observers:
+            o.delivery_failed(job, text)
 
 
 class MemoryRecorder(Observer):

@@ -54,10 +54,10 @@ class Fire:
     due: datetime
 
 
-@dataclass
+@dataclass(eq=False)  # one per job, held in a set by identity
 class Running:
     fire: Fire
-    engine: object | None = None  # set once the job starts; has .cancel(why)
+    engine: object | None = None  # set once the job starts: a ScheduledJob, has .cancel(why)
     job_id: int | None = None
 
 
@@ -96,6 +96,9 @@ class Scheduler:
         self._stop_why = ""
         self._cancelling = False
         self._drained = trio.Event()
+        # Jobs whose run_job has not returned: running, or delivering their notifications
+        # (a job that ended frees its file for the next fire at once; see _job_ended).
+        self._busy: set[Running] = set()
         self._jobs: trio.Nursery | None = None
 
     # -- the service --------------------------------------------------------------------------
@@ -138,21 +141,24 @@ class Scheduler:
                 self._skip(watched, watched.waiting, "the scheduler stopped before it started")
                 watched.waiting = None
         running = [w for w in self.watched.values() if w.running]
+        delivering = len(self._busy) - len(running)
         self._log(Kind.STOPPING, f"{self._stop_why}: no more fires; "
-                  + (f"{len(running)} running job{'s' * (len(running) != 1)} get "
-                     f"{_seconds(self.grace_s)} to finish" if running else "no job is running"))
-        if not running:
+                  + (f"{len(running)} running job{'s' * (len(running) != 1)}"
+                     if running else "no job is running")
+                  + (f", {delivering} sending notifications" if delivering > 0 else "")
+                  + (f"; {_seconds(self.grace_s)} to finish" if self._busy else ""))
+        if not self._busy:
             return
         with trio.move_on_after(self.grace_s):
             await self._drained.wait()
-        if any(w.running for w in self.watched.values()):
+        if self._busy:
             self._cancel_jobs(f"the grace period of {_seconds(self.grace_s)} is over")
 
     def _cancel_jobs(self, why: str) -> None:
         if self._cancelling:
             return
         self._cancelling = True
-        running = [w.running for w in self.watched.values() if w.running]
+        running = list(self._busy)
         if running:
             self._log(Kind.CANCELLING, f"{why}: cancelling {len(running)} job"
                       f"{'s' * (len(running) != 1)}")
@@ -254,6 +260,7 @@ class Scheduler:
 
     async def _run(self, watched: Watched, running: Running, plan) -> None:
         observer = _JobLog(self, watched, running)
+        self._busy.add(running)
         try:
             async with trio.open_nursery() as nursery:
                 running.engine = await nursery.start(functools.partial(
@@ -265,12 +272,21 @@ class Scheduler:
             self._log(Kind.ERROR, f"{watched.shown}: the job of {_time(running.fire.due, running.fire.schedule)} "
                       f"failed to run: {type(exc).__name__}: {exc}", file=watched.path)
         finally:
-            watched.running = None
+            self._busy.discard(running)
+            self._job_ended(watched, running)
+        if not self._busy:
+            self._drained.set()
+
+    def _job_ended(self, watched: Watched, running: Running) -> None:
+        """The job is over (its notifications may still be on their way): the file's waiting
+        fire, if any, starts now. Called once the job finishes, and again when run_job
+        returns (then a no-op)."""
+        if watched.running is not running:
+            return
+        watched.running = None
         if watched.waiting is not None and not self._stopping and watched.compiled is not None:
             fire, watched.waiting = watched.waiting, None
             self._start(watched, fire)
-        if not any(w.running for w in self.watched.values()):
-            self._drained.set()
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -409,13 +425,20 @@ class _JobLog(Observer):
                             f"{_time(fire.due, fire.schedule)}: job {job.job_id} started",
                             file=self.watched.path, job_id=job.job_id, due=fire.due)
 
+    def delivery_failed(self, job, text):
+        self.scheduler._log(Kind.UNDELIVERED, f"{self.watched.shown} job {job.job_id}: {text}",
+                            file=self.watched.path, job_id=job.job_id)
+
     def job_finished(self, job):
         self._fired(job)  # a job that failed before it started (a missing secret)
+        if job.job_id != self.running.job_id:
+            return  # a nested orchestration's job: its parent goes on
         took = f" in {_seconds(job.duration_s)}" if job.duration_s is not None else ""
         reason = f" ({job.reason})" if job.reason else ""
         self.scheduler._log(Kind.FINISHED, f"{self.watched.shown} job {job.job_id}: "
                             f"{job.state.value}{took}{reason}", file=self.watched.path,
                             job_id=job.job_id, state=job.state.value)
+        self.scheduler._job_ended(self.watched, self.running)
 
 
 def _nested(compiled: Compiled) -> dict[str, Compiled]:

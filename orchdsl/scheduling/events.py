@@ -21,6 +21,7 @@ class Kind(str, enum.Enum):
     CATCHUP = "catchup"  # the most recent missed fire, run once (catchup last)
     MISSED = "missed"  # fires that passed while no scheduler ran (catchup none)
     FINISHED = "finished"  # a job ended
+    UNDELIVERED = "undelivered"  # a notification of a job could not be delivered
     STOPPING = "stopping"  # a signal: no more fires; running jobs get the grace period
     CANCELLING = "cancelling"  # the grace period is over (or a second signal): jobs cancelled
     STOPPED = "stopped"
@@ -43,4 +44,4 @@ class Event:
 def format_event(event: Event) -> str:
     """``2027-01-04T06:00:00.012Z fired      pipeline.orch "0 6 * * 1-5" (...): job 12``"""
     at = event.at.astimezone(timezone.utc)
-    return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z {event.kind.value:<10} {event.text}"
+    return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z {event.kind.value:<11} {event.text}"

@@ -1,4 +1,5 @@
-"""How one scheduled job runs: the one place where a scheduled job's observers are built."""
+"""How one scheduled job runs: the one place where a scheduled job's observers are built,
+its notifications included (a scheduled run notifies the file's targets, LANGUAGE.md 5.5)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Mapping
 
 import trio
 
+from orchdsl.notify import Notifier, notifier_for
 from orchdsl.planner import Plan
 from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import Observer, Observers
@@ -25,21 +27,19 @@ async def run_scheduled(plan: Plan, store: Store, observer: Observer, *, fire: d
                         cron: str, environ: Mapping[str, str] | None = None,
                         task_status=trio.TASK_STATUS_IGNORED) -> JobResult:
     """Run ``plan`` as the job of a schedule's fire, recorded in ``store`` with trigger
-    ``schedule``. ``observer`` is the daemon's (its log and bookkeeping). Reports the
-    ``Engine`` through ``task_status`` (the daemon cancels it on shutdown), then returns
-    the finished job."""
+    ``schedule``. ``observer`` is the daemon's (its log and bookkeeping; it also hears of
+    notifications that could not be delivered). Reports a ``ScheduledJob`` through
+    ``task_status`` (the daemon cancels it on shutdown), then returns the finished job."""
     recorder = StoreRecorder(store)
-    observers: list[Observer] = [recorder, observer]  # the recorder first: it gives the job id
-    # NOTIFICATIONS: a scheduled run notifies the file's targets (LANGUAGE.md 5.5; a manual
-    # run does not). Attach the notifier for plan.notifications here, e.g.
-    #     observers.append(FileNotifier(plan, store, ...))
-    # and await its deliveries after engine.run() below.
     environment = dict(os.environ if environ is None else environ)
     environment[FIRE_TIME_VARIABLE] = fire.astimezone(timezone.utc).isoformat().replace(
         "+00:00", "Z")
     environment[SCHEDULE_VARIABLE] = cron
-    engine = Engine(plan, Observers(*observers),
-                    RunOptions(trigger=Trigger.SCHEDULE, environ=environment))
+    # Built from the job's environment: its secrets are masked, its SMTP settings used.
+    notifier = notifier_for(plan, Trigger.SCHEDULE, store=store, environ=environment)
+    # The recorder first: it gives the job id.
+    observers = Observers(recorder, observer, notifier)
+    engine = Engine(plan, observers, RunOptions(trigger=Trigger.SCHEDULE, environ=environment))
 
     async def flush():
         # Changes are batched (see StoreRecorder): a quiet job still reaches the store soon.
@@ -49,7 +49,23 @@ async def run_scheduled(plan: Plan, store: Store, observer: Observer, *, fire: d
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(flush)
-        task_status.started(engine)
-        result = await engine.run()
+        task_status.started(ScheduledJob(engine, notifier))
+        async with notifier.running():  # leaving it waits for the deliveries (bounded)
+            result = await engine.run()
         nursery.cancel_scope.cancel()
+    for failure in notifier.failures:
+        observers.delivery_failed(result, failure.describe())
     return result
+
+
+class ScheduledJob:
+    """What the daemon holds of a running job: ``cancel(why)`` stops the job and, on
+    shutdown, stops waiting for its notifications (those under way are recorded as
+    abandoned) so the scheduler exits within its grace period."""
+
+    def __init__(self, engine: Engine, notifier: Notifier):
+        self.engine, self.notifier = engine, notifier
+
+    def cancel(self, why: str) -> None:
+        self.engine.cancel(why)
+        self.notifier.stop_waiting()
