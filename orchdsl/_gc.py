@@ -28,3 +28,11 @@ def one_shot() -> None:
     (lint, graph, a dry run): the cyclic collector would only rescan it, 40-85% of the time at
     20,000 tasks. Commands that keep running (a real run, the scheduler) keep it."""
     gc.disable()
+
+
+def keep_for_good() -> None:
+    """For a command that builds its large data once and then works for a while (a real run):
+    what exists now (AST, graph, plan) moves to the collector's permanent generation, so the
+    collections the job triggers never rescan it (W3, 10,000 call tasks: see bench_run.py).
+    Only for one-shot processes: frozen cycles are never collected."""
+    gc.freeze()

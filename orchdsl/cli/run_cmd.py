@@ -106,6 +106,9 @@ def main(argv: list[str]) -> int:
         usage_error("run", str(exc))
         return exits.USAGE
     if not args.dry_run:
+        from orchdsl._gc import keep_for_good
+
+        keep_for_good()
         return run_job(plan, args, store)
     from orchdsl.plan_output import render_json, render_text
 
