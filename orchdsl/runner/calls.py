@@ -118,7 +118,7 @@ async def run_call(target: str, *, folder: str, params: dict[str, str], timeout:
         return CallOutcome(1, f"cannot load {target}: {type(exc).__name__}: {exc}",
                            stdout.close(), stderr.close())
     token = _current_output.set((stdout, stderr))
-    _install_router()
+    install_router()
     reason = None
     try:
         with trio.move_on_after(timeout if timeout is not None else float("inf")) as limit:
@@ -143,32 +143,23 @@ def _call_with_output(function: Callable, kwargs: dict) -> object:
     return function(**kwargs)
 
 
-# -- the quick path: plain sync calls without timeout or retries ------------------------------
-#
-# A trio task and a trio.to_thread hop per call cost ~100 us; a job of 10,000 small calls
-# (bench_run W3) spent most of its time there. A plain call instead goes straight to a worker
-# thread and reports back with one run_sync_soon; the engine keeps no trio task for it.
+# -- the quick path: plain sync calls without timeout or retries (see runner/lanes.py) ---------
 
 
-def call_in_worker(function: Callable, kwargs: dict, stdout: OutputBuffer, stderr: OutputBuffer,
-                   report: Callable[[str | None], None]) -> None:
-    """Run ``function`` in a worker thread; ``report(reason)`` is called there when it is done
-    (None for success), its output and traceback already in the buffers."""
-    _install_router()
-    WORKERS.submit(_call_and_report, function, kwargs, stdout, stderr, report)
-
-
-def _call_and_report(function, kwargs, stdout, stderr, report) -> None:
+def call_capturing(function: Callable, kwargs: dict, stdout: OutputBuffer,
+                   stderr: OutputBuffer) -> str | None:
+    """Call ``function`` here (a worker thread), its print() output and traceback going to
+    the buffers (install_router() must have run); None when it returned, else why it
+    failed."""
     token = _current_output.set((stdout, stderr))
-    reason = None
     try:
         function(**kwargs)
     except BaseException as exc:  # SystemExit from a task fails the task, not the runner
         stderr.write(traceback.format_exc())
-        reason = f"{type(exc).__name__}: {exc}"
+        return f"{type(exc).__name__}: {exc}"
     finally:
         _current_output.reset(token)
-    report(reason)
+    return None
 
 
 class Workers:
@@ -237,7 +228,7 @@ class _Router(io.TextIOBase):
         return self._real.fileno()
 
 
-def _install_router() -> None:
+def install_router() -> None:
     if not isinstance(sys.stdout, _Router):
         sys.stdout = _Router(sys.stdout, 0)
     if not isinstance(sys.stderr, _Router):

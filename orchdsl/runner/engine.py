@@ -33,9 +33,10 @@ from orchdsl.interpolate import MissingValue, render
 from orchdsl.shell_command import Command, build, split_string
 from orchdsl.planner import Plan, PlannedTask
 from orchdsl.planner import TaskState as PlanState
-from orchdsl.runner.calls import call_in_worker, prepare_call
+from orchdsl.runner.calls import install_router, prepare_call
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.events import Observer
+from orchdsl.runner.lanes import Ended, Idle, Lanes, QuickCall, Started
 from orchdsl.runner.masking import Masker
 from orchdsl.runner.model import (Attempt, JobResult, JobState, TaskResult, TaskState, Trigger,
                                   job_state)
@@ -83,9 +84,12 @@ class Engine:
         self._job_scope: trio.CancelScope | None = None
         self._cancelled_by: str | None = None
         self._holding: set[str] = set()  # tasks that hold one of the slots
-        # Plain sync calls in flight on the quick path (see _quick_call), and the event that
-        # keeps the nursery open for them: they have no trio task of their own.
-        self._quick: dict[str, tuple[Attempt, OutputBuffer, OutputBuffer]] = {}
+        # Plain sync calls run in lanes (runner/lanes.py), with no trio task of their own:
+        # handed to the lanes and not yet over, the ones running among them, and the event
+        # that keeps the nursery open while there are any.
+        self._lanes: Lanes | None = None
+        self._handed: dict[str, QuickCall] = {}
+        self._quick: dict[str, QuickCall] = {}
         self._keeper: trio.Event | None = None
         self._folder = os.path.dirname(os.path.abspath(plan.path))
         self._params = dict(plan.params)
@@ -200,18 +204,28 @@ class Engine:
                     waiting[after] -= 1
                     if not waiting[after]:
                         self._reach(after)
-            if not self._queued or self._slots.available_tokens < 1 or self._ending():
+            if self._ending():
                 return
-            name = self._queued.popleft()
+            self._staff_lanes()
+            if not self._queued:
+                return
+            name = self._queued[0]
             if self._stopping:
+                self._queued.popleft()
                 self._skip(name, f"not started: {self._stopping}")
                 continue
-            self._take_slot_nowait(self.job.tasks[name])
             quick = self._quick_call(name)
             if quick:
-                self._start_quick_call(name, *quick)
-            else:
-                self._nursery.start_soon(self._task_node, name)
+                # Queued for the lanes even without a free slot: a lane takes it when one has
+                # finished its call (file order holds: only the head of the queue moves).
+                self._queued.popleft()
+                self._hand_to_lanes(name, *quick)
+                continue
+            if self._slots.available_tokens < 1:
+                return
+            self._queued.popleft()
+            self._take_slot_nowait(self.job.tasks[name])
+            self._nursery.start_soon(self._task_node, name)
 
     def _take_slot_nowait(self, result: TaskResult) -> None:
         self._slots.acquire_on_behalf_of_nowait(result.name)
@@ -221,6 +235,15 @@ class Engine:
         if result.name in self._holding:
             self._holding.discard(result.name)
             self._slots.release_on_behalf_of(result.name)
+
+    def _staff_lanes(self) -> None:
+        """Start lanes while calls wait for one and slots are free."""
+        lanes = self._lanes
+        while lanes is not None and self._slots.available_tokens >= 1 and \
+                lanes.wants_lane(self._slots.total_tokens):
+            lane = object()  # the borrower of the lane's slot
+            self._slots.acquire_on_behalf_of_nowait(lane)
+            lanes.start_lane(lane)
 
     def _ending(self) -> bool:
         return self._cancelled_by is not None or (
@@ -251,16 +274,19 @@ class Engine:
             self._stop_after_failure(name)
         self._reached.append(name)
         self._advance()
-        if not self._quick and self._keeper is not None:
+        self._release_keeper()
+
+    def _release_keeper(self) -> None:
+        if not self._handed and self._keeper is not None:
             self._keeper.set()
             self._keeper = None
 
     # -- the quick path for plain sync calls ----------------------------------------------------
 
     def _quick_call(self, name: str) -> tuple | None:
-        """(function, kwargs) of a sync ``call`` without timeout or retries: it runs in a worker
-        thread with no trio task (calls.call_in_worker). Anything else, or a target that does
-        not load (the slow path reports why), returns None."""
+        """(function, kwargs) of a sync ``call`` without timeout or retries: it runs in a lane
+        (runner/lanes.py). Anything else, or a target that does not load (the slow path
+        reports why), returns None."""
         task = self.tasks[name]
         action = _ast_task(self.graph, name).action
         if not isinstance(action, ast.Call) or task.timeout_s is not None or task.retries:
@@ -271,57 +297,90 @@ class Engine:
             return None
         return None if inspect.iscoroutinefunction(function) else (function, kwargs)
 
-    def _start_quick_call(self, name: str, function, kwargs: dict) -> None:
-        result = self.job.tasks[name]
-        attempt = self._begin_attempt(result, 1)
-        stdout = OutputBuffer(self.masker, self._line_sink(name, "stdout"))
-        stderr = OutputBuffer(self.masker, self._line_sink(name, "stderr"))
-        self._quick[name] = (attempt, stdout, stderr)
+    def _hand_to_lanes(self, name: str, function, kwargs: dict) -> None:
+        if self._lanes is None:
+            install_router()
+            self._lanes = Lanes(self._lane_events, self.options.now)
+        call = QuickCall(name, function, kwargs,
+                         OutputBuffer(self.masker, self._line_sink(name, "stdout")),
+                         OutputBuffer(self.masker, self._line_sink(name, "stderr")),
+                         stops_job=not self.tasks[name].continue_on_failure)
+        self._handed[name] = call
+        self._lanes.add(call)
         if self._keeper is None:
             self._keeper = trio.Event()
             self._nursery.start_soon(self._keeper.wait)
-        token = trio.lowlevel.current_trio_token()
 
-        def report(reason: str | None) -> None:  # in the worker thread
-            try:
-                token.run_sync_soon(self._quick_call_done, name, attempt, reason)
-            except trio.RunFinishedError:
-                pass  # abandoned, and the job is over
+    def _lane_events(self, events: list) -> None:
+        """What the lanes did since they last said (in the trio thread)."""
+        for event in events:
+            if isinstance(event, Started):
+                self._quick_call_started(event.call, event.at)
+            elif isinstance(event, Ended):
+                self._quick_call_ended(event.call, event.at, event.reason)
+            else:
+                assert isinstance(event, Idle)
+                self._slots.release_on_behalf_of(event.lane)
+                self._advance()
+        self._release_keeper()
 
-        call_in_worker(function, kwargs, stdout, stderr, report)
+    def _quick_call_started(self, call: QuickCall, at) -> None:
+        if self._handed.get(call.name) is not call:
+            return  # given up on already (the job is ending)
+        result = self.job.tasks[call.name]
+        attempt = Attempt(1, at)
+        result.state = TaskState.RUNNING
+        result.attempts.append(attempt)
+        self._quick[call.name] = call
+        self.observer.task_started(self.job, result, attempt)
+        if self._stopping and (self.options.fail_fast or self.plan.fail_fast):
+            # It started before the lanes heard of the failure: cancelled like its siblings.
+            result.reason = f"cancelled by fail_fast: {self._stopping}"
+            self._abandon_quick_call(call.name)
 
-    def _quick_call_done(self, name: str, attempt: Attempt, reason: str | None) -> None:
-        entry = self._quick.get(name)
-        if entry is None or entry[0] is not attempt:
+    def _quick_call_ended(self, call: QuickCall, at, reason: str | None) -> None:
+        if self._quick.get(call.name) is not call:
             return  # abandoned (fail_fast, cancelled): already recorded as cancelled
-        del self._quick[name]
-        _, stdout, stderr = entry
+        del self._quick[call.name]
+        del self._handed[call.name]
+        result = self.job.tasks[call.name]
+        attempt = result.attempts[-1]
         attempt.exit_code, attempt.reason = (0, None) if reason is None else (1, reason)
-        attempt.stdout, attempt.stderr = stdout.close(), stderr.close()
-        attempt.finished_at = self.options.now()
-        result = self.job.tasks[name]
+        attempt.stdout, attempt.stderr = call.stdout.close(), call.stderr.close()
+        attempt.finished_at = at
         if reason is None:
             result.state = TaskState.SUCCEEDED
         else:
             result.state, result.reason = TaskState.FAILED, reason
         self.observer.task_finished(self.job, result)
-        self._give_slot(result)
-        self._task_done(name)
+        self._task_done(call.name)
 
     def _abandon_quick_call(self, name: str) -> None:
-        """Record a call in flight as cancelled; its thread runs on (Python cannot stop a
-        thread) and what it reports later is ignored."""
-        attempt, stdout, stderr = self._quick.pop(name)
-        attempt.stdout, attempt.stderr = stdout.close(), stderr.close()
-        result = self.job.tasks[name]
-        self._give_slot(result)
-        self._mark_cancelled(result)
+        """Record a running call as cancelled; its lane runs on (Python cannot stop a thread)
+        and what it reports later is ignored."""
+        call = self._quick.pop(name)
+        del self._handed[name]
+        attempt = self.job.tasks[name].attempts[-1]
+        attempt.stdout, attempt.stderr = call.stdout.close(), call.stderr.close()
+        self._mark_cancelled(self.job.tasks[name])
         self._passed[name] = self._succeeded[name] = False
         self._reached.append(name)
 
+    def _take_back_queued_calls(self) -> None:
+        """Calls handed to the lanes that no lane took yet: not started (skipped now when the
+        job goes on; left pending, hence skipped as not reached, when it is over)."""
+        if self._lanes is None:
+            return
+        for call in self._lanes.stop():
+            del self._handed[call.name]
+            if not self._ending():
+                self._skip(call.name, f"not started: {self._stopping}")
+
     def _abandon_quick_calls(self) -> None:
+        self._take_back_queued_calls()
         for name in list(self._quick):
             self._abandon_quick_call(name)
+        self._handed.clear()
 
     def _mark_cancelled(self, result: TaskResult) -> None:
         result.state = TaskState.CANCELLED
@@ -351,6 +410,7 @@ class Engine:
     def _stop_after_failure(self, name: str) -> None:
         if self._stopping is None:  # the first failure is the one to tell
             self._stopping = f"task {name} failed"
+        self._take_back_queued_calls()
         if self.options.fail_fast or self.plan.fail_fast:
             for other, scope in self._running.items():
                 if other != name and not scope.cancel_called:
