@@ -838,6 +838,44 @@ orchestration "Calls" {{
 """)
 
 
+STAMP_CALL_SOURCE = """\
+import pathlib, time
+HERE = pathlib.Path(__file__).parent
+
+def _stamp(name, seconds):
+    with open(HERE / f"{name}.start", "a") as f:
+        f.write(repr(time.time()) + "\\n")
+    time.sleep(seconds)
+    with open(HERE / f"{name}.end", "a") as f:
+        f.write(repr(time.time()) + "\\n")
+
+def c1():
+    _stamp("c1", 0.2)
+
+def c2():
+    _stamp("c2", 0.2)
+"""
+
+
+def test_calls_and_commands_share_the_concurrency_slots_in_file_order(folder, write, module):
+    name = module(STAMP_CALL_SOURCE)
+    path = write(f"""
+orchestration "Mixed" {{
+    concurrency 1
+    phase "One" {{
+        task c1 call "{name}:c1"
+        task p {stamp("p", 0.2)}
+        task c2 call "{name}:c2"
+    }}
+}}
+""")
+    job = run(path)
+    assert job.state is JobState.SUCCESS
+    spans = intervals(folder, ["c1", "p", "c2"])
+    assert max_overlap(spans) == 1
+    assert spans[0][1] <= spans[1][0] and spans[1][1] <= spans[2][0]  # c1, then p, then c2
+
+
 def test_plain_calls_respect_concurrency(folder, write, module):
     name = module(COUNTING_SOURCE)
     tasks = "\n".join(f'        task c{i} call "{name}:go"' for i in range(200))
