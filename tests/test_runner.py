@@ -1198,6 +1198,46 @@ def test_what_a_cancelled_attempt_printed_is_kept(folder, write, cause):
     assert job.tasks["sib"].attempts[-1].stdout == "working on it\n"
 
 
+CLEANS_UP = """\
+import signal, sys, time
+def stop(*_):
+    print("cleaning up", flush=True)
+    time.sleep(0.3)
+    open("cleaned", "w").write("ok")
+    sys.exit(1)
+signal.signal(signal.SIGTERM, stop)
+print("started", flush=True)
+open("ready", "w").write("ok")
+time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize("cause", CANCELLED_BY)
+def test_a_cancelled_command_may_print_while_it_cleans_up(folder, write, cause):
+    # The pipes stay open until its process group is down: its SIGTERM handler does not die
+    # of a broken pipe, and what it printed then is kept (LANGUAGE.md 5.4: SIGTERM, then
+    # SIGKILL after the grace period).
+    (folder / "cleanup.py").write_text(CLEANS_UP)
+    clauses = CANCELLED_BY[cause].replace(SIBLING, f'run ["{PY}", "cleanup.py"]').replace(
+        "sib.child", "ready")
+    engine, _ = engine_for(write(f'orchestration "Clean" {{\n    {clauses}\n}}\n'))
+
+    async def main():
+        async with trio.open_nursery() as nursery:
+            if cause == "cancel()":
+                async def cancel_once_started():
+                    while not (folder / "ready").exists():
+                        await trio.sleep(0.02)
+                    engine.cancel("SIGTERM")
+                nursery.start_soon(cancel_once_started)
+            return await engine.run()
+
+    job = trio.run(main)
+    assert (folder / "cleaned").exists()
+    assert job.tasks["sib"].state is TaskState.CANCELLED
+    assert job.tasks["sib"].attempts[-1].stdout == "started\ncleaning up\n"
+
+
 # --- the public API (STYLE 7) ----------------------------------------------------------------
 
 def test_the_public_plan_function_stays_callable_after_a_run(tmp_path):

@@ -57,12 +57,18 @@ async def run_process(argv: list[str], *, cwd: str, env: dict[str, str], timeout
             # A process that left the group (setsid) may still hold the pipes: stop reading.
             readers.cancel_scope.deadline = trio.current_time() + 1.0
     except BaseException:
-        # Cancelled (fail_fast, job timeout, Ctrl-C): the group goes down with us.
+        # Cancelled (fail_fast, job timeout, Ctrl-C): the group goes down with us. The pipes
+        # stay open meanwhile, so a command that prints while it cleans up after SIGTERM does
+        # not die of a broken pipe; what it printed is kept.
         with trio.CancelScope(shield=True):
             await stop_group(process, grace)
+        _read_what_is_left(out, stdout)
+        _read_what_is_left(err, stderr)
         raise
     finally:
         process.close()
+        out.close()
+        err.close()
     code = process.returncode
     if reason is None and code is not None and code < 0:
         reason = f"killed by {signal.Signals(-code).name}"
@@ -121,15 +127,23 @@ class Child:
 
 
 async def _read(stream, buffer: OutputBuffer) -> None:
-    try:
-        while True:
-            data = await stream.receive_some(READ_SIZE)
-            if not data:
-                return
-            buffer.write_bytes(data)
-    finally:
-        with trio.CancelScope(shield=True):
-            await stream.aclose()
+    while True:
+        data = await stream.receive_some(READ_SIZE)
+        if not data:
+            return
+        buffer.write_bytes(data)
+
+
+def _read_what_is_left(stream, buffer: OutputBuffer) -> None:
+    """What is in the pipe now, without waiting (the stream is non-blocking)."""
+    while True:
+        try:
+            data = os.read(stream.fileno(), READ_SIZE)
+        except (BlockingIOError, OSError):
+            return
+        if not data:
+            return
+        buffer.write_bytes(data)
 
 
 async def stop_group(process, grace: float) -> None:
