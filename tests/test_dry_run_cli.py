@@ -486,3 +486,32 @@ def test_invalid_file_exits_1(tmp_path):
 def test_missing_file_exits_2(tmp_path):
     assert orchdsl("run", "nowhere.orch", "--dry-run", cwd=tmp_path) == (
         2, "", "orchdsl run: error: nowhere.orch: no such file\n")
+
+
+SECRET_VALUE = "supersecretvalue123"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_secret_value_passed_through_a_param_is_masked_in_the_plan(orchdsl, write_orch, fmt):
+    path = write_orch('orchestration "S" {\n    secret TOKEN\n    param day = "x"\n'
+                      '    phase "P" { task a run "echo ${day} ${TOKEN}" }\n}\n')
+    code, out, err = orchdsl("run", path, "--dry-run", "--format", fmt,
+                             "--param", f"day={SECRET_VALUE}", env={"TOKEN": SECRET_VALUE})
+    assert code == 0, err
+    assert SECRET_VALUE not in out + err
+    assert "***" in out
+
+
+@pytest.mark.parametrize("flags, shown", [
+    ([], (None, False)),
+    (["--concurrency", "2"], (2, False)),
+    (["--fail-fast"], (None, True)),
+    (["--concurrency", "3", "--fail-fast"], (3, True)),
+])
+def test_the_plan_shows_the_command_lines_concurrency_and_fail_fast(orchdsl, write_orch, flags,
+                                                                     shown):
+    path = write_orch('orchestration "O" {\n    phase "P" { task a run "true" }\n}\n')
+    code, out, err = orchdsl("run", path, "--dry-run", "--format", "json", *flags)
+    assert code == 0, err
+    plan = json.loads(out)
+    assert (plan["concurrency"], plan["fail_fast"]) == shown

@@ -105,6 +105,11 @@ def main(argv: list[str]) -> int:
     except (ParamError, SelectionError) as exc:
         usage_error("run", str(exc))
         return exits.USAGE
+    if args.concurrency or args.fail_fast:  # the plan shows what the run will do
+        import dataclasses
+
+        plan = dataclasses.replace(plan, concurrency=args.concurrency or plan.concurrency,
+                                   fail_fast=plan.fail_fast or args.fail_fast)
     if not args.dry_run:
         from orchdsl._gc import keep_for_good
 
@@ -114,7 +119,14 @@ def main(argv: list[str]) -> int:
 
     for warning in plan.warnings:
         sys.stderr.write(f"orchdsl run: warning: {warning}\n")
-    sys.stdout.write(render_json(plan) if args.format == "json" else render_text(plan))
+    # A secret's value can reach a command through --param too: never shown (LANGUAGE.md 3).
+    import os
+
+    from orchdsl.runner.masking import Masker
+
+    masker = Masker([os.environ[name] for name in plan.secrets if os.environ.get(name)])
+    sys.stdout.write(masker.mask(render_json(plan) if args.format == "json"
+                                 else render_text(plan)))
     return exits.OK
 
 
