@@ -53,7 +53,8 @@ def hours_of(fields: list[str]) -> frozenset[int] | None:
 
 def next_fires(expression: str, zone, after: datetime, count: int) -> list[datetime]:
     """The next ``count`` fire times strictly after ``after`` (aware), as aware datetimes in
-    ``zone``. The expression must be valid (see rule E103)."""
+    ``zone``; fewer when the calendar ends first (year 9999). The expression must be valid
+    (see rule E103)."""
     from croniter import croniter
 
     fields = cron_fields(expression)
@@ -65,7 +66,10 @@ def next_fires(expression: str, zone, after: datetime, count: int) -> list[datet
     fires: list[datetime] = []
     last = after
     while len(fires) < count:
-        instant = to_instant(walker.get_next(datetime), zone)
+        try:
+            instant = to_instant(walker.get_next(datetime), zone)
+        except (ValueError, OverflowError):
+            break  # past the end of the calendar (year 9999): fewer fires than asked
         if instant > last:
             fires.append(instant)
             last = instant

@@ -217,6 +217,19 @@ UNKNOWN = [
 ]
 
 
+@pytest.mark.parametrize("args, error", [
+    (["job", "99999999999999999999"], "orchdsl job: error: argument ID: must be at most "),
+    (["logs", "0"], "orchdsl logs: error: argument ID: must be at least 1"),
+    (["jobs", "--limit", "-5"], "orchdsl jobs: error: argument --limit: must be at least 1"),
+    (["run", "job.orch", "--rerun", "99999999999999999999"],
+     "orchdsl run: error: argument --rerun: must be at most "),
+], ids=" ".join)
+def test_an_impossible_id_or_limit_is_a_usage_error(history, args, error):
+    result = orchdsl(*args, cwd=history)
+    assert (result.code, result.stdout) == (2, "")
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(error), result.stderr
+
+
 @pytest.mark.parametrize("args, error", UNKNOWN, ids=" ".join)
 def test_an_unknown_job_or_task_exits_1_with_one_line_on_stderr(history, args, error):
     result = orchdsl(*args, cwd=history)

@@ -132,3 +132,24 @@ def test_a_missing_file_is_a_usage_error(orchdsl, tmp_path):
     result = orchdsl("next", tmp_path / "nope.orch")
     assert result.code == 2
     assert result.stderr == f"orchdsl next: error: {tmp_path / 'nope.orch'}: no such file\n"
+
+
+LEAP_DAY = 'orchestration "L" {\n  schedule "0 0 29 2 *"\n  phase "A" { task a run "true" }\n}\n'
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["-n", "10000", "--from", "2026-01-01"], 1933),  # the leap days of 2028..9996
+    (["-n", "1", "--from", "9999-12-31T23:59Z"], 0),
+])
+def test_the_calendar_ends_in_9999_and_next_says_so(orchdsl, write_orch, args, shown):
+    result = orchdsl("next", write_orch(LEAP_DAY), *args)
+    assert result.code == 0
+    assert result.stderr == (f"orchdsl next: only {shown} fire{'s' * (shown != 1)} before the "
+                             "end of year 9999\n")
+    assert len(result.stdout.splitlines()) == shown
+
+
+def test_years_before_1000_are_written_with_four_digits(orchdsl, write_orch):
+    result = orchdsl("next", write_orch(LEAP_DAY), "-n", "1", "--from", "0001-01-01")
+    assert result.stdout == ('0004-02-29T00:00:00+00:00  0004-02-29 00:00:00 UTC  '
+                             '"0 0 29 2 *" timezone "UTC"\n')

@@ -76,6 +76,9 @@ def test_without_notify_me_a_manual_run_contacts_nobody(orchdsl, folder, write, 
     ("me at example.com", '"me at example.com" is neither an e-mail address nor an http(s) URL'),
     ("ftp://x.example.com/h", 'webhook "ftp://x.example.com/h" must use http:// or https://'),
     ("", '"" is neither an e-mail address nor an http(s) URL'),
+    # the password of a URL never shows, also when the URL is wrong
+    ("http://u:hunter2pass@127.0.0.1:99999/x",
+     'invalid webhook URL "http://***@127.0.0.1:99999/x": Port out of range 0-65535'),
 ])
 def test_an_invalid_notify_me_is_a_usage_error(orchdsl, folder, write, target, message):
     job_file(write)

@@ -262,3 +262,19 @@ def test_a_hanging_webhook_neither_holds_the_next_fire_nor_the_shutdown(tmp_path
         assert "sending notifications" in scheduler.log
     finally:
         hook.stop()
+
+
+def test_the_scheduler_goes_on_when_its_log_reader_goes_away(tmp_path):
+    (tmp_path / "job.orch").write_text(orch(RECORD))
+    process = subprocess.Popen(
+        [orchdsl_executable(), "scheduler", "job.orch", "--store", str(tmp_path / "jobs.db")],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process.stderr.readline()
+    process.stderr.close()  # like `orchdsl scheduler ... 2>&1 | head -1`
+    deadline = time.monotonic() + 20
+    while len(fires(tmp_path)) < 2 and time.monotonic() < deadline:
+        assert process.poll() is None, "the scheduler died with its log"
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    assert len(fires(tmp_path)) >= 2

@@ -26,3 +26,20 @@ def use_color(choice: str, stream) -> bool:
     if choice == "never" or os.environ.get("NO_COLOR"):
         return False
     return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+# SQLite's INTEGER is 64-bit: a larger id is no job, and must not reach the store as an error.
+LARGEST_ID = 2 ** 63 - 1
+
+
+def positive(text: str) -> int:
+    """An argparse ``type``: a whole number from 1 (job ids, counts, limits)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    if value > LARGEST_ID:
+        raise argparse.ArgumentTypeError(f"must be at most {LARGEST_ID}")
+    return value

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 
 from orchdsl.cli import exits
-from orchdsl.cli.args import ArgumentParser
+from orchdsl.cli.args import ArgumentParser, positive
 from orchdsl.cli.store_option import add_store_option, load_job, open_store
 
 
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="orchdsl job", description="One job of the store: its tasks "
                             "with their states, attempts and durations, and a timeline.")
-    parser.add_argument("id", type=int, metavar="ID", help="the job id (orchdsl jobs lists them)")
+    parser.add_argument("id", type=positive, metavar="ID", help="the job id (orchdsl jobs lists them)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_store_option(parser)
     return parser

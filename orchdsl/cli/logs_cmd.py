@@ -6,7 +6,7 @@ import sys
 import time
 
 from orchdsl.cli import exits
-from orchdsl.cli.args import ArgumentParser
+from orchdsl.cli.args import ArgumentParser, positive
 from orchdsl.cli.store_option import add_store_option, load_job, open_store
 
 FOLLOW_POLL_S = 0.5
@@ -15,7 +15,7 @@ FOLLOW_POLL_S = 0.5
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="orchdsl logs", description="The captured output of a job's "
                             "tasks (secrets shown as ***), each attempt under a header.")
-    parser.add_argument("id", type=int, metavar="ID", help="the job id")
+    parser.add_argument("id", type=positive, metavar="ID", help="the job id")
     parser.add_argument("task", nargs="?", metavar="TASK", help="only this task")
     parser.add_argument("--follow", "-f", action="store_true",
                         help="print each attempt once it finishes, until the job ends")

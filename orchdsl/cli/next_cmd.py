@@ -80,11 +80,14 @@ def main(argv: list[str]) -> int:
         return exits.OK
     fires = merged_fires(schedules, start, args.count)
     sys.stdout.write(_json(args.file, start, fires) if args.format == "json" else _text(fires))
+    if len(fires) < args.count:
+        sys.stderr.write(f"orchdsl next: only {len(fires)} fire{'s' * (len(fires) != 1)} "
+                         "before the end of year 9999\n")
     return exits.OK
 
 
 def _text(fires) -> str:
-    return "".join(f"{f.local.isoformat()}  {f.utc:%Y-%m-%d %H:%M:%S} UTC  "
+    return "".join(f"{f.local.isoformat()}  {f.utc.replace(tzinfo=None).isoformat(' ')} UTC  "
                    f'"{f.cron}" timezone "{f.timezone}"\n' for f in fires)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from orchdsl.cli.args import ArgumentParser
+from orchdsl.cli.args import ArgumentParser, positive
 from orchdsl.cli import exits
 from orchdsl.cli.common import compile_or_report, usage_error
 from orchdsl.cli.store_option import add_store_option, open_store
@@ -42,7 +42,7 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--phase", action="append", default=[], metavar="PHASES",
                         help="run only the tasks of these phases (names or globs)")
     parser.add_argument("--from-phase", metavar="PHASE", help="start at this phase")
-    parser.add_argument("--concurrency", type=_positive, metavar="N",
+    parser.add_argument("--concurrency", type=positive, metavar="N",
                         help="run at most N tasks at once (overrides the file)")
     parser.add_argument("--fail-fast", action="store_true",
                         help="a failing task cancels the running ones (as fail_fast in the file)")
@@ -50,7 +50,7 @@ def build_parser() -> ArgumentParser:
                         help="print the tasks' output as it comes, each line prefixed [task]")
     parser.add_argument("--no-live", action="store_true",
                         help="one line per event even on a terminal")
-    parser.add_argument("--rerun", type=int, metavar="JOB",
+    parser.add_argument("--rerun", type=positive, metavar="JOB",
                         help="run again only what did not succeed in job JOB (a new job, linked)")
     parser.add_argument("--notify-me", action="append", default=[], metavar="TARGET",
                         help="e-mail address or webhook URL told about this run's events (the "
@@ -58,18 +58,6 @@ def build_parser() -> ArgumentParser:
                              "file's own targets hear only about scheduled runs")
     add_store_option(parser)
     return parser
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def main(argv: list[str]) -> int:

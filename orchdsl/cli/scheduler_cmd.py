@@ -103,7 +103,20 @@ def _write_event(event) -> None:
     from orchdsl.cli.common import print_diagnostics
     from orchdsl.scheduling.events import format_event
 
-    sys.stderr.write(format_event(event) + "\n")
-    if event.diagnostics:
-        print_diagnostics(list(event.diagnostics), event.texts, sys.stderr)
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(format_event(event) + "\n")
+        if event.diagnostics:
+            print_diagnostics(list(event.diagnostics), event.texts, sys.stderr)
+        sys.stderr.flush()
+    except OSError:
+        # The log's reader went away (a closed pipe, a log collector restarting): the
+        # schedules matter more than the log, and the jobs are in the store anyway.
+        _silence_stderr()
+
+
+def _silence_stderr() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stderr.fileno())
+    os.close(devnull)

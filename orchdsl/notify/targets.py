@@ -50,7 +50,9 @@ def target_problems(targets: Sequence[str]) -> list[str]:
     """What is wrong with ``--notify-me`` targets (the checks of lint's E105)."""
     from orchdsl.rules.notify import target_problem
 
-    return [problem for problem in map(target_problem, targets) if problem]
+    # The message quotes the target: shown without the credentials a URL may carry.
+    return [problem.replace(target, shown_target(target)) if target else problem
+            for target in targets if (problem := target_problem(target))]
 
 
 def subscriptions(orchestration, trigger: Trigger, notify_me: Sequence[str] = (), *,
@@ -107,8 +109,8 @@ def shown_target(target: str) -> str:
         parts = urlsplit(target)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return re.sub(r"//.*", "//" + MASK, target)
+    except ValueError:  # unparsable (a bad port): hide the user and password, if any
+        return re.sub(r"//[^/?#]*@", f"//{MASK}@", target)
     netloc = (f"{MASK}@" if "@" in parts.netloc else "") + (
         f"[{host}]" if ":" in host else host) + port
     path = parts.path
