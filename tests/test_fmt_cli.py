@@ -167,6 +167,8 @@ def test_standard_input_that_does_not_parse_prints_nothing_on_stdout(orchdsl):
     (["--move", "a", "--to", "A", "--group-by-kind", "x.orch"],
      "--group-by-kind and --move cannot be used together"),
     (["--move", "a", "--to", " ", "x.orch"], "--to needs a phase name"),
+    (["--move", "a", "--to", "\x1b[31m", "x.orch"],
+     "--to: a phase name cannot hold control characters"),
     (["--move", "a", "--to", "A", "x.orch", "-"], "--move works on one file; give exactly one file"),
     (["--chek", "x.orch"], "unrecognized arguments: --chek"),
 ])

@@ -27,7 +27,7 @@ from jobfiles import PY, STAMP_PY, alive, sh, stamp, starts
 
 from conftest import Result  # tests/ is on sys.path
 from conftest import orchdsl_executable as executable
-from orchdsl.store import MIGRATIONS
+from orchdsl.store import MIGRATIONS, Store
 
 SECRET = "tok-77e1c0ffee42"
 WHEN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -380,7 +380,7 @@ def foreign_database(path: Path) -> None:
 
 
 def newer_store(path: Path) -> None:
-    assert orchdsl("jobs", "--store", path.name, cwd=path.parent).code == 0
+    Store(str(path)).close()
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.commit()
@@ -479,7 +479,7 @@ def test_four_runs_at_once_on_one_store_all_record_their_jobs_completely(folder,
         write(orch(f"Job{n}", ("One", [f"t{i} " + sh("echo out") for i in range(tasks)]),
                    ("Two", [f"u{i} " + sh("true") for i in range(tasks)])), f"job{n}.orch")
     # the store exists already: this is about writers, not about creating the file
-    assert orchdsl("jobs", "--store", "shared.db", cwd=folder).code == 0
+    Store(str(folder / "shared.db")).close()
     runners = [subprocess.Popen([executable(), "run", f"job{n}.orch", "--store", "shared.db"],
                                 cwd=folder, env=environment(), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE) for n in range(4)]
@@ -519,3 +519,16 @@ def test_logs_follow_prints_each_attempt_once_as_it_finishes_until_the_job_ends(
                        "== c (attempt 1, exit 0) =="]
     assert ["first", "second", "third"] == [line for line in followed.stdout.splitlines()
                                             if not line.startswith("==")]
+
+
+@pytest.mark.parametrize("args, code, out, err", [
+    (["jobs"], 0, "no jobs\n", ""),
+    (["job", "3"], 1, "", "orchdsl job: error: no job 3 in .orchdsl/orchdsl.db\n"),
+    (["logs", "3"], 1, "", "orchdsl logs: error: no job 3 in .orchdsl/orchdsl.db\n"),
+    (["jobs", "--store", "typo/x.db"], 2, "", "orchdsl jobs: error: no job store at typo/x.db\n"),
+    (["job", "1", "--store", "typo.db"], 2, "", "orchdsl job: error: no job store at typo.db\n"),
+], ids=lambda value: " ".join(value) if isinstance(value, list) else "")
+def test_reading_a_history_that_does_not_exist_creates_nothing(tmp_path, args, code, out, err):
+    result = orchdsl(*args, cwd=tmp_path, env={"ORCHDSL_HOME": ""})
+    assert result == (code, out, err)
+    assert list(tmp_path.iterdir()) == []

@@ -132,6 +132,10 @@ def _usage_problem(args) -> str | None:
         return "--group-by-kind and --move cannot be used together"
     if args.to is not None and not args.to.strip():
         return "--to needs a phase name"
+    if args.to is not None and any(ord(c) < 32 and c not in "\n\t" or c == "\x7f"
+                                   for c in args.to):
+        # A string of the language cannot hold them (no escape exists for them).
+        return "--to: a phase name cannot hold control characters"
     return None
 
 

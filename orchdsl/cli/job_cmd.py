@@ -20,7 +20,7 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    store = open_store(args.store, "job")
+    store = open_store(args.store, "job", read_only=True)
     if isinstance(store, int):
         return store
     from orchdsl.history import as_json, job_text

@@ -25,7 +25,7 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    store = open_store(args.store, "jobs")
+    store = open_store(args.store, "jobs", read_only=True)
     if isinstance(store, int):
         return store
     from orchdsl.history import as_json, jobs_text
