@@ -121,7 +121,7 @@ def parse_duration(text: str) -> int:
         unit = match.group(2)
         if unit not in DURATION_UNITS:
             raise ValueError(f'unknown unit "{unit}" in duration "{text}" (units: ms s m h d)')
-        if len(match.group(1)) > 9:
+        if len(match.group(1).lstrip("0")) > 9:
             raise ValueError(f'duration "{text[:20]}" is too long (at most 9 digits a part)')
         rank = ranks.index(unit)
         if rank <= last_rank:

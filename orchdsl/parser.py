@@ -195,7 +195,7 @@ class _ToAst(Transformer):
 
     def _integer(self, token) -> ast.Integer:
         span = self._span(token)
-        if len(token) > MAX_DIGITS:
+        if len(str(token).lstrip("0")) > MAX_DIGITS:  # leading zeros do not count
             _report(f"number {str(token)[:12]}... is too large (at most {MAX_DIGITS} digits)", span)
             return ast.Integer(span=span, value=10 ** MAX_DIGITS - 1)
         return ast.Integer(span=span, value=int(token))

@@ -60,6 +60,8 @@ RULES = [
      2, 13, '"timeout" must be longer than zero', orch("    timeout 1h30m\n" + EXTRACT)),
     ("E106", orch("    timeout 30m1h\n" + EXTRACT),
      2, 13, "from the largest to the smallest", orch("    timeout 1h30m\n" + EXTRACT)),
+    ("E106", orch("    timeout 1234567890s\n" + EXTRACT),  # leading zeros do not count
+     2, 13, "at most 9 digits a part", orch("    timeout 000000000123456789s\n" + EXTRACT)),
     ("E106", orch(phase('        task a extractor run "x" retries 1 backoff 90x\n')),
      3, 52, 'unknown unit "x"', orch(phase('        task a extractor run "x" retries 1 backoff 90s\n'))),
     ("E107", orch(phase('        task a extractor run "x --day ${day}"\n')),

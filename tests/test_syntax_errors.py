@@ -99,6 +99,8 @@ CASES = [
      'nothing may follow its closing "}"'),
     ("second orchestration in the file", orch("") + 'orchestration "P" {\n}\n',
      3, 1, "after the end of the orchestration", "a file holds one orchestration"),
+    ("a number of ten digits", orch("    concurrency 1234567890\n"),
+     2, 17, "number 1234567890... is too large (at most 9 digits)", None),
 ]
 
 
