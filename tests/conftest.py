@@ -113,3 +113,30 @@ def examples_copy(tmp_path) -> Path:
     target = tmp_path / "examples"
     shutil.copytree(EXAMPLES, target)
     return target
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, keeping every mail (notify_servers.py)."""
+    from notify_servers import SmtpServer
+
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def servers():
+    """``servers(answers=(200,)) -> HttpServer``: real webhook servers on 127.0.0.1, each
+    answering as told (notify_servers.py); all stopped after the test."""
+    from notify_servers import HttpServer
+
+    started = []
+
+    def start(answers=(200,)):
+        server = HttpServer(answers)
+        started.append(server)
+        return server
+    yield start
+    for server in started:
+        server.stop()

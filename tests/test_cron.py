@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cron_oracle import matcher
 from orchdsl.cron import cron_fields, hours_of, next_fires, zone
 
 UTC = timezone.utc
@@ -124,33 +125,6 @@ def test_fires_are_in_the_zone():
 
 
 # --- an independent oracle -------------------------------------------------------------------
-
-def field_values(field: str, low: int, high: int) -> set[int]:
-    values: set[int] = set()
-    for part in field.split(","):
-        part, _, step = part.partition("/")
-        if part == "*":
-            first, last = low, high
-        elif "-" in part:
-            first, last = (int(x) for x in part.split("-"))
-        else:
-            first = last = int(part)
-        values.update(range(first, last + 1, int(step) if step else 1))
-    return values
-
-
-def matcher(cron: str):
-    """A 5-field cron with ``*`` for day of month and month: minute, hour, day of week."""
-    minute, hour, dom, month, dow = cron.split()
-    assert (dom, month) == ("*", "*")
-    minutes, hours = field_values(minute, 0, 59), field_values(hour, 0, 23)
-    days = {d % 7 for d in field_values(dow, 0, 7)}
-
-    def matches(wall: datetime) -> bool:
-        return (wall.minute in minutes and wall.hour in hours
-                and (wall.isoweekday() % 7) in days)
-    return matches
-
 
 def oracle(cron: str, tz: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
     """Every fire in (start, end], walking UTC minutes."""

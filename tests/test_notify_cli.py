@@ -7,28 +7,8 @@ from __future__ import annotations
 import pytest
 
 from jobfiles import sh
-from notify_servers import HttpServer, SmtpServer
 
 SECRET = "s3cr3t-value-991"
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def servers():
-    started = []
-
-    def start(answers=(200,)):
-        started.append(HttpServer(answers))
-        return started[-1]
-    yield start
-    for server in started:
-        server.stop()
 
 
 def job_file(write, *clauses, command="echo using $TOKEN >&2; exit 3"):

@@ -15,7 +15,7 @@ import trio
 
 import orchdsl
 from jobfiles import sh, stamp
-from notify_servers import HANG, HttpServer, SmtpServer
+from notify_servers import HANG, SmtpServer
 from orchdsl.notify import RetryPolicy, notifier_for
 from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import MemoryRecorder, Observers
@@ -28,30 +28,10 @@ SECRET = "hunter2-c0ffee"
 
 
 @pytest.fixture
-def smtp():
-    server = SmtpServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def store(tmp_path):
     opened = Store(str(tmp_path / "orchdsl.db"))
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def servers():
-    started = []
-
-    def start(answers=(200,)):
-        server = HttpServer(answers)
-        started.append(server)
-        return server
-    yield start
-    for server in started:
-        server.stop()
 
 
 def run(path, *, trigger=Trigger.SCHEDULE, notify_me=(), store=None, env=None,

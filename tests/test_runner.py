@@ -1165,21 +1165,26 @@ CANCELLED_BY = {
 
 
 def run_until_cancelled(folder: Path, write, cause: str):
-    engine, recorder = engine_for(write(f'orchestration "Kept" {{\n    {CANCELLED_BY[cause]}\n}}\n'))
+    job, recorder = run_cancelled(folder, write, CANCELLED_BY[cause], cause, "sib.child")
+    assert [p for p in pids(folder, "sib.pid", "sib.child") if alive(p)] == []
+    return job, recorder
+
+
+def run_cancelled(folder: Path, write, clauses: str, cause: str, ready: str):
+    """Run the job; with cause ``cancel()``, cancel it once the file ``ready`` exists."""
+    engine, recorder = engine_for(write(f'orchestration "Kept" {{\n    {clauses}\n}}\n'))
 
     async def main():
         async with trio.open_nursery() as nursery:
             if cause == "cancel()":
                 async def cancel_once_started():
-                    while not (folder / "sib.child").exists():
+                    while not (folder / ready).exists():
                         await trio.sleep(0.02)
                     engine.cancel("SIGTERM")
                 nursery.start_soon(cancel_once_started)
             return await engine.run()
 
-    job = trio.run(main)
-    assert [p for p in pids(folder, "sib.pid", "sib.child") if alive(p)] == []
-    return job, recorder
+    return trio.run(main), recorder
 
 
 @pytest.mark.parametrize("cause", CANCELLED_BY)
@@ -1220,19 +1225,7 @@ def test_a_cancelled_command_may_print_while_it_cleans_up(folder, write, cause):
     (folder / "cleanup.py").write_text(CLEANS_UP)
     clauses = CANCELLED_BY[cause].replace(SIBLING, f'run ["{PY}", "cleanup.py"]').replace(
         "sib.child", "ready")
-    engine, _ = engine_for(write(f'orchestration "Clean" {{\n    {clauses}\n}}\n'))
-
-    async def main():
-        async with trio.open_nursery() as nursery:
-            if cause == "cancel()":
-                async def cancel_once_started():
-                    while not (folder / "ready").exists():
-                        await trio.sleep(0.02)
-                    engine.cancel("SIGTERM")
-                nursery.start_soon(cancel_once_started)
-            return await engine.run()
-
-    job = trio.run(main)
+    job, _ = run_cancelled(folder, write, clauses, cause, "ready")
     assert (folder / "cleaned").exists()
     assert job.tasks["sib"].state is TaskState.CANCELLED
     assert job.tasks["sib"].attempts[-1].stdout == "started\ncleaning up\n"

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cron_oracle import matcher
 from orchdsl.cron import next_fires
 from orchdsl.scheduling.schedule import Schedule
 
@@ -36,26 +37,6 @@ CASES = [
     # southern hemisphere: 03:00 -> 02:00 on 2027-04-04, 02:00 -> 03:00 on 2027-10-03
     ("Australia/Sydney", DAILY), ("Australia/Sydney", WEEKDAYS), ("Australia/Sydney", HOURLY),
 ]
-
-
-def field_values(field: str, low: int, high: int) -> set[int]:
-    values: set[int] = set()
-    for part in field.split(","):
-        part, _, step = part.partition("/")
-        first, last = (low, high) if part == "*" else (
-            tuple(int(x) for x in part.split("-")) if "-" in part else (int(part), int(part)))
-        values.update(range(first, last + 1, int(step) if step else 1))
-    return values
-
-
-def matcher(cron: str):
-    """minute, hour and day of week of a 5-field cron (day of month and month ``*``)."""
-    minute, hour, dom, month, dow = cron.split()
-    assert (dom, month) == ("*", "*")
-    minutes, hours = field_values(minute, 0, 59), field_values(hour, 0, 23)
-    days = {d % 7 for d in field_values(dow, 0, 7)}  # 0 and 7 are Sunday
-    return lambda wall: (wall.minute in minutes and wall.hour in hours
-                         and wall.isoweekday() % 7 in days)
 
 
 @lru_cache(maxsize=4)
