@@ -465,6 +465,35 @@ orchestration "Missing" {
     assert "no-such-folder does not exist" in job.tasks["lost"].reason
 
 
+def test_programs_are_found_on_the_tasks_path_and_keep_their_name(folder, write):
+    # The runner looks a program up on PATH once per job; the command still sees the name it
+    # was given as argv[0], a task's own PATH counts, and relative PATH entries are relative
+    # to the task's folder (as a shell would have it).
+    for name in ("mine", "theirs"):
+        (folder / name).mkdir()
+        script = folder / name / "hello"
+        script.write_text(f"#!/bin/sh\necho {name} $0\n")
+        script.chmod(0o755)
+    path = write(f"""
+orchestration "Path" {{
+    phase "One" {{
+        task name  run ["cat", "/proc/self/cmdline"]
+        task mine  run ["hello"] env PATH = "{folder}/mine:/usr/bin:/bin"
+        task again run ["hello"] env PATH = "{folder}/theirs:/usr/bin:/bin"
+        task rel   run ["hello"] env PATH = "theirs:/usr/bin:/bin"
+        task none  run ["hello"]
+    }}
+}}
+""")
+    job = run(path)
+    out = {name: t.attempts[-1].stdout for name, t in job.tasks.items() if t.attempts}
+    assert out["name"] == "cat\0/proc/self/cmdline\0"
+    assert out["mine"] == f"mine {folder}/mine/hello\n"
+    assert out["again"] == f"theirs {folder}/theirs/hello\n"
+    assert out["rel"] == "theirs theirs/hello\n"
+    assert job.tasks["none"].reason == "cannot start hello: no such file or command"
+
+
 # --- output: bounded, masked ------------------------------------------------------------------
 
 def test_a_task_printing_megabytes_keeps_its_head_and_tail(folder, write):

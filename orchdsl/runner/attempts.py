@@ -37,10 +37,10 @@ async def run_attempt(engine, task: PlannedTask, node: ast.Task, stdout: OutputB
     cwd = os.path.normpath(os.path.join(folder, strings["cwd"])) if strings["cwd"] else folder
     # The runner's environment, every secret under its own name, the task's env entries, and
     # the values a shell command expands.
-    env = {**engine.environ, **engine.secrets, **strings["env"], **command.env}
+    env = engine.process_env({**strings["env"], **command.env})
     return await run_process(command.argv, cwd=cwd, env=env, timeout=task.timeout_s,
                              grace=engine.options.grace_s, stdout=stdout, stderr=stderr,
-                             on_start=on_start)
+                             on_start=on_start, executable=engine.executable(command.argv[0], env))
 
 
 async def _run_nested(engine, task: PlannedTask, action: ast.Nested, stdout: OutputBuffer,

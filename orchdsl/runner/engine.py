@@ -79,6 +79,8 @@ class Engine:
         self._running: dict[str, trio.CancelScope] = {}
         self._strings: dict[str, dict[str, object]] = {}  # task -> what it runs (see strings())
         self._values: dict[str, str] | None = None
+        self._base_env: dict[bytes, bytes] | None = None
+        self._executables: dict[tuple[str, str], str | None] = {}
         self._stopping: str | None = None  # why nothing new may start
         self._nursery: trio.Nursery | None = None
         self._job_scope: trio.CancelScope | None = None
@@ -491,6 +493,29 @@ class Engine:
         if self._values is None:
             self._values = {**dict(self.plan.params), **self.secrets}
         return self._values
+
+    def process_env(self, extra: dict[str, str]) -> dict[bytes, bytes]:
+        """The environment of a command: the runner's, every secret under its own name, and
+        ``extra``. As bytes, the base encoded once per job: Popen would encode every variable
+        of it for every task (bench_run W1)."""
+        if self._base_env is None:
+            self._base_env = {os.fsencode(k): os.fsencode(v)
+                              for k, v in {**self.environ, **self.secrets}.items()}
+        return {**self._base_env, **{os.fsencode(k): os.fsencode(v) for k, v in extra.items()}}
+
+    def executable(self, program: str, env: dict[bytes, bytes]) -> str | None:
+        """Where ``program`` is on the command's PATH, looked up once per job (Popen would
+        join it with every PATH entry for every task). None (Popen looks it up itself) when
+        it names a path, or the PATH has relative entries (they depend on the task's cwd)."""
+        path = os.fsdecode(env.get(b"PATH", os.defpath.encode()))
+        if os.sep in program or not all(os.path.isabs(p) for p in path.split(os.pathsep)):
+            return None
+        key = (program, path)
+        if key not in self._executables:
+            import shutil
+
+            self._executables[key] = shutil.which(program, path=path)
+        return self._executables[key]
 
     def value_of(self, interpolation: ast.Interpolation) -> str:
         variable = interpolation.env_var

@@ -30,13 +30,14 @@ class ProcessOutcome:
     stderr: str
 
 
-async def run_process(argv: list[str], *, cwd: str, env: dict[str, str], timeout: float | None,
+async def run_process(argv: list[str], *, cwd: str, env: dict, timeout: float | None,
                       grace: float, stdout: OutputBuffer, stderr: OutputBuffer,
-                      on_start=None) -> ProcessOutcome:
+                      on_start=None, executable: str | None = None) -> ProcessOutcome:
     """``on_start(pid)`` hears the process (and group) id once it exists: the job store keeps
-    it, so recovery can stop what a killed runner left running."""
+    it, so recovery can stop what a killed runner left running. ``executable``: where
+    ``argv[0]`` is, when already known (``argv[0]`` is what the command sees as its name)."""
     try:
-        process, out, err = _spawn(argv, cwd, env)
+        process, out, err = _spawn(argv, cwd, env, executable)
     except OSError as exc:
         return ProcessOutcome(None, f"cannot start {argv[0]}: {_os_reason(exc, cwd)}",
                               stdout.close(), stderr.close())
@@ -75,7 +76,7 @@ async def run_process(argv: list[str], *, cwd: str, env: dict[str, str], timeout
     return ProcessOutcome(code, reason, stdout.close(), stderr.close())
 
 
-def _spawn(argv: list[str], cwd: str, env: dict[str, str]):
+def _spawn(argv: list[str], cwd: str, env: dict, executable: str | None):
     """Start the command in a session (and process group) of its own, its output on two pipes.
 
     ``Popen`` runs right here in the trio thread, not in a worker thread as
@@ -84,7 +85,8 @@ def _spawn(argv: list[str], cwd: str, env: dict[str, str]):
     out_read, out_write = os.pipe2(os.O_CLOEXEC)
     err_read, err_write = os.pipe2(os.O_CLOEXEC)
     try:
-        popen = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        popen = subprocess.Popen(argv, executable=executable, cwd=cwd, env=env,
+                                 stdin=subprocess.DEVNULL,
                                  stdout=out_write, stderr=err_write, start_new_session=True)
     except BaseException:
         for fd in (out_read, err_read):
