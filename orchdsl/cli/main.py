@@ -13,19 +13,18 @@ from orchdsl.cli import exits
 # name -> (module, one line for --help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("orchdsl.cli.lint_cmd", "check .orch files for errors and risky patterns (CI-ready)"),
+    "fmt": ("orchdsl.cli.fmt_cmd", "rewrite files in the canonical layout; --group-by-kind, --check"),
     "graph": ("orchdsl.cli.graph_cmd", "draw an orchestration: ascii, dot, mermaid, json, svg, png"),
     "run": ("orchdsl.cli.run_cmd", "run an orchestration now; --dry-run prints the plan only"),
+    "next": ("orchdsl.cli.next_cmd", "the next fire times of a file's schedules, local and UTC"),
+    "scheduler": ("orchdsl.cli.scheduler_cmd", "run the schedules of files and folders until stopped"),
     "jobs": ("orchdsl.cli.jobs_cmd", "list the recorded jobs, newest first"),
     "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),
     "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
-    "fmt": ("orchdsl.cli.fmt_cmd", "rewrite files in the canonical layout; --group-by-kind, --check"),
     "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
-    "next": ("orchdsl.cli.next_cmd", "the next fire times of a file's schedules, local and UTC"),
-    "scheduler": ("orchdsl.cli.scheduler_cmd", "run the schedules of files and folders until stopped"),
 }
 
 ONE_SHOT = frozenset({"lint", "graph", "next", "fmt"})
-
 
 
 def top_help() -> str:
