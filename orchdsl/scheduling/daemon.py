@@ -23,16 +23,14 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
 import trio
 
-from orchdsl.compiler import Compiled, CompileError, compile_file
+from orchdsl.compiler import CompileError, compile_file
 from orchdsl.runner.events import Observer
 from orchdsl.scheduling import watch
 from orchdsl.scheduling.clock import Clock
@@ -40,40 +38,12 @@ from orchdsl.scheduling.events import Event, Kind
 from orchdsl.scheduling.jobs import run_scheduled
 from orchdsl.scheduling.schedule import Catchup, Overlap, Schedule, schedules_of
 from orchdsl.scheduling.table import Entry, Table
+from orchdsl.scheduling.watched import Fire, Running, Watched, nested_of, sha256_of
 from orchdsl.source import SourceError
 
 LATE_S = 60.0  # a fire noticed later than this was missed, not merely late
 DEFAULT_GRACE_S = 60.0
 DEFAULT_WATCH_INTERVAL_S = 2.0
-
-
-@dataclass(frozen=True)
-class Fire:
-    key: str
-    schedule: Schedule
-    due: datetime
-
-
-@dataclass(eq=False)  # one per job, held in a set by identity
-class Running:
-    fire: Fire
-    engine: object | None = None  # set once the job starts: a ScheduledJob, has .cancel(why)
-    job_id: int | None = None
-
-
-@dataclass
-class Watched:
-    """A file the scheduler holds: the version that runs, and its job."""
-
-    shown: str  # the path as given or found
-    path: str  # absolute
-    fingerprint: tuple = ()
-    compiled: Compiled | None = None  # the last version that compiled; None: none yet
-    text_hash: str | None = None  # sha256 of the file's text (jobs.file_hash)
-    version: str | None = None  # of its text and its nested files' texts
-    running: Running | None = None
-    waiting: Fire | None = None
-    files: tuple[str, ...] = field(default=())  # itself and the nested files it runs
 
 
 class Scheduler:
@@ -325,16 +295,16 @@ class Scheduler:
                       f"{'s' * (len(exc.diagnostics) != 1)}{self._kept(watched)}",
                       file=watched.path, diagnostics=tuple(exc.diagnostics), texts=exc.texts)
             return
-        nested = _nested(compiled)
+        nested = nested_of(compiled)
         watched.files = (watched.path, *nested)
         watched.fingerprint = watch.fingerprint(watched.files)
-        version = _sha256("\0".join([compiled.document.text,
+        version = sha256_of("\0".join([compiled.document.text,
                                       *(c.document.text for c in nested.values())]))
         if version == watched.version:
             return  # touched, not changed
         reloaded = watched.compiled is not None
         watched.compiled, watched.version = compiled, version
-        watched.text_hash = _sha256(compiled.document.text)  # as the engine records it
+        watched.text_hash = sha256_of(compiled.document.text)  # as the engine records it
         self._take_schedules(watched, starting, reloaded)
 
     @staticmethod
@@ -439,22 +409,6 @@ class _JobLog(Observer):
                             f"{job.state.value}{took}{reason}", file=self.watched.path,
                             job_id=job.job_id, state=job.state.value)
         self.scheduler._job_ended(self.watched, self.running)
-
-
-def _nested(compiled: Compiled) -> dict[str, Compiled]:
-    """The nested files a file runs, at any depth: real path -> compiled."""
-    found: dict[str, Compiled] = {}
-    stack = list(compiled.children.items())
-    while stack:
-        path, child = stack.pop()
-        if path not in found:
-            found[path] = child
-            stack.extend(child.children.items())
-    return found
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _time(moment: datetime | None, schedule: Schedule | None = None) -> str:
