@@ -54,6 +54,13 @@ def job_text(job: dict) -> str:
         out.append(f"  reason   {job['reason']}")
     out.append("")
     out.extend(_timeline(job))
+    if job.get("deliveries"):
+        out.append("")
+        out.append("Notifications")
+        for d in job["deliveries"]:
+            tries = f"{d['attempts']} attempt{'s' * (d['attempts'] != 1)}"
+            error = f": {d['error']}" if d["error"] else ""
+            out.append(f"  {d['event']:<10}  {d['target']}  {d['outcome']} after {tries}{error}")
     return "\n".join(out) + "\n"
 
 

@@ -4,6 +4,8 @@ it (LANGUAGE.md 5.5); a delivery that fails is one warning line and never the ex
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from jobfiles import sh
@@ -42,6 +44,17 @@ def test_a_manual_run_contacts_only_notify_me(orchdsl, folder, write, smtp, serv
     assert (request.json["event"], request.json["job_id"], request.json["status"]) == (
         "error", 1, "error")
     assert SECRET.encode() not in request.body
+    # `orchdsl job` shows what was sent, in text and in JSON (in the order deliveries ended)
+    home = {"ORCHDSL_HOME": str(folder / "home")}
+    text = orchdsl("job", "1", cwd=folder, env=home).stdout
+    assert sorted(text.split("\nNotifications\n")[1].splitlines()) == sorted([
+        "  error       me@example.com  delivered after 1 attempt",
+        f"  error       {mine.url()}  delivered after 1 attempt"])
+    data = json.loads(orchdsl("job", "1", "--format", "json", cwd=folder, env=home).stdout)
+    assert sorted((d["event"], d["target"], d["outcome"], d["attempts"], d["error"])
+                  for d in data["job"]["deliveries"]) == sorted([
+        ("error", "me@example.com", "delivered", 1, None),
+        ("error", mine.url(), "delivered", 1, None)])
 
 
 def test_without_notify_me_a_manual_run_contacts_nobody(orchdsl, folder, write, smtp, servers):

@@ -28,5 +28,8 @@ def main(argv: list[str]) -> int:
     job = load_job(store, args.id, "job")
     if isinstance(job, int):
         return job
+    # The notifications the job sent, or tried to (targets already without credentials).
+    job["deliveries"] = [{k: d[k] for k in ("event", "target", "outcome", "attempts", "error",
+                                             "at")} for d in store.deliveries(args.id)]
     sys.stdout.write(as_json({"job": job}) if args.format == "json" else job_text(job))
     return exits.OK

@@ -46,6 +46,9 @@ class NoStore:
     def job(self, job_id: int) -> None:
         return None
 
+    def deliveries(self, job_id: int) -> list:
+        return []
+
 
 def load_job(store, job_id: int, command: str):
     """The job as a dict, or an exit code after a one-line error (LANGUAGE.md 7: an unknown
