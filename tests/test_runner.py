@@ -905,6 +905,26 @@ orchestration "Mixed" {{
     assert spans[0][1] <= spans[1][0] and spans[1][1] <= spans[2][0]  # c1, then p, then c2
 
 
+@pytest.mark.parametrize("limit", [1, 2])
+def test_calls_and_commands_mixed_over_phases_all_run_within_the_limit(folder, write, module,
+                                                                       limit):
+    # Calls (lanes) and commands (trio tasks) alternate over three phases, each finishing
+    # fast: the walk, the lanes' slots and the nursery's end race each other; run it a few
+    # times (a nursery closed too early raised from trio here once).
+    name = module(STAMP_CALL_SOURCE.replace("0.2)", "0)"))
+    phases = []
+    for p in range(3):
+        tasks = [f'        task c{p}_{i} call "{name}:c1"' if i % 2 else
+                 f'        task t{p}_{i} run ["true"]' for i in range(8)]
+        phases.append(f'    phase "P{p}" {{\n' + "\n".join(tasks) + "\n    }")
+    path = write(f'orchestration "Mixed" {{\n    concurrency {limit}\n'
+                 + "\n".join(phases) + "\n}\n")
+    for _ in range(5):
+        job = run(path)
+        assert job.state is JobState.SUCCESS
+        assert {t.state for t in job.tasks.values()} == {TaskState.SUCCEEDED}
+
+
 def test_plain_calls_respect_concurrency(folder, write, module):
     name = module(COUNTING_SOURCE)
     tasks = "\n".join(f'        task c{i} call "{name}:go"' for i in range(200))

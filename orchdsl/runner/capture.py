@@ -18,8 +18,11 @@ TAIL = 48 * 1024
 
 class OutputBuffer:
     def __init__(self, masker: Masker, on_line: Callable[[str], None] | None = None):
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._stream = masker.stream()
+        # The decoder and the masking stream are made at the first write: most tasks of a
+        # large job print nothing on one of their two streams (bench_run W3).
+        self._masker = masker
+        self._decoder = None
+        self._stream = None
         self._on_line = on_line
         self._partial_line = ""
         self._head: list[str] = []
@@ -28,14 +31,21 @@ class OutputBuffer:
         self._dropped = 0
 
     def write_bytes(self, data: bytes) -> None:
+        if self._decoder is None:
+            self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.write(self._decoder.decode(data))
 
     def write(self, text: str) -> None:
+        if self._stream is None:
+            self._stream = self._masker.stream()
         self._keep(self._stream.feed(text))
 
     def close(self) -> str:
         """Flush what is held back; the kept text, with a marker where some was dropped."""
-        self._keep(self._stream.feed(self._decoder.decode(b"", final=True)))
+        if self._stream is None:
+            return ""  # nothing was written
+        if self._decoder is not None:
+            self._keep(self._stream.feed(self._decoder.decode(b"", final=True)))
         self._keep(self._stream.close())
         if self._on_line and self._partial_line:
             self._on_line(self._partial_line)

@@ -91,6 +91,7 @@ class Engine:
         # that keeps the nursery open while there are any.
         self._lanes: Lanes | None = None
         self._handed: dict[str, QuickCall] = {}
+        self._lane_slots: set[object] = set()  # the borrowers of the slots lanes hold
         self._quick: dict[str, QuickCall] = {}
         self._keeper: trio.Event | None = None
         self._folder = os.path.dirname(os.path.abspath(plan.path))
@@ -245,6 +246,7 @@ class Engine:
                 lanes.wants_lane(self._slots.total_tokens):
             lane = object()  # the borrower of the lane's slot
             self._slots.acquire_on_behalf_of_nowait(lane)
+            self._lane_slots.add(lane)
             lanes.start_lane(lane)
 
     def _ending(self) -> bool:
@@ -278,8 +280,17 @@ class Engine:
         self._advance()
         self._release_keeper()
 
+    def _hold_open(self) -> None:
+        if self._keeper is None:
+            self._keeper = trio.Event()
+            self._nursery.start_soon(self._keeper.wait)
+
     def _release_keeper(self) -> None:
-        if not self._handed and self._keeper is not None:
+        """The nursery may close once no call is with the lanes and no queued task waits for
+        a slot a lane holds (a lane gives its slot back only when it goes idle; a lane still
+        running an abandoned call must not hold the job open, and then nothing is queued)."""
+        if self._keeper is not None and not self._handed and not (
+                self._lane_slots and self._queued):
             self._keeper.set()
             self._keeper = None
 
@@ -309,9 +320,7 @@ class Engine:
                          stops_job=not self.tasks[name].continue_on_failure)
         self._handed[name] = call
         self._lanes.add(call)
-        if self._keeper is None:
-            self._keeper = trio.Event()
-            self._nursery.start_soon(self._keeper.wait)
+        self._hold_open()
 
     def _lane_events(self, events: list) -> None:
         """What the lanes did since they last said (in the trio thread)."""
@@ -322,6 +331,7 @@ class Engine:
                 self._quick_call_ended(event.call, event.at, event.reason)
             else:
                 assert isinstance(event, Idle)
+                self._lane_slots.discard(event.lane)
                 self._slots.release_on_behalf_of(event.lane)
                 self._advance()
         self._release_keeper()
