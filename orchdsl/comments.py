@@ -2,7 +2,9 @@
 
 The rules, applied within each block (the orchestration's clauses, a phase's tasks, a task's
 action and options):
-- a comment on the line where a node ends, after it, is that node's ``trailing`` comment;
+- a comment on the line where a node ends, after it, is that node's ``trailing`` comment,
+  unless the next node has started before it on that line (``} phase # c`` is inside the
+  second phase, after its keyword);
 - a comment on the line of a block's ``{``, before its first child, is the block's
   ``opening_comment``;
 - any other comment leads the next node of its block, or, when none follows, is one of the
@@ -67,11 +69,13 @@ def _distribute(children: list, comments: list[ast.Comment]):
         while index < len(children) and children[index].span.end <= comment.span.start:
             index += 1
         previous = children[index - 1].span if index else None
-        if previous and previous.end_line == comment.span.line and index - 1 not in trailing:
+        started = index < len(children) and children[index].span.start < comment.span.start
+        if (previous and previous.end_line == comment.span.line and index - 1 not in trailing
+                and not started):
             trailing[index - 1] = comment
         elif index == len(children):
             closing.append(comment)
-        elif children[index].span.start < comment.span.start:
+        elif started:
             inner.setdefault(index, []).append(comment)
         else:
             leading.setdefault(index, []).append(comment)

@@ -65,6 +65,28 @@ def test_case_keeps_the_ast_and_every_comment(case, tmp_path):
     assert [c.text.rstrip() for c in before.comments] == [c.text.rstrip() for c in after.comments]
 
 
+_WORD = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*'
+                   r'|[^\s"#\[\],={}]+|[{}]')
+
+
+def words_before_each_comment(text: str) -> list[tuple[str, int]]:
+    """(comment, how many words come before it): punctuation (``,`` ``=`` brackets) is no
+    word, so it may move; a word may not move past a comment."""
+    found, words = [], 0
+    for match in _WORD.finditer(text):
+        if match.group().startswith("#"):
+            found.append((match.group().rstrip(), words))
+        else:
+            words += 1
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_case_keeps_every_comment_between_the_same_words(case):
+    source, _ = read_case(case)
+    assert words_before_each_comment(fmt(source)) == words_before_each_comment(source)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_case_lints_the_same_after_formatting(case, tmp_path):
     """Ignore comments still silence what they silenced (findings about a task are reported

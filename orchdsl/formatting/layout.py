@@ -3,24 +3,27 @@
 - 4 spaces a level; the orchestration's clauses, then phases, each task on one line;
 - within a phase the task names are padded so that the kinds (or, without one, the actions)
   start in one column;
-- a task whose options do not fit in ``WIDTH`` columns keeps its action on the task line and
-  puts each option on its own line, indented one more level;
+- a task whose options do not fit in ``WIDTH`` columns, or with comments between its words,
+  keeps its action on the task line and puts each option on its own line, one level deeper;
 - a blank line between clause groups (the description; schedules and notifications; the
   settings: concurrency, timeout, fail_fast, params, secrets) and around every phase;
 - every comment where it was: before its node, at the end of its line, after a ``{`` or
-  before a ``}``. Comment text is kept as written, trailing spaces removed.
+  before a ``}``, between the words of a clause or task (``words.flow``). Comment text is
+  kept as written, trailing spaces removed.
 
 Lines end in ``\\n``, or ``\\r\\n`` for a file whose first line does.
 """
 
 from __future__ import annotations
 
-from orchdsl import ast
-from orchdsl.formatting.strings import spell
+from dataclasses import replace
 
-INDENT = "    "
+from orchdsl import ast
+from orchdsl.formatting import words
+
+INDENT = words.INDENT
 WIDTH = 100  # columns a task line may take before its options move to their own lines
-GAP = "  "  # between code and a comment at the end of its line
+GAP = words.GAP
 
 # Clauses of one group follow each other without a blank line; phases are each a group.
 _GROUP = {ast.Description: "description", ast.Schedule: "when", ast.Notify: "when",
@@ -34,7 +37,7 @@ def layout(document: ast.Document, newline: str = "\n") -> str:
     orchestration = document.orchestration
     out: list[str] = []
     _comment_lines(out, orchestration.comments.leading, "")
-    _orchestration(out, orchestration)
+    _orchestration(out, orchestration, words.Source(document.text))
     if document.trailing_comments:
         out.append("")
         _comment_lines(out, document.trailing_comments, "")
@@ -44,24 +47,24 @@ def layout(document: ast.Document, newline: str = "\n") -> str:
 # -- blocks ---------------------------------------------------------------------------------
 
 
-def _orchestration(out: list[str], node: ast.Orchestration) -> None:
-    header = f"orchestration {node.name.raw}"
+def _orchestration(out: list[str], node: ast.Orchestration, source: words.Source) -> None:
+    head, node = _head(node, "clauses", "", source)
     children: list[str] = []
     previous = None
     for clause in node.clauses:
         if previous is not None and _separated(previous, clause):
             children.append("")
-        _comment_lines(children, clause.comments.leading, INDENT)
         if isinstance(clause, ast.Phase):
-            _phase(children, clause, INDENT)
+            _comment_lines(children, clause.comments.leading, INDENT)
+            _phase(children, clause, INDENT, source)
         else:
-            children.extend(_with_trailing(_clause(clause, INDENT), clause.comments))
+            children.extend(clause_lines(clause, INDENT, source))
         previous = clause
     closing: list[str] = []
     if node.closing_comments and node.clauses:
         closing.append("")
     _comment_lines(closing, node.closing_comments, INDENT)
-    _block(out, header, node, children + closing, "")
+    _block(out, head, node, children + closing, "")
 
 
 def _separated(previous, clause) -> bool:
@@ -69,24 +72,62 @@ def _separated(previous, clause) -> bool:
             or _GROUP[type(previous)] != _GROUP[type(clause)])
 
 
-def _phase(out: list[str], phase: ast.Phase, indent: str) -> None:
+def _phase(out: list[str], phase: ast.Phase, indent: str, source: words.Source) -> None:
+    head, phase = _head(phase, "tasks", indent, source)
     inner = indent + INDENT
     width = max((len(t.name.text) for t in phase.tasks), default=0)
     children: list[str] = []
     for task in phase.tasks:
         _comment_lines(children, task.comments.leading, inner)
-        children.extend(task_lines(task, width, inner))
+        children.extend(task_lines(task, width, inner, source))
     _comment_lines(children, phase.closing_comments, inner)
-    _block(out, f"{indent}phase {phase.name.raw}", phase, children, indent)
+    _block(out, head, phase, children, indent)
 
 
-def _block(out: list[str], header: str, node, children: list[str], indent: str) -> None:
-    """``header {``, the children, ``}``; ``{}`` when there is nothing inside."""
+def _head(node, field: str, indent: str, source: words.Source):
+    """The lines of ``KEYWORD NAME {``, the last one open (ending in ``{``) or not, and the
+    node without the comments they hold: those between the words, written after the ``{`` of
+    their line; they belong to the block or to its first child."""
+    pieces = words.block_head(node, source)
+    brace = pieces[-1] if pieces else None
     opening = node.opening_comment
-    if not children and opening is None:
-        out.extend(_with_trailing(header + " {}", node.comments))
+    children = getattr(node, field)
+    first = children[0] if children else None
+    candidates = [*filter(None, [opening]), *(first.comments.leading if first else ()),
+                  *node.closing_comments]
+    inside = [c for c in candidates if brace and node.span.start < c.span.start < brace.start]
+    if not inside:
+        line = f"{indent}{_plain_head(node)} {{"
+        return ([line + GAP + _text(opening)], False) if opening else ([line], True), node
+    end = first.span.start if first else node.span.end
+    after = [c for c in candidates
+             if brace.start < c.span.start < end and c.span.line == brace.line]
+    taken = [*inside, *after[:1]]
+    lines = words.flow(pieces, taken, indent)
+    if first is not None:
+        kept = tuple(c for c in first.comments.leading if c not in taken)
+        children = (replace(first, comments=ast.Comments(kept, first.comments.trailing)),
+                    *children[1:])
+    closing = tuple(c for c in node.closing_comments if c not in taken)
+    node = replace(node, **{field: children}, opening_comment=None, closing_comments=closing)
+    return (lines, not after), node
+
+
+def _plain_head(node) -> str:
+    keyword = "phase" if isinstance(node, ast.Phase) else "orchestration"
+    return f"{keyword} {node.name.raw}"
+
+
+def _block(out: list[str], head: tuple[list[str], bool], node, children: list[str],
+           indent: str) -> None:
+    """The head lines (the last ends in ``{`` when ``open``), the children, ``}``; ``{}`` when
+    there is nothing inside."""
+    lines, open_ = head
+    if not children and open_:
+        out.extend(lines[:-1])
+        out.extend(_with_trailing(lines[-1] + "}", node.comments))
         return
-    out.append(header + " {" + (GAP + _text(opening) if opening else ""))
+    out.extend(lines)
     out.extend(children)
     out.extend(_with_trailing(indent + "}", node.comments))
 
@@ -94,38 +135,29 @@ def _block(out: list[str], header: str, node, children: list[str], indent: str) 
 # -- tasks ----------------------------------------------------------------------------------
 
 
-def task_lines(task: ast.Task, name_width: int, indent: str) -> list[str]:
-    """A task on one line, or its action on the task line and each option on its own."""
-    head = f"{indent}task {task.name.text.ljust(name_width)}"
-    if task.kind is not None:
-        head += " " + task.kind.value
-    flat = " ".join([head, _action(task.action, indent),
-                     *(_option(o, indent) for o in task.options)])
-    if not _has_inner_comments(task) and (not task.options or _fits(flat)
-                                          or _is_ignore(task.comments.trailing)):
-        return _with_trailing(flat, task.comments)
-    return _broken(task, head, indent)
-
-
-def _broken(task: ast.Task, head: str, indent: str) -> list[str]:
-    more = indent + INDENT
-    lines: list[str] = []
-    action = task.action
-    if action.comments.leading:
-        lines.append(head.rstrip())
-        _comment_lines(lines, action.comments.leading, more)
-        lines.extend(_with_trailing(more + _action(action, more), action.comments))
-    else:
-        lines.extend(_with_trailing(f"{head} {_action(action, indent)}", action.comments))
+def task_lines(task: ast.Task, name_width: int, indent: str, source: words.Source) -> list[str]:
+    """A task on one line; or, when it has comments inside or its options do not fit, its
+    action on the task line and each option on its own (``words.flow``)."""
+    pieces = [*words.task_head(task, name_width), *words.action(task.action, source)]
     for option in task.options:
-        _comment_lines(lines, option.comments.leading, more)
-        lines.extend(_with_trailing(more + _option(option, more), option.comments))
-    return _with_trailing(lines, task.comments)
+        pieces.extend(words.option(option, source))
+    inner = _inner_comments(task)
+    if inner:  # the task's own trailing comment too: an option may share its line
+        return words.flow(pieces, [*inner, *filter(None, [task.comments.trailing])], indent)
+    flat = words.one_line(pieces, indent)
+    if not task.options or _fits(flat) or _is_ignore(task.comments.trailing):
+        return _with_trailing(flat, task.comments)
+    return _with_trailing(words.flow(pieces, (), indent, options_apart=True), task.comments)
 
 
-def _has_inner_comments(task: ast.Task) -> bool:
-    return any(part.comments.leading or part.comments.trailing
-               for part in (task.action, *task.options))
+def _inner_comments(task: ast.Task) -> list[ast.Comment]:
+    """The comments between the words of a task (it has parts: none of them is its own)."""
+    found: list[ast.Comment] = []
+    for part in (task.action, *task.options):
+        found.extend(part.comments.leading)
+        if part.comments.trailing is not None:
+            found.append(part.comments.trailing)
+    return found
 
 
 def _fits(text: str) -> bool:
@@ -140,63 +172,21 @@ def _is_ignore(comment: ast.Comment | None) -> bool:
     return comment is not None and bool(ignores((comment,)))
 
 
-def _action(action: ast.Action, indent: str) -> str:
-    if isinstance(action, ast.RunShell):
-        return "run " + spell(action.command, indent)
-    if isinstance(action, ast.RunArgv):
-        return "run [" + ", ".join(spell(s, indent) for s in action.argv) + "]"
-    if isinstance(action, ast.Call):
-        return "call " + spell(action.target, indent)
-    return "orchestration " + spell(action.path, indent)
-
-
-def _option(option: ast.TaskOption, indent: str) -> str:
-    keyword = ast.OPTION_KEYWORDS[type(option)]
-    if isinstance(option, ast.TimeoutOption):
-        return f"{keyword} {option.duration.text}"
-    if isinstance(option, ast.RetriesOption):
-        backoff = f" backoff {option.backoff.text}" if option.backoff else ""
-        return f"{keyword} {option.count.value}{backoff}"
-    if isinstance(option, ast.CwdOption):
-        return f"{keyword} {spell(option.path, indent)}"
-    if isinstance(option, ast.EnvOption):
-        return f"{keyword} {option.name.text} = {spell(option.value, indent)}"
-    if isinstance(option, ast.NeedsOption):
-        return f"{keyword} " + ", ".join(w.text for w in option.names)
-    return keyword  # continue_on_failure, disabled
-
-
 # -- orchestration clauses ------------------------------------------------------------------
 
 
-def _clause(clause: ast.Clause, indent: str) -> str:
-    keyword = ast.CLAUSE_KEYWORDS[type(clause)]
-    return indent + keyword + _clause_rest(clause, indent)
-
-
-def _clause_rest(clause: ast.Clause, indent: str) -> str:
-    if isinstance(clause, ast.Description):
-        return " " + spell(clause.text, indent)
-    if isinstance(clause, ast.Schedule):
-        options = "".join(f" {o.keyword} {_value(o.value, indent)}" for o in clause.options)
-        return f" {spell(clause.cron, indent)}{options}"
-    if isinstance(clause, ast.Notify):
-        after = f" after {clause.after.text}" if clause.after else ""
-        targets = ", ".join(spell(t, indent) for t in clause.targets)
-        return f" {', '.join(e.text for e in clause.events)}{after} to {targets}"
-    if isinstance(clause, ast.Concurrency):
-        return f" {clause.value.value}"
-    if isinstance(clause, ast.JobTimeout):
-        return f" {clause.duration.text}"
-    if isinstance(clause, ast.Param):
-        return f" {clause.name.text} = {spell(clause.default, indent)}"
-    if isinstance(clause, ast.Secret):
-        return f" {clause.name.text}"
-    return ""  # fail_fast
-
-
-def _value(value: ast.StringLit | ast.Word, indent: str) -> str:
-    return spell(value, indent) if isinstance(value, ast.StringLit) else value.text
+def clause_lines(clause: ast.Clause, indent: str, source: words.Source) -> list[str]:
+    """A clause (not a phase) with its comments: those before it on lines of their own, those
+    between its words where they were (``words.flow``), the one after it at the end."""
+    pieces = words.clause(clause, source)
+    start = clause.span.start
+    before = [c for c in clause.comments.leading if c.span.start < start]
+    inside = [c for c in clause.comments.leading if c.span.start > start]
+    lines = [indent + _text(c) for c in before]
+    if inside:
+        return lines + words.flow(pieces, [*inside, *filter(None, [clause.comments.trailing])],
+                                  indent)
+    return lines + _with_trailing(words.one_line(pieces, indent), clause.comments)
 
 
 # -- comments -------------------------------------------------------------------------------
