@@ -87,13 +87,14 @@ class Engine:
         self._cancelled_by: str | None = None
         self._holding: set[str] = set()  # tasks that hold one of the slots
         # Plain sync calls run in lanes (runner/lanes.py), with no trio task of their own:
-        # handed to the lanes and not yet over, the ones running among them, and the event
-        # that keeps the nursery open while there are any.
+        # handed to the lanes and not yet over, and the ones running among them. One trio
+        # task hears the lanes (_listen) and keeps the nursery open while they matter.
         self._lanes: Lanes | None = None
         self._handed: dict[str, QuickCall] = {}
         self._lane_slots: set[object] = set()  # the borrowers of the slots lanes hold
         self._quick: dict[str, QuickCall] = {}
-        self._keeper: trio.Event | None = None
+        self._listening = False  # the trio task that hears the lanes is running
+        self._wakeup = trio.Event()  # set when the lanes have news, or it may be time to stop
         self._folder = os.path.dirname(os.path.abspath(plan.path))
         self._params = dict(plan.params)
         self._slots = trio.CapacityLimiter(
@@ -281,18 +282,31 @@ class Engine:
         self._release_keeper()
 
     def _hold_open(self) -> None:
-        if self._keeper is None:
-            self._keeper = trio.Event()
-            self._nursery.start_soon(self._keeper.wait)
+        if not self._listening:
+            self._listening = True
+            self._nursery.start_soon(self._listen)
 
     def _release_keeper(self) -> None:
-        """The nursery may close once no call is with the lanes and no queued task waits for
-        a slot a lane holds (a lane gives its slot back only when it goes idle; a lane still
-        running an abandoned call must not hold the job open, and then nothing is queued)."""
-        if self._keeper is not None and not self._handed and not (
-                self._lane_slots and self._queued):
-            self._keeper.set()
-            self._keeper = None
+        if self._listening and self._may_close():
+            self._wakeup.set()
+
+    def _may_close(self) -> bool:
+        """Whether the nursery may close as far as the lanes go: no call is with them and no
+        queued task waits for a slot a lane holds (a lane gives its slot back only when it
+        goes idle; a lane still running an abandoned call must not hold the job open, and
+        then nothing is queued)."""
+        return not self._handed and not (self._lane_slots and self._queued)
+
+    async def _listen(self) -> None:
+        """Hear the lanes, in a trio task (a bug in the bookkeeping then fails this job the
+        usual way, not trio itself as it would from a run_sync_soon callback)."""
+        while True:
+            await self._wakeup.wait()
+            self._wakeup = trio.Event()
+            self._lane_events(self._lanes.take_events() if self._lanes else [])
+            if self._may_close():
+                self._listening = False
+                return
 
     # -- the quick path for plain sync calls ----------------------------------------------------
 
@@ -313,7 +327,7 @@ class Engine:
     def _hand_to_lanes(self, name: str, function, kwargs: dict) -> None:
         if self._lanes is None:
             install_router()
-            self._lanes = Lanes(self._lane_events, self.options.now)
+            self._lanes = Lanes(lambda: self._wakeup.set(), self.options.now)
         call = QuickCall(name, function, kwargs,
                          OutputBuffer(self.masker, self._line_sink(name, "stdout")),
                          OutputBuffer(self.masker, self._line_sink(name, "stderr")),
@@ -334,7 +348,6 @@ class Engine:
                 self._lane_slots.discard(event.lane)
                 self._slots.release_on_behalf_of(event.lane)
                 self._advance()
-        self._release_keeper()
 
     def _quick_call_started(self, call: QuickCall, at) -> None:
         if self._handed.get(call.name) is not call:

@@ -4,8 +4,9 @@ A trio task and a thread hop per call cost ~100 us, and even one ``run_sync_soon
 per call left two worker threads idle most of the time (bench_run W3: 10,000 small calls). A
 lane is a worker thread that holds one ``concurrency`` slot and takes queued calls one after
 another, with no trip through trio between them; it reports what happened (a call started, a
-call ended, the lane is idle) as events, and one ``run_sync_soon`` hands the engine every event
-gathered since the last one. The engine does all the bookkeeping in the trio thread.
+call ended, the lane is idle) as events, and one ``run_sync_soon`` wakes the engine for every
+event gathered since it last took them. The engine does all the bookkeeping in the trio
+thread.
 
 Stopping: a call that fails without ``continue_on_failure`` stops the lanes from taking more
 at once (they need not wait for the engine to hear of it); the engine then takes the calls
@@ -58,9 +59,10 @@ class Idle:
 
 
 class Lanes:
-    def __init__(self, report: Callable[[list], None], now: Callable[[], object]):
-        """``report(events)`` is called in the trio thread; ``now()`` in the lanes."""
-        self._report = report
+    def __init__(self, wake: Callable[[], None], now: Callable[[], object]):
+        """``wake()`` is called in the trio thread when there are events to take;
+        ``now()`` in the lanes."""
+        self._wake = wake
         self._now = now
         self._token = trio.lowlevel.current_trio_token()
         self._lock = threading.Lock()
@@ -89,6 +91,12 @@ class Lanes:
         with self._lock:
             self._alive += 1
         WORKERS.submit(self._work, lane)
+
+    def take_events(self) -> list:
+        with self._lock:
+            events, self._events = self._events, []
+            self._wakeup_pending = False
+        return events
 
     def stop(self) -> list[QuickCall]:
         """No more calls start; the ones still queued are returned."""
@@ -123,12 +131,6 @@ class Lanes:
                 return
             self._wakeup_pending = True
         try:
-            self._token.run_sync_soon(self._deliver)
+            self._token.run_sync_soon(self._wake)
         except trio.RunFinishedError:
             pass  # a call abandoned by a job that is over: nobody listens any more
-
-    def _deliver(self) -> None:
-        with self._lock:
-            events, self._events = self._events, []
-            self._wakeup_pending = False
-        self._report(events)
