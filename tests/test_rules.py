@@ -272,6 +272,13 @@ def test_explain_accepts_a_lowercase_code(orchdsl):
     assert orchdsl("lint", "--explain", "w202").code == 0
 
 
+def test_explain_knows_the_code_only_fmt_reports(orchdsl):
+    result = orchdsl("lint", "--explain", "E117")
+    assert result.code == 0
+    assert result.stdout.startswith("E117 (reported by orchdsl fmt --group-by-kind, not by lint)")
+    assert "Bad:" in result.stdout and "Good:" in result.stdout
+
+
 @pytest.mark.parametrize("code", ["W999", "E10", "nonsense"])
 def test_explain_unknown_code_is_a_usage_error(orchdsl, code):
     result = orchdsl("lint", "--explain", code)

@@ -89,6 +89,11 @@ def explain(code: str) -> int:
 
     rules = all_rules()
     rule = rules.get(code.upper())
+    if rule is None and code.upper() == "E117":  # a code of fmt's, explained here too
+        from orchdsl.formatting.regroup import KINDLESS_EXPLAINED
+
+        sys.stdout.write(KINDLESS_EXPLAINED)
+        return exits.OK
     if rule is None:
         hint = did_you_mean(code.upper(), rules)
         sys.stderr.write(f'orchdsl lint: error: no rule "{code}"'

@@ -19,6 +19,20 @@ from orchdsl.diagnostics import Diagnostic, did_you_mean, error
 PHASE_OF_KIND = {ast.Kind.EXTRACTOR: "Extract", ast.Kind.TRANSFORMATION: "Transform",
                  ast.Kind.WRITER: "Write", ast.Kind.APPLICATION: "Apps"}
 KINDLESS = "E117"  # a task without a kind cannot be grouped by kind
+# What `orchdsl lint --explain E117` prints: no lint rule reports this code, fmt does.
+KINDLESS_EXPLAINED = """\
+E117 (reported by orchdsl fmt --group-by-kind, not by lint)
+
+A task has no kind (extractor, transformation, writer, application), so
+`orchdsl fmt --group-by-kind` cannot tell which phase (Extract, Transform,
+Write, Apps) it belongs in. The file is left as it was; every such task is named.
+
+Bad:
+    task crm run "python3 extract_db.py"
+
+Good:
+    task crm extractor run "python3 extract_db.py"
+"""
 BAD_NEEDS = "E110"  # the move would leave a needs that does not point at an earlier phase
 
 
