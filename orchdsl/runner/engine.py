@@ -17,7 +17,7 @@ goes down with its task.
 
 from __future__ import annotations
 
-import inspect
+import contextvars
 import math
 import os
 import threading
@@ -33,10 +33,9 @@ from orchdsl.interpolate import MissingValue, render
 from orchdsl.shell_command import Command, build, split_string
 from orchdsl.planner import Plan, PlannedTask
 from orchdsl.planner import TaskState as PlanState
-from orchdsl.runner.calls import install_router, prepare_call
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.events import Observer
-from orchdsl.runner.lanes import Ended, Idle, Lanes, QuickCall, Started
+from orchdsl.runner.quick_path import QuickPath
 from orchdsl.runner.masking import Masker
 from orchdsl.runner.model import (Attempt, JobResult, JobState, TaskResult, TaskState, Trigger,
                                   job_state)
@@ -58,7 +57,7 @@ class RunOptions:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
 
-class Engine:
+class Engine(QuickPath):
     def __init__(self, plan: Plan, observer: Observer, options: RunOptions | None = None):
         self.plan = plan
         self.observer = observer
@@ -86,15 +85,8 @@ class Engine:
         self._job_scope: trio.CancelScope | None = None
         self._cancelled_by: str | None = None
         self._holding: set[str] = set()  # tasks that hold one of the slots
-        # Plain sync calls run in lanes (runner/lanes.py), with no trio task of their own:
-        # handed to the lanes and not yet over, and the ones running among them. One trio
-        # task hears the lanes (_listen) and keeps the nursery open while they matter.
-        self._lanes: Lanes | None = None
-        self._handed: dict[str, QuickCall] = {}
-        self._lane_slots: set[object] = set()  # the borrowers of the slots lanes hold
-        self._quick: dict[str, QuickCall] = {}
-        self._listening = False  # the trio task that hears the lanes is running
-        self._wakeup = trio.Event()  # set when the lanes have news, or it may be time to stop
+        self._init_quick_path()  # plain sync calls: see runner/quick_path.py
+        self._cancelled_outside = False  # by the job that runs this one (a nested job)
         self._folder = os.path.dirname(os.path.abspath(plan.path))
         self._params = dict(plan.params)
         self._slots = trio.CapacityLimiter(
@@ -122,10 +114,11 @@ class Engine:
                     self._start_walk()
         except BaseException:
             # Cancelled from outside (the parent job of a nested one): record it, then go on.
-            self._abandon_quick_calls()
+            self._cancelled_outside = True
+            self._wind_up_quick_calls()
             self._finish(JobState.CANCELLED, "cancelled with the job that ran it")
             raise
-        self._abandon_quick_calls()  # only when cancelled: the keeper waits for them otherwise
+        self._wind_up_quick_calls()  # only when cancelled: _listen waits for them otherwise
         if self._cancelled_by:
             return self._finish(JobState.CANCELLED, f"cancelled by {self._cancelled_by}")
         if scope.cancelled_caught:
@@ -240,18 +233,8 @@ class Engine:
             self._holding.discard(result.name)
             self._slots.release_on_behalf_of(result.name)
 
-    def _staff_lanes(self) -> None:
-        """Start lanes while calls wait for one and slots are free."""
-        lanes = self._lanes
-        while lanes is not None and self._slots.available_tokens >= 1 and \
-                lanes.wants_lane(self._slots.total_tokens):
-            lane = object()  # the borrower of the lane's slot
-            self._slots.acquire_on_behalf_of_nowait(lane)
-            self._lane_slots.add(lane)
-            lanes.start_lane(lane)
-
     def _ending(self) -> bool:
-        return self._cancelled_by is not None or (
+        return self._cancelled_by is not None or self._cancelled_outside or (
             self._job_scope is not None and self._job_scope.cancel_called)
 
     async def _task_node(self, name: str) -> None:
@@ -281,135 +264,11 @@ class Engine:
         self._advance()
         self._release_keeper()
 
-    def _hold_open(self) -> None:
-        if not self._listening:
-            self._listening = True
-            self._nursery.start_soon(self._listen)
-
-    def _release_keeper(self) -> None:
-        if self._listening and self._may_close():
-            self._wakeup.set()
-
-    def _may_close(self) -> bool:
-        """Whether the nursery may close as far as the lanes go: no call is with them and no
-        queued task waits for a slot a lane holds (a lane gives its slot back only when it
-        goes idle; a lane still running an abandoned call must not hold the job open, and
-        then nothing is queued)."""
-        return not self._handed and not (self._lane_slots and self._queued)
-
-    async def _listen(self) -> None:
-        """Hear the lanes, in a trio task (a bug in the bookkeeping then fails this job the
-        usual way, not trio itself as it would from a run_sync_soon callback)."""
-        while True:
-            await self._wakeup.wait()
-            self._wakeup = trio.Event()
-            self._lane_events(self._lanes.take_events() if self._lanes else [])
-            if self._may_close():
-                self._listening = False
-                return
-
-    # -- the quick path for plain sync calls ----------------------------------------------------
-
-    def _quick_call(self, name: str) -> tuple | None:
-        """(function, kwargs) of a sync ``call`` without timeout or retries: it runs in a lane
-        (runner/lanes.py). Anything else, or a target that does not load (the slow path
-        reports why), returns None."""
-        task = self.tasks[name]
-        action = _ast_task(self.graph, name).action
-        if not isinstance(action, ast.Call) or task.timeout_s is not None or task.retries:
-            return None
-        try:
-            function, kwargs = prepare_call(action.target.value, self._folder, self._params)
-        except Exception:  # noqa: BLE001 - reported by the slow path, with the traceback
-            return None
-        return None if inspect.iscoroutinefunction(function) else (function, kwargs)
-
-    def _hand_to_lanes(self, name: str, function, kwargs: dict) -> None:
-        if self._lanes is None:
-            install_router()
-            self._lanes = Lanes(lambda: self._wakeup.set(), self.options.now)
-        call = QuickCall(name, function, kwargs,
-                         OutputBuffer(self.masker, self._line_sink(name, "stdout")),
-                         OutputBuffer(self.masker, self._line_sink(name, "stderr")),
-                         stops_job=not self.tasks[name].continue_on_failure)
-        self._handed[name] = call
-        self._lanes.add(call)
-        self._hold_open()
-
-    def _lane_events(self, events: list) -> None:
-        """What the lanes did since they last said (in the trio thread)."""
-        for event in events:
-            if isinstance(event, Started):
-                self._quick_call_started(event.call, event.at)
-            elif isinstance(event, Ended):
-                self._quick_call_ended(event.call, event.at, event.reason)
-            else:
-                assert isinstance(event, Idle)
-                self._lane_slots.discard(event.lane)
-                self._slots.release_on_behalf_of(event.lane)
-                self._advance()
-
-    def _quick_call_started(self, call: QuickCall, at) -> None:
-        if self._handed.get(call.name) is not call:
-            return  # given up on already (the job is ending)
-        result = self.job.tasks[call.name]
-        attempt = Attempt(1, at)
-        result.state = TaskState.RUNNING
-        result.attempts.append(attempt)
-        self._quick[call.name] = call
-        self.observer.task_started(self.job, result, attempt)
-        if self._stopping and (self.options.fail_fast or self.plan.fail_fast):
-            # It started before the lanes heard of the failure: cancelled like its siblings.
-            result.reason = f"cancelled by fail_fast: {self._stopping}"
-            self._abandon_quick_call(call.name)
-
-    def _quick_call_ended(self, call: QuickCall, at, reason: str | None) -> None:
-        if self._quick.get(call.name) is not call:
-            return  # abandoned (fail_fast, cancelled): already recorded as cancelled
-        del self._quick[call.name]
-        del self._handed[call.name]
-        result = self.job.tasks[call.name]
-        attempt = result.attempts[-1]
-        attempt.exit_code, attempt.reason = (0, None) if reason is None else (1, reason)
-        attempt.stdout, attempt.stderr = call.stdout.close(), call.stderr.close()
-        attempt.finished_at = at
-        if reason is None:
-            result.state = TaskState.SUCCEEDED
-        else:
-            result.state, result.reason = TaskState.FAILED, reason
-        self.observer.task_finished(self.job, result)
-        self._task_done(call.name)
-
-    def _abandon_quick_call(self, name: str) -> None:
-        """Record a running call as cancelled; its lane runs on (Python cannot stop a thread)
-        and what it reports later is ignored."""
-        call = self._quick.pop(name)
-        del self._handed[name]
-        attempt = self.job.tasks[name].attempts[-1]
-        attempt.stdout, attempt.stderr = call.stdout.close(), call.stderr.close()
-        self._mark_cancelled(self.job.tasks[name])
-        self._passed[name] = self._succeeded[name] = False
-        self._reached.append(name)
-
-    def _take_back_queued_calls(self) -> None:
-        """Calls handed to the lanes that no lane took yet: not started (skipped now when the
-        job goes on; left pending, hence skipped as not reached, when it is over)."""
-        if self._lanes is None:
-            return
-        for call in self._lanes.stop():
-            del self._handed[call.name]
-            if not self._ending():
-                self._skip(call.name, f"not started: {self._stopping}")
-
-    def _abandon_quick_calls(self) -> None:
-        self._take_back_queued_calls()
-        for name in list(self._quick):
-            self._abandon_quick_call(name)
-        self._handed.clear()
-
     def _mark_cancelled(self, result: TaskResult) -> None:
         result.state = TaskState.CANCELLED
-        result.reason = result.reason or self._stopping or self._why_cancelled()
+        # fail_fast set its own reason; a timeout or a signal says so even after a failure.
+        result.reason = result.reason or (
+            self._why_cancelled() if self._ending() else self._stopping or self._why_cancelled())
         if result.attempts and result.attempts[-1].finished_at is None:
             result.attempts[-1].finished_at = self.options.now()
             result.attempts[-1].reason = result.attempts[-1].reason or "cancelled"
@@ -418,9 +277,12 @@ class Engine:
     def _why_cancelled(self) -> str:
         if self._cancelled_by:
             return f"cancelled by {self._cancelled_by}"
-        if self.plan.timeout_s is not None:
-            return f"job timed out after {_shown(self.plan.timeout_s)}"
-        return "cancelled"
+        if self._job_scope is not None and self._job_scope.cancel_called:
+            return f"job timed out after {_shown(self.plan.timeout_s or 0)}"
+        # Neither a signal nor the timeout: cancelled from outside, by the job that runs this
+        # one when it is a nested job.
+        return "cancelled with the job that ran it" if self._cancelled_outside or \
+            self.options.parent_job else "cancelled"
 
     def _blocked(self, name: str) -> str | None:
         if self._stopping:
@@ -504,10 +366,21 @@ class Engine:
 
         def deliver(line: str) -> None:
             if threading.get_ident() == trio_thread:
-                self.observer.task_output(self.job, name, stream, line)
-            else:
-                token.run_sync_soon(self.observer.task_output, self.job, name, stream, line)
+                self._deliver_line(name, stream, line)
+                return
+            try:
+                token.run_sync_soon(self._deliver_line, name, stream, line)
+            except trio.RunFinishedError:
+                pass  # a function abandoned by a job that is over prints on: nobody listens
         return deliver
+
+    def _deliver_line(self, name: str, stream: str, line: str) -> None:
+        """A line a task printed, to the observer, while the task runs (a function abandoned
+        by fail_fast or a timeout may print on: not heard any more). In a context of its own:
+        an ``async def`` call's print() is routed to its task's log by the context, and an
+        observer that prints would otherwise print into that log, and so on forever."""
+        if self.job.tasks[name].state is TaskState.RUNNING:
+            contextvars.Context().run(self.observer.task_output, self.job, name, stream, line)
 
     # -- values -------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Callable
 
@@ -43,7 +44,15 @@ class QuickCall:
 @dataclass(frozen=True)
 class Started:
     call: QuickCall
+    lane: object  # the borrower of the slot of the lane that runs it
     at: object  # datetime, from the engine's clock
+
+
+@dataclass(frozen=True)
+class Line:
+    task: str
+    stream: str  # stdout or stderr
+    text: str  # one line it printed (masked)
 
 
 @dataclass(frozen=True)
@@ -108,21 +117,39 @@ class Lanes:
 
     # -- the lanes ------------------------------------------------------------------------------
 
+    def post(self, event) -> None:
+        """An event for the engine, from any thread."""
+        self._event(event)
+
     def _work(self, lane: object) -> None:
-        while True:
-            with self._lock:
-                call = self._queue.popleft() if self._queue and not self._stopping else None
-                if call is None:
-                    self._alive -= 1
-            if call is None:
-                self._event(Idle(lane))
-                return
-            self._event(Started(call, self._now()))
-            reason = call_capturing(call.function, call.kwargs, call.stdout, call.stderr)
-            if reason is not None and call.stops_job:
+        counted_out = False
+        try:
+            while True:
                 with self._lock:
-                    self._stopping = True
-            self._event(Ended(call, self._now(), reason))
+                    call = self._queue.popleft() if self._queue and not self._stopping else None
+                    if call is None:  # deciding to stop and saying so, at once
+                        self._alive -= 1
+                        counted_out = True
+                if call is None:
+                    return
+                self._event(Started(call, lane, self._time()))
+                reason = call_capturing(call.function, call.kwargs, call.stdout, call.stderr)
+                if reason is not None and call.stops_job:
+                    with self._lock:
+                        self._stopping = True
+                self._event(Ended(call, self._time(), reason))
+        finally:
+            # Always, even after a bug here: the engine waits for every lane to go idle.
+            if not counted_out:
+                with self._lock:
+                    self._alive -= 1
+            self._event(Idle(lane))
+
+    def _time(self):
+        try:
+            return self._now()
+        except Exception:  # noqa: BLE001 - an injected clock must not stop a lane
+            return datetime.now(timezone.utc)
 
     def _event(self, event) -> None:
         with self._lock:

@@ -44,28 +44,36 @@ async def run_process(argv: list[str], *, cwd: str, env: dict, timeout: float | 
     if on_start is not None:
         on_start(process.pid)
     reason = None
+    # The readers read until the pipes close (the command and what it started are gone), or
+    # one second after the command ended (a process that left the group may hold them). They
+    # are shielded from cancellation: a cancelled command may print while it cleans up after
+    # SIGTERM, however much, and what it prints is kept.
+    reading = trio.CancelScope(shield=True)
+
+    async def read_both():
+        with reading:
+            async with trio.open_nursery() as readers:
+                readers.start_soon(_read, out, stdout)
+                readers.start_soon(_read, err, stderr)
+
     try:
-        async with trio.open_nursery() as readers:
-            readers.start_soon(_read, out, stdout)
-            readers.start_soon(_read, err, stderr)
-            with trio.move_on_after(timeout if timeout is not None else float("inf")) as limit:
-                await process.wait()
-            if limit.cancelled_caught:
-                reason = f"timed out after {_seconds(timeout)}"
-                await stop_group(process, grace)
-            else:
-                await stop_leftovers(process.pid, grace)
-            # A process that left the group (setsid) may still hold the pipes: stop reading.
-            readers.cancel_scope.deadline = trio.current_time() + 1.0
-    except BaseException:
-        # Cancelled (fail_fast, job timeout, Ctrl-C): the group goes down with us. The pipes
-        # stay open meanwhile, so a command that prints while it cleans up after SIGTERM does
-        # not die of a broken pipe; what it printed is kept.
-        with trio.CancelScope(shield=True):
-            await stop_group(process, grace)
-        _read_what_is_left(out, stdout)
-        _read_what_is_left(err, stderr)
-        raise
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(read_both)
+            try:
+                with trio.move_on_after(timeout if timeout is not None else float("inf")) as limit:
+                    await process.wait()
+                if limit.cancelled_caught:
+                    reason = f"timed out after {_seconds(timeout)}"
+                    await stop_group(process, grace)
+                else:
+                    await stop_leftovers(process.pid, grace)
+            except BaseException:
+                # Cancelled (fail_fast, job timeout, Ctrl-C): the group goes down with us.
+                with trio.CancelScope(shield=True):
+                    await stop_group(process, grace)
+                raise
+            finally:
+                reading.deadline = trio.current_time() + 1.0
     finally:
         process.close()
         out.close()
@@ -131,18 +139,6 @@ class Child:
 async def _read(stream, buffer: OutputBuffer) -> None:
     while True:
         data = await stream.receive_some(READ_SIZE)
-        if not data:
-            return
-        buffer.write_bytes(data)
-
-
-def _read_what_is_left(stream, buffer: OutputBuffer) -> None:
-    """What is in the pipe now, without waiting (the stream is non-blocking)."""
-    while True:
-        try:
-            data = os.read(stream.fileno(), READ_SIZE)
-        except (BlockingIOError, OSError):
-            return
         if not data:
             return
         buffer.write_bytes(data)
