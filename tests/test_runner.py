@@ -1294,3 +1294,21 @@ def test_the_public_plan_function_stays_callable_after_a_run(tmp_path):
     done = subprocess.run([PY, "-c", script], capture_output=True, text=True, timeout=60,
                           cwd=tmp_path)
     assert (done.returncode, done.stdout) == (0, "success Api\n"), done.stderr[-300:]
+
+
+def test_a_bug_in_an_observer_ends_the_job_in_error_saying_so(folder, write):
+    from orchdsl.runner.events import MemoryRecorder, Observer, Observers
+
+    class Boom(Observer):
+        def task_started(self, job, task, attempt):
+            raise RuntimeError("boom")
+
+    recorder = MemoryRecorder()
+    path = write(f'orchestration "Bug" {{\n    phase "One" {{\n        task a {stamp("a", 0)}\n'
+                 '    }\n}\n')
+    with pytest.raises(BaseException) as raised:
+        orchdsl.run(str(path), observer=Observers(recorder, Boom()))
+    assert "boom" in repr(raised.value)
+    [job] = recorder.jobs
+    assert job.state is JobState.ERROR
+    assert job.reason.startswith("internal error: ") and "boom" in job.reason

@@ -112,11 +112,16 @@ class Engine(QuickPath):
                 async with trio.open_nursery() as nursery:
                     self._nursery = nursery
                     self._start_walk()
-        except BaseException:
+        except BaseException as exc:
             # Cancelled from outside (the parent job of a nested one): record it, then go on.
-            self._cancelled_outside = True
+            # Anything else is a bug (an observer raising): the job ends in error, saying so.
+            self._cancelled_outside = _only_cancelled(exc)
             self._wind_up_quick_calls()
-            self._finish(JobState.CANCELLED, "cancelled with the job that ran it")
+            if self._cancelled_outside:
+                self._finish(JobState.CANCELLED, "cancelled with the job that ran it")
+            else:
+                bug = _first_leaf(exc)
+                self._finish(JobState.ERROR, f"internal error: {type(bug).__name__}: {bug}")
             raise
         self._wind_up_quick_calls()  # only when cancelled: _listen waits for them otherwise
         if self._cancelled_by:
@@ -439,6 +444,19 @@ class Engine(QuickPath):
                    "env": {e.name.text: fill(e.value) for e in task.env}}
         self._strings[task.name.text] = strings
         return strings
+
+
+def _first_leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _only_cancelled(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        rest = exc.split(trio.Cancelled)[1]
+        return rest is None
+    return isinstance(exc, trio.Cancelled)
 
 
 def _initial_result(task: PlannedTask) -> TaskResult:
