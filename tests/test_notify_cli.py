@@ -71,7 +71,13 @@ def test_without_notify_me_a_manual_run_contacts_nobody(orchdsl, folder, write, 
     ("", '"" is neither an e-mail address nor an http(s) URL'),
     # the password of a URL never shows, also when the URL is wrong
     ("http://u:hunter2pass@127.0.0.1:99999/x",
-     'invalid webhook URL "http://***@127.0.0.1:99999/x": Port out of range 0-65535'),
+     'invalid webhook URL "http://***@127.0.0.1:99999/x": its port must be a number from 0 to '
+     '65535'),
+    # ... also when the password holds a "/" (the URL does not parse, and Python's own words
+    # would quote a piece of it)
+    ("https://user:Sup3r/Secret@hooks.example.com/h",
+     'invalid webhook URL "https://***@hooks.example.com/h": its port must be a number from 0 '
+     'to 65535'),
 ])
 def test_an_invalid_notify_me_is_a_usage_error(orchdsl, folder, write, target, message):
     job_file(write)

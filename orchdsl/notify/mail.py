@@ -99,10 +99,11 @@ def _without_credentials(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         return "***" if "@" in url else url
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        authority = "***@" + authority.rsplit("@", 1)[1]
-    return f"{scheme}://{authority}{slash}{path}"
+    if "@" in rest:
+        # Up to the last "@": a password may hold an unencoded "/" (then the URL does not
+        # parse, and this is the text an error shows).
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url
 
 
 # -- the message -------------------------------------------------------------------------------

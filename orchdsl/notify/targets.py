@@ -12,7 +12,6 @@ here and shown everywhere with ``shown_target``, secrets and credentials as ``**
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -109,8 +108,9 @@ def shown_target(target: str) -> str:
         parts = urlsplit(target)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
-    except ValueError:  # unparsable (a bad port): hide the user and password, if any
-        return re.sub(r"//[^/?#]*@", f"//{MASK}@", target)
+    except ValueError:  # unparsable (a bad port): hide all up to the last "@", if any
+        scheme, sep, rest = target.partition("//")
+        return f"{scheme}//{MASK}@{rest.rsplit('@', 1)[1]}" if sep and "@" in rest else target
     netloc = (f"{MASK}@" if "@" in parts.netloc else "") + (
         f"[{host}]" if ":" in host else host) + port
     path = parts.path

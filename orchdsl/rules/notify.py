@@ -17,7 +17,10 @@ def target_problem(target: str) -> str | None:
             parts = urlsplit(target)
             parts.port  # noqa: B018 (raises ValueError on a bad port)
         except ValueError as exc:
-            return f'invalid webhook URL "{target}": {exc}'
+            # Python's words may quote a piece of the URL (a password read as a port).
+            why = "its port must be a number from 0 to 65535" if "port" in str(exc).lower() \
+                else "it does not parse as a URL"
+            return f'invalid webhook URL "{target}": {why}'
         if parts.scheme not in ("http", "https"):
             return f'webhook "{target}" must use http:// or https://'
         if not parts.hostname or any(c.isspace() for c in target):

@@ -331,6 +331,11 @@ class Scheduler:
         current = {e.key: e for e in self.table.of_file(watched.path)}
         for key in current.keys() - wanted.keys():
             self.table.remove(current[key])
+        if watched.waiting is not None and watched.waiting.key not in wanted:
+            # Its schedule was removed: it does not run (recorded as skipped, as a fire of a
+            # file that went away is).
+            self._skip(watched, watched.waiting, "its schedule was removed from the file")
+            watched.waiting = None
         for key, schedule in wanted.items():
             entry = current.get(key)
             if entry is not None and entry.schedule.timezone == schedule.timezone:
@@ -355,9 +360,12 @@ class Scheduler:
             entry.last = self.store.last_fire(watched.path, key)
             if entry.last is None:
                 # Taken on now: a scheduler that stops before the first fire and starts again
-                # later knows which fires it missed (catchup last).
+                # later knows which fires it missed (catchup last); so does this one when
+                # its first fire is noticed late.
+                entry.last = now
                 self.store.record_fire(watched.path, key, now)
         except sqlite3.Error as exc:
+            entry.last = entry.last or now
             self._log(Kind.ERROR, f"{watched.shown} {schedule.shown()}: the job store cannot "
                       f"be read or written ({exc})", file=watched.path)
         if starting:

@@ -72,13 +72,20 @@ class Schedule:
 
 def schedules_of(orchestration: ast.Orchestration) -> dict[str, Schedule]:
     """A file's schedules by the key their last fire is stored under: the cron text
-    (LANGUAGE.md 7). A second schedule with the same cron text in another zone is keyed
-    ``<cron> timezone <zone>``; the very same schedule written twice fires once."""
+    (LANGUAGE.md 7). When the same cron text is used in several zones, each schedule outside
+    UTC is keyed ``<cron> timezone <zone>``; the very same schedule written twice fires
+    once."""
+    schedules = [Schedule.of(node) for node in orchestration.schedules]
+    zones: dict[str, set[str]] = {}
+    for schedule in schedules:
+        zones.setdefault(schedule.cron, set()).add(schedule.timezone)
     found: dict[str, Schedule] = {}
-    for node in orchestration.schedules:
-        schedule = Schedule.of(node)
+    for schedule in schedules:
+        # Independent of the order in the file (reordering must not swap stored last
+        # fires): the plain cron text unless that text is used in several zones, and then
+        # still for UTC.
         key = schedule.cron
-        if key in found and found[key].timezone != schedule.timezone:
+        if len(zones[schedule.cron]) > 1 and schedule.timezone != "UTC":
             key = f"{schedule.cron} timezone {schedule.timezone}"
         found.setdefault(key, schedule)
     return found
