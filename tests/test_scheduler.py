@@ -6,6 +6,7 @@ test_scheduler_cli.py for those)."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import trio
@@ -259,3 +260,20 @@ def test_nothing_to_schedule_runs_idle(tmp_path):
     events, _ = serve([tmp_path / "job.orch"], store, T0, 3600)
     assert "nothing to fire until a file gets a schedule" in of(events, Kind.STARTED)[0].text
     assert of(events, Kind.FIRED) == []
+
+
+def test_a_job_the_store_cannot_record_is_logged_and_the_schedule_goes_on(tmp_path):
+    # A full disk cannot be made here: the store's write of a job's rows fails as SQLite
+    # would say it (the only stand-in of this file); the fire bookkeeping still works.
+    class FullDisk(Store):
+        def write(self, job_updates, task_updates, attempt_rows):
+            raise sqlite3.OperationalError("database or disk is full")
+
+    path = write(tmp_path, orch('    schedule "*/1 * * * * *"'))
+    store = FullDisk(str(tmp_path / "jobs.db"))
+    events, _ = serve([path], store, T0, 2.2)
+    assert len(of(events, Kind.FIRED)) == 2
+    errors = [e.text for e in of(events, Kind.ERROR)]
+    assert len(errors) == 2, errors
+    assert all("the job store could not record all of it: database or disk is full" in text
+               for text in errors)

@@ -29,6 +29,10 @@ class Observer:
         """A notification of the finished job could not be delivered (``text`` is masked and
         says what, to whom, and why); the job's state is not affected."""
 
+    def store_failed(self, job: JobResult, text: str) -> None:
+        """The job store could not record all of the finished job (``text`` says why); the
+        job ran on unrecorded."""
+
 
 class Observers(Observer):
     """Several observers as one; the job id comes from the first that gives one."""
@@ -67,6 +71,10 @@ class Observers(Observer):
     def delivery_failed(self, job, text):
         for o in self.observers:
             o.delivery_failed(job, text)
+
+    def store_failed(self, job, text):
+        for o in self.observers:
+            o.store_failed(job, text)
 
 
 class MemoryRecorder(Observer):

@@ -403,6 +403,11 @@ class _JobLog(Observer):
                             f"{_time(fire.due, fire.schedule)}: job {job.job_id} started",
                             file=self.watched.path, job_id=job.job_id, due=fire.due)
 
+    def store_failed(self, job, text):
+        self.scheduler._log(Kind.ERROR, f"{self.watched.shown} job {job.job_id}: the job store "
+                            f"could not record all of it: {text}", file=self.watched.path,
+                            job_id=job.job_id)
+
     def delivery_failed(self, job, text):
         self.scheduler._log(Kind.UNDELIVERED, f"{self.watched.shown} job {job.job_id}: {text}",
                             file=self.watched.path, job_id=job.job_id)

@@ -55,6 +55,8 @@ async def run_scheduled(plan: Plan, store: Store, observer: Observer, *, fire: d
         nursery.cancel_scope.cancel()
     for failure in notifier.failures:
         observers.delivery_failed(result, failure.describe())
+    if recorder.error:
+        observers.store_failed(result, recorder.error)
     return result
 
 
