@@ -158,6 +158,17 @@ def test_a_bad_smtp_url_is_one_clear_line_without_the_password(write):
                              "expected smtp://[user:pass@]host[:port]")
 
 
+def test_a_server_without_login_is_not_asked_again(write, smtp, store):
+    # The URL has credentials, the server offers no AUTH (smtplib: SMTPNotSupportedError):
+    # the same answer would come back, so one attempt only.
+    path = write(orch('notify error to "a@example.com"', tasks=FAILING))
+    run(path, store=store, env={"ORCHDSL_SMTP_URL": f"smtp://bob:pw@127.0.0.1:{smtp.port}"})
+    [delivery] = store.deliveries(1)
+    assert (delivery["outcome"], delivery["attempts"]) == ("failed", 1)
+    assert "AUTH" in delivery["error"] and "pw" not in delivery["error"].replace("AUTH", "")
+    assert smtp.mails == []
+
+
 # --- webhooks -----------------------------------------------------------------------------------
 
 def test_a_webhook_answering_500_twice_then_200_gets_the_event_once_in_the_end(

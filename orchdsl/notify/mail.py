@@ -204,8 +204,13 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(f"{s.shown} answered {exc.smtp_code} {_text(exc.smtp_error)}",
                                 permanent=500 <= exc.smtp_code < 600) from None
+        except smtplib.SMTPNotSupportedError as exc:  # no AUTH or STARTTLS: for good
+            raise DeliveryError(f"{s.shown}: {exc}", permanent=True) from None
         except smtplib.SMTPException as exc:
             raise DeliveryError(f"{s.shown}: {exc.__class__.__name__}: {exc}") from None
+        except ssl.SSLCertVerificationError as exc:  # the same certificate next time
+            raise DeliveryError(f"cannot reach {s.shown}: {exc.verify_message or exc}",
+                                permanent=True) from None
         except OSError as exc:  # refused, unreachable, timed out, TLS
             raise DeliveryError(f"cannot reach {s.shown}: {exc.strerror or exc}") from None
 

@@ -73,6 +73,8 @@ class WebhookTransport:
                                               headers={"User-Agent": USER_AGENT})
         except httpx.TimeoutException:
             raise DeliveryError(f"no answer within {timeout_s:g}s") from None
+        except httpx.InvalidURL as exc:  # the same URL next time
+            raise DeliveryError(f"invalid URL: {exc}", permanent=True) from None
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{exc.__class__.__name__}: {_reason(exc)}") from None
         status = response.status_code
