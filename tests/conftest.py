@@ -140,3 +140,44 @@ def servers():
     yield start
     for server in started:
         server.stop()
+
+
+# A small pipeline with every kind of task and option, and the nested file it runs: the
+# dry-run and graph tests compare their output for it exactly.
+SMALL_ORCH = '''\
+orchestration "Small" {
+    param day = "today"
+    secret TOKEN
+
+    phase "Extract" {
+        task crm extractor run "python3 crm.py --day ${day}" retries 2 backoff 30s timeout 10m
+        task sheet extractor run ["python3", "sheet.py", "--token", "${TOKEN}"]
+    }
+    phase "Transform" {
+        task prep transformation call "pkg.mod:prepare"
+        task early transformation run "python3 early.py" needs crm
+    }
+    phase "Write" {
+        task upload writer run "python3 upload.py" cwd "out" env MODE = "full" continue_on_failure
+        task old writer run "python3 old.py" disabled
+        task child application orchestration "child.orch"
+    }
+}
+'''
+
+SMALL_CHILD = '''\
+orchestration "Child" {
+    phase "Only" {
+        task c1 run "echo child"
+    }
+}
+'''
+
+
+@pytest.fixture
+def small_pipeline(tmp_path) -> Path:
+    """``small.orch`` (SMALL_ORCH) and the ``child.orch`` it runs, in tmp_path."""
+    (tmp_path / "child.orch").write_text(SMALL_CHILD, encoding="utf-8")
+    path = tmp_path / "small.orch"
+    path.write_text(SMALL_ORCH, encoding="utf-8")
+    return path

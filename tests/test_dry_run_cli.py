@@ -181,27 +181,6 @@ def test_warehouse_plan_exactly():
         assert fire.astimezone(berlin).utcoffset() == fire.utcoffset()
 
 
-SMALL = '''\
-orchestration "Small" {
-    param day = "today"
-    secret TOKEN
-
-    phase "Extract" {
-        task crm extractor run "python3 crm.py --day ${day}" retries 2 backoff 30s timeout 10m
-        task sheet extractor run ["python3", "sheet.py", "--token", "${TOKEN}"]
-    }
-    phase "Transform" {
-        task prep transformation call "pkg.mod:prepare"
-        task early transformation run "python3 early.py" needs crm
-    }
-    phase "Write" {
-        task upload writer run "python3 upload.py" cwd "out" env MODE = "full" continue_on_failure
-        task old writer run "python3 old.py" disabled
-        task child application orchestration "child.orch"
-    }
-}
-'''
-
 SMALL_PLAN = '''\
 Plan for "Small" (small.orch)
   concurrency unlimited, timeout none, fail_fast off
@@ -234,24 +213,15 @@ Dry run: nothing was run.
 '''
 
 
-@pytest.fixture
-def small(tmp_path) -> Path:
-    (tmp_path / "child.orch").write_text(
-        'orchestration "Child" {\n    phase "Only" {\n        task c1 run "echo child"\n    }\n}\n',
-        encoding="utf-8")
-    path = tmp_path / "small.orch"
-    path.write_text(SMALL, encoding="utf-8")
-    return path
-
-
-def test_small_plan_exactly(small):
+def test_small_plan_exactly(small_pipeline):
     # TOKEN is not set: the plan says so, and so does stderr (LANGUAGE.md 7: warnings on stderr)
-    assert dry_run(small) == (0, SMALL_PLAN, "orchdsl run: warning: secret TOKEN is not set: a "
-                                             "real run would fail before any task starts\n")
+    assert dry_run(small_pipeline) == (
+        0, SMALL_PLAN, "orchdsl run: warning: secret TOKEN is not set: a real run would fail "
+                       "before any task starts\n")
 
 
-def test_small_plan_with_a_selection_exactly(small):
-    code, out, err = dry_run(small, "--skip", "crm", "--phase", "Extract,Transform",
+def test_small_plan_with_a_selection_exactly(small_pipeline):
+    code, out, err = dry_run(small_pipeline, "--skip", "crm", "--phase", "Extract,Transform",
                              env={"TOKEN": SECRET_VALUE})
     assert (code, err) == (0, "")
     tail = out[out.index('Phase 1/3'):out.index("Dry run")]

@@ -233,35 +233,6 @@ def test_default_format_is_ascii():
 
 # --- a small file, output compared exactly ---------------------------------------------------
 
-SMALL = '''\
-orchestration "Small" {
-    param day = "today"
-    secret TOKEN
-
-    phase "Extract" {
-        task crm extractor run "python3 crm.py --day ${day}" retries 2 backoff 30s timeout 10m
-        task sheet extractor run ["python3", "sheet.py", "--token", "${TOKEN}"]
-    }
-    phase "Transform" {
-        task prep transformation call "pkg.mod:prepare"
-        task early transformation run "python3 early.py" needs crm
-    }
-    phase "Write" {
-        task upload writer run "python3 upload.py" cwd "out" env MODE = "full" continue_on_failure
-        task old writer run "python3 old.py" disabled
-        task child application orchestration "child.orch"
-    }
-}
-'''
-
-CHILD = '''\
-orchestration "Child" {
-    phase "Only" {
-        task c1 run "echo child"
-    }
-}
-'''
-
 SMALL_ASCII = '''\
 Small (small.orch)
 
@@ -368,21 +339,16 @@ digraph "Small" {
 '''
 
 
-@pytest.fixture
-def small(tmp_path) -> Path:
-    (tmp_path / "child.orch").write_text(CHILD, encoding="utf-8")
-    (tmp_path / "small.orch").write_text(SMALL, encoding="utf-8")
-    return tmp_path
-
-
 @pytest.mark.parametrize("fmt, expected", [
     ("ascii", SMALL_ASCII), ("mermaid", SMALL_MERMAID), ("dot", SMALL_DOT)])
-def test_small_file_exactly(small, fmt, expected):
-    assert orchdsl("graph", "small.orch", "--format", fmt, cwd=small) == (0, expected, "")
+def test_small_file_exactly(small_pipeline, fmt, expected):
+    result = orchdsl("graph", "small.orch", "--format", fmt, cwd=small_pipeline.parent)
+    assert result == (0, expected, "")
 
 
-def test_small_file_json(small):
-    code, out, err = orchdsl("graph", "small.orch", "--format", "json", cwd=small)
+def test_small_file_json(small_pipeline):
+    code, out, err = orchdsl("graph", "small.orch", "--format", "json",
+                             cwd=small_pipeline.parent)
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["version"] == 1
