@@ -63,6 +63,25 @@ def run_command(*args: str, stdin: str | bytes | None = None, cwd: str | os.Path
                   completed.stderr.decode("utf-8"))
 
 
+def isolated_env(env: dict[str, str] | None = None, *, hide: tuple[str, ...] = ()
+                 ) -> dict[str, str]:
+    """The environment of a command under test that runs jobs: ours without ORCHDSL_DEBUG and
+    the names in ``hide`` (secrets a test sets itself, a store location), UTF-8, no colour,
+    then ``env``."""
+    environ = {k: v for k, v in os.environ.items() if k != "ORCHDSL_DEBUG" and k not in hide}
+    environ.update({"PYTHONUTF8": "1", "NO_COLOR": "1"})
+    environ.update(env or {})
+    return environ
+
+
+def run_isolated(*args, cwd, env: dict[str, str] | None = None, timeout: float = 60,
+                 hide: tuple[str, ...] = ()) -> Result:
+    """The installed ``orchdsl`` with ``isolated_env``."""
+    done = subprocess.run([orchdsl_executable(), *map(str, args)], capture_output=True, cwd=cwd,
+                          env=isolated_env(env, hide=hide), timeout=timeout)
+    return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
 @pytest.fixture
 def orchdsl():
     """``orchdsl("lint", "x.orch", stdin=..., cwd=...) -> (exit code, stdout, stderr)``, through

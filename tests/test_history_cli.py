@@ -25,7 +25,7 @@ import pytest
 
 from jobfiles import PY, STAMP_PY, alive, sh, stamp, starts
 
-from conftest import Result  # tests/ is on sys.path
+from conftest import Result, isolated_env, run_isolated  # tests/ is on sys.path
 from conftest import orchdsl_executable as executable
 from orchdsl.store import MIGRATIONS, Store
 
@@ -37,18 +37,15 @@ BAR = re.compile(r"\|[ #]{40}\|")
 
 # --- helpers ---------------------------------------------------------------------------------
 
+HIDDEN = ("ORCHDSL_HOME", "TOKEN")  # set by the tests themselves, never inherited
+
+
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("ORCHDSL_DEBUG", "ORCHDSL_HOME", "TOKEN")}
-    environ.update({"PYTHONUTF8": "1", "NO_COLOR": "1"})
-    environ.update(env or {})
-    return environ
+    return isolated_env(env, hide=HIDDEN)
 
 
 def orchdsl(*args, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
-    done = subprocess.run([executable(), *map(str, args)], capture_output=True, cwd=cwd,
-                          env=environment(env), timeout=timeout)
-    return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+    return run_isolated(*args, cwd=cwd, env=env, timeout=timeout, hide=HIDDEN)
 
 
 def as_json(result: Result) -> dict:

@@ -24,7 +24,7 @@ import pytest
 from jobfiles import (alive, ends, max_overlap, pids, ran, sh, stamp,
                       starts)
 
-from conftest import Result  # tests/ is on sys.path
+from conftest import Result, isolated_env, run_isolated  # tests/ is on sys.path
 from conftest import orchdsl_executable as executable
 
 SECRET = "tok-5a4b3c2d1e"
@@ -33,18 +33,15 @@ TIME = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}  ")
 
 # --- helpers ---------------------------------------------------------------------------------
 
+HIDDEN = ("TOKEN", "DB_PASSWORD", "DB_URL")  # set by the tests themselves, never inherited
+
+
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("ORCHDSL_DEBUG", "TOKEN", "DB_PASSWORD", "DB_URL")}
-    environ.update({"PYTHONUTF8": "1", "NO_COLOR": "1"})
-    environ.update(env or {})
-    return environ
+    return isolated_env(env, hide=HIDDEN)
 
 
 def orchdsl(*args, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
-    done = subprocess.run([executable(), *map(str, args)], capture_output=True, cwd=cwd,
-                          env=environment(env), timeout=timeout)
-    return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+    return run_isolated(*args, cwd=cwd, env=env, timeout=timeout, hide=HIDDEN)
 
 
 def run(path: Path, *flags, env: dict[str, str] | None = None) -> Result:
