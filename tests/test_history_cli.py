@@ -26,6 +26,7 @@ import pytest
 from jobfiles import PY, STAMP_PY, alive, sh, stamp, starts
 
 from conftest import Result, isolated_env, run_isolated  # tests/ is on sys.path
+from store_files import foreign_database, newer_store, text_file
 from conftest import orchdsl_executable as executable
 from orchdsl.store import MIGRATIONS, Store
 
@@ -363,26 +364,6 @@ def test_the_store_is_where_store_or_orchdsl_home_say_owner_only(folder, write, 
 
 
 # --- files at the store's path that are not a store (7) --------------------------------------
-
-def text_file(path: Path) -> None:
-    path.write_text("these are my notes, not a database\n" * 100)
-
-
-def foreign_database(path: Path) -> None:
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
-    db.execute("INSERT INTO invoices (amount) VALUES (12.5)")
-    db.commit()
-    db.close()
-
-
-def newer_store(path: Path) -> None:
-    Store(str(path)).close()
-    db = sqlite3.connect(path)
-    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
-    db.commit()
-    db.close()
-
 
 NOT_A_STORE = [
     # what is at the path, words of the error

@@ -24,6 +24,8 @@ import pytest
 from orchdsl.runner.model import Attempt, JobResult, JobState, TaskResult, TaskState, Trigger
 from orchdsl.store import APPLICATION_ID, MIGRATIONS, Store, StoreError, store_path
 from orchdsl.store_recorder import FLUSH_ROWS, FLUSH_S, StoreRecorder
+from store_files import (foreign_application_id, foreign_database, newer_store,
+                         short_text_file, text_file)
 
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)
 
@@ -173,38 +175,6 @@ def test_reopening_a_store_keeps_its_jobs_and_migrates_nothing(path):
 
 
 # --- files that are not ours are refused and left alone (7) ----------------------------------
-
-def text_file(path: Path) -> None:
-    path.write_text("name,amount\nalice,3\n" * 200)
-
-
-def short_text_file(path: Path) -> None:
-    path.write_text("hello\n")
-
-
-def foreign_database(path: Path) -> None:
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
-    db.execute("INSERT INTO invoices (amount) VALUES (12.5)")
-    db.commit()
-    db.close()
-
-
-def foreign_application_id(path: Path) -> None:
-    """Another program has claimed the file (its application_id) but made no table yet."""
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA application_id = 1234")
-    db.commit()
-    db.close()
-
-
-def newer_store(path: Path) -> None:
-    Store(str(path)).close()
-    db = sqlite3.connect(path)
-    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
-    db.commit()
-    db.close()
-
 
 REFUSED = [
     # what is at the path, words the error must say
