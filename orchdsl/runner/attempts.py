@@ -25,10 +25,10 @@ class Outcome:
 
 async def run_attempt(engine, task: PlannedTask, node: ast.Task, stdout: OutputBuffer,
                       stderr: OutputBuffer, on_start=None):
-    folder = os.path.dirname(os.path.abspath(engine.plan.path))
+    folder = engine.folder
     action = node.action
     if isinstance(action, ast.Call):
-        return await run_call(action.target.value, folder=folder, params=dict(engine.plan.params),
+        return await run_call(action.target.value, folder=folder, params=engine.params,
                               timeout=task.timeout_s, stdout=stdout, stderr=stderr)
     if isinstance(action, ast.Nested):
         return await _run_nested(engine, task, action, stdout, stderr)

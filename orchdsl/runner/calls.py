@@ -109,8 +109,7 @@ def _accepted(function: Callable) -> frozenset[str] | None:
 
 
 async def run_call(target: str, *, folder: str, params: dict[str, str], timeout: float | None,
-                   stdout: OutputBuffer, stderr: OutputBuffer,
-                   limiter: trio.CapacityLimiter | None = None) -> CallOutcome:
+                   stdout: OutputBuffer, stderr: OutputBuffer) -> CallOutcome:
     try:
         function, kwargs = prepare_call(target, folder, params)
     except Exception as exc:  # ImportError, SyntaxError in the module, AttributeError, ...
@@ -126,7 +125,7 @@ async def run_call(target: str, *, folder: str, params: dict[str, str], timeout:
                 await function(**kwargs)
             else:
                 await trio.to_thread.run_sync(_call_with_output, function, kwargs,
-                                              abandon_on_cancel=True, limiter=limiter)
+                                              abandon_on_cancel=True)
         if limit.cancelled_caught:
             reason = f"timed out after {timeout:g}s" + (
                 "" if inspect.iscoroutinefunction(function) else

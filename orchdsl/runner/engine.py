@@ -87,8 +87,9 @@ class Engine(QuickPath):
         self._holding: set[str] = set()  # tasks that hold one of the slots
         self._init_quick_path()  # plain sync calls: see runner/quick_path.py
         self._cancelled_outside = False  # by the job that runs this one (a nested job)
-        self._folder = os.path.dirname(os.path.abspath(plan.path))
-        self._params = dict(plan.params)
+        # Where tasks run and call modules are found; the params as calls get them.
+        self.folder = os.path.dirname(os.path.abspath(plan.path))
+        self.params = dict(plan.params)
         self._slots = trio.CapacityLimiter(
             self.options.concurrency or plan.concurrency or math.inf)
 
@@ -392,7 +393,7 @@ class Engine(QuickPath):
     @property
     def values(self) -> dict[str, str]:
         if self._values is None:
-            self._values = {**dict(self.plan.params), **self.secrets}
+            self._values = {**self.params, **self.secrets}
         return self._values
 
     def process_env(self, extra: dict[str, str]) -> dict[bytes, bytes]:

@@ -41,7 +41,7 @@ class QuickPath:
         if not isinstance(action, ast.Call) or task.timeout_s is not None or task.retries:
             return None
         try:
-            function, kwargs = prepare_call(action.target.value, self._folder, self._params)
+            function, kwargs = prepare_call(action.target.value, self.folder, self.params)
         except Exception:  # noqa: BLE001 - reported by the slow path, with the traceback
             return None
         return None if inspect.iscoroutinefunction(function) else (function, kwargs)
