@@ -117,10 +117,6 @@ class Lanes:
 
     # -- the lanes ------------------------------------------------------------------------------
 
-    def post(self, event) -> None:
-        """An event for the engine, from any thread."""
-        self._event(event)
-
     def _work(self, lane: object) -> None:
         counted_out = False
         try:
@@ -132,18 +128,18 @@ class Lanes:
                         counted_out = True
                 if call is None:
                     return
-                self._event(Started(call, lane, self._time()))
+                self.post(Started(call, lane, self._time()))
                 reason = call_capturing(call.function, call.kwargs, call.stdout, call.stderr)
                 if reason is not None and call.stops_job:
                     with self._lock:
                         self._stopping = True
-                self._event(Ended(call, self._time(), reason))
+                self.post(Ended(call, self._time(), reason))
         finally:
             # Always, even after a bug here: the engine waits for every lane to go idle.
             if not counted_out:
                 with self._lock:
                     self._alive -= 1
-            self._event(Idle(lane))
+            self.post(Idle(lane))
 
     def _time(self):
         try:
@@ -151,7 +147,8 @@ class Lanes:
         except Exception:  # noqa: BLE001 - an injected clock must not stop a lane
             return datetime.now(timezone.utc)
 
-    def _event(self, event) -> None:
+    def post(self, event) -> None:
+        """An event for the engine, from any thread (the engine's line sinks post too)."""
         with self._lock:
             self._events.append(event)
             if self._wakeup_pending:

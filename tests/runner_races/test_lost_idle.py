@@ -33,14 +33,14 @@ def orch(tmp_path, timeout="6s"):
 
 def test_retry_after_a_lane_call_gets_its_slot_back(tmp_path, monkeypatch):
     """Deterministic: the lane thread is 'descheduled' for 0.2 s between Ended and Idle."""
-    original = lanes_module.Lanes._event
+    original = lanes_module.Lanes.post
 
     def slow_idle(self, event):
         if isinstance(event, lanes_module.Idle):
             time.sleep(0.2)
         original(self, event)
 
-    monkeypatch.setattr(lanes_module.Lanes, "_event", slow_idle)
+    monkeypatch.setattr(lanes_module.Lanes, "post", slow_idle)
     path = orch(tmp_path)
     started = time.monotonic()
     job = orchdsl.run(str(path), observer=Log())
