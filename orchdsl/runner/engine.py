@@ -362,22 +362,28 @@ class Engine(QuickPath):
         attempt.stdout, attempt.stderr = outcome.stdout, outcome.stderr
         attempt.pid = None  # gone: nothing for recovery to stop
 
-    def _line_sink(self, name: str, stream: str):
+    def _line_sink(self, name: str, stream: str, from_thread=None):
         """With ``stream``, each line goes to the observer, in the trio thread even when a
-        ``call`` task prints from its worker thread (observers need not be thread-safe)."""
+        ``call`` task prints from its worker thread (observers need not be thread-safe): a
+        line printed in another thread is handed over by ``from_thread(line)``, by default
+        with ``run_sync_soon`` (lanes post it among their events instead)."""
         if not self.options.stream:
             return None
-        token = trio.lowlevel.current_trio_token()
         trio_thread = threading.get_ident()
+        if from_thread is None:
+            token = trio.lowlevel.current_trio_token()
+
+            def from_thread(line: str) -> None:
+                try:
+                    token.run_sync_soon(self._deliver_line, name, stream, line)
+                except trio.RunFinishedError:
+                    pass  # a function abandoned by a job that is over prints on: unheard
 
         def deliver(line: str) -> None:
             if threading.get_ident() == trio_thread:
                 self._deliver_line(name, stream, line)
-                return
-            try:
-                token.run_sync_soon(self._deliver_line, name, stream, line)
-            except trio.RunFinishedError:
-                pass  # a function abandoned by a job that is over prints on: nobody listens
+            else:
+                from_thread(line)
         return deliver
 
     def _deliver_line(self, name: str, stream: str, line: str) -> None:

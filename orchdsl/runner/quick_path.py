@@ -12,7 +12,6 @@ cancel) gives its slot back at once, so a function that never returns cannot hol
 from __future__ import annotations
 
 import inspect
-import threading
 
 import trio
 
@@ -59,19 +58,11 @@ class QuickPath:
         self._hold_open()
 
     def _lane_line_sink(self, name: str, stream: str):
-        """With ``stream``: a line printed in a lane goes through the lanes' events (after the
-        task's start); one flushed when the call's output is closed, in the trio thread, is
-        delivered at once (before the task's end)."""
-        if not self.options.stream:
-            return None
-        trio_thread = threading.get_ident()
-
-        def on_line(line: str) -> None:
-            if threading.get_ident() == trio_thread:
-                self._deliver_line(name, stream, line)
-            else:
-                self._lanes.post(Line(name, stream, line))
-        return on_line
+        """A line printed in a lane goes through the lanes' events (after the task's start);
+        one flushed when the call's output is closed, in the trio thread, is delivered at once
+        (before the task's end)."""
+        return self._line_sink(name, stream,
+                               lambda line: self._lanes.post(Line(name, stream, line)))
 
     def _staff_lanes(self) -> None:
         """Start lanes while calls wait for one and slots are free."""
