@@ -2,8 +2,8 @@
 
 A job with thousands of small tasks would spend more time in SQLite than in its tasks if every
 event were a transaction. Changes are collected and written in one transaction every
-``FLUSH_S`` seconds or ``FLUSH_ROWS`` changes (``orchdsl run`` also calls ``flush`` on a
-timer, so a quiet job is written too), and when a job ends; the job row itself is created at
+``FLUSH_S`` seconds or ``FLUSH_ROWS`` changes (``flush_while_running`` runs beside a job,
+so a quiet job is written too), and when a job ends; the job row itself is created at
 once (its id is shown at the start). A crash loses at most the last interval: the next command
 that opens the store marks the job terminated.
 """
@@ -69,6 +69,16 @@ class StoreRecorder(Observer):
     def _maybe_flush(self) -> None:
         pending = len(self._jobs) + len(self._tasks) + len(self._attempts)
         if pending >= FLUSH_ROWS or self.clock() - self._last_flush >= FLUSH_S:
+            self.flush()
+
+    async def flush_while_running(self) -> None:
+        """Flush every ``FLUSH_S`` until cancelled (run beside the job, in its nursery): a
+        quiet job still reaches the store soon, so ``orchdsl logs --follow`` and recovery
+        after a crash see it."""
+        import trio
+
+        while True:
+            await trio.sleep(FLUSH_S)
             self.flush()
 
     def flush(self) -> None:

@@ -151,7 +151,7 @@ def run_job(plan, args, store) -> int:
     from orchdsl.runner.engine import Engine, RunOptions
     from orchdsl.runner.events import Observers
     from orchdsl.runner.model import JobState, Trigger
-    from orchdsl.store_recorder import FLUSH_S, StoreRecorder
+    from orchdsl.store_recorder import StoreRecorder
 
     live = sys.stdout.isatty() and not args.no_live and not args.stream
     width = max((len(t.name) for t in plan.tasks), default=0)
@@ -179,17 +179,10 @@ def run_job(plan, args, store) -> int:
             await trio.sleep(0.25)
             printer.refresh()
 
-    async def flush():
-        # Changes are batched (see StoreRecorder); a quiet job still reaches the store soon, so
-        # `orchdsl logs --follow` and recovery after a crash see it.
-        while True:
-            await trio.sleep(FLUSH_S)
-            recorder.flush()
-
     async def main_task():
         async with trio.open_nursery() as nursery:
             await nursery.start(watch_signals)
-            nursery.start_soon(flush)
+            nursery.start_soon(recorder.flush_while_running)
             if live:
                 nursery.start_soon(refresh)
             if notifier is None:

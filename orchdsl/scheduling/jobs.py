@@ -15,7 +15,7 @@ from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import Observer, Observers
 from orchdsl.runner.model import JobResult, Trigger
 from orchdsl.store import Store
-from orchdsl.store_recorder import FLUSH_S, StoreRecorder
+from orchdsl.store_recorder import StoreRecorder
 
 # The environment of a scheduled job's tasks also says which fire it serves (a catch-up
 # fire runs later than its time): like Airflow's logical date.
@@ -41,14 +41,8 @@ async def run_scheduled(plan: Plan, store: Store, observer: Observer, *, fire: d
     observers = Observers(recorder, observer, notifier)
     engine = Engine(plan, observers, RunOptions(trigger=Trigger.SCHEDULE, environ=environment))
 
-    async def flush():
-        # Changes are batched (see StoreRecorder): a quiet job still reaches the store soon.
-        while True:
-            await trio.sleep(FLUSH_S)
-            recorder.flush()
-
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(flush)
+        nursery.start_soon(recorder.flush_while_running)
         task_status.started(ScheduledJob(engine, notifier))
         async with notifier.running():  # leaving it waits for the deliveries (bounded)
             result = await engine.run()
