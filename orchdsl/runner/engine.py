@@ -79,7 +79,7 @@ class Engine(QuickPath):
         self._strings: dict[str, dict[str, object]] = {}  # task -> what it runs (see strings())
         self._values: dict[str, str] | None = None
         self._base_env: dict[bytes, bytes] | None = None
-        self._executables: dict[tuple[str, str], str | None] = {}
+        self._executables: dict[tuple[str, bytes], str | None] = {}
         self._stopping: str | None = None  # why nothing new may start
         self._nursery: trio.Nursery | None = None
         self._job_scope: trio.CancelScope | None = None
@@ -415,14 +415,14 @@ class Engine(QuickPath):
         """Where ``program`` is on the command's PATH, looked up once per job (Popen would
         join it with every PATH entry for every task). None (Popen looks it up itself) when
         it names a path, or the PATH has relative entries (they depend on the task's cwd)."""
-        path = os.fsdecode(env.get(b"PATH", os.defpath.encode()))
-        if os.sep in program or not all(os.path.isabs(p) for p in path.split(os.pathsep)):
-            return None
-        key = (program, path)
-        if key not in self._executables:
+        key = (program, env.get(b"PATH", os.defpath.encode()))
+        if key not in self._executables:  # the answer, None included, is kept for the job
             import shutil
 
-            self._executables[key] = shutil.which(program, path=path)
+            path = os.fsdecode(key[1])
+            relative = not all(os.path.isabs(p) for p in path.split(os.pathsep))
+            self._executables[key] = None if os.sep in program or relative else \
+                shutil.which(program, path=path)
         return self._executables[key]
 
     def value_of(self, interpolation: ast.Interpolation) -> str:
