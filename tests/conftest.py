@@ -19,7 +19,8 @@ EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.orch"))
 
 # Terminal names of the grammar (and lark's own) that must never reach a user.
 LARK_TOKEN_NAMES = ("RBRACE", "LBRACE", "RSQB", "LSQB", "NAME", "STRING", "LONG_STRING", "INT",
-                    "DURATION", "COMMA", "EQUAL", "COMMENT", "$END", "__ANON", "_ANON")
+                    "DURATION", "COMMA", "EQUAL", "COMMENT", "$END", "__ANON", "_ANON",
+                    "RAW_STRING", "RAW_LONG_STRING", "REFERENCE", "COMPARE", "LPAR", "RPAR")
 
 
 def lark_token_names(shown: str, source: str = "") -> list[str]:

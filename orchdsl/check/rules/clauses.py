@@ -46,9 +46,12 @@ def repeated_clause(ctx):
             else:
                 keyword = ast.OPTION_KEYWORDS[type(option)]
                 message = f'"{keyword}" may appear once per task (task "{task.name.text}")'
-            yield _finding(option, first, message)
+            help = None
+            if isinstance(option, ast.NeedsOption):  # needs a needs b: one list says it
+                help = "list them in one: needs " + ", ".join(w.text for w in task.needs)
+            yield _finding(option, first, message, help)
 
 
-def _finding(node, first, message: str) -> Finding:
-    return Finding(node.span, message, "remove one of them",
+def _finding(node, first, message: str, help: str | None = None) -> Finding:
+    return Finding(node.span, message, help or "remove one of them",
                    (Note("first given here", first.span),))
