@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from orchdsl.lang.parser import parse
-from orchdsl.lang.recovery import MAX_ERRORS
 
 
 def orch(body: str) -> str:
@@ -77,6 +76,8 @@ def test_every_error_at_its_own_place_and_no_echo(text, positions):
 
 
 def test_at_most_max_errors_are_reported():
+    from orchdsl.lang.recovery import MAX_ERRORS
+
     text = orch(phase("".join(f'        tsk t{n} run "x"\n' for n in range(3 * MAX_ERRORS))))
     lines = [d.span.line for d in parse(text, "bad.orch").diagnostics]
     assert lines == list(range(3, 3 + MAX_ERRORS))
