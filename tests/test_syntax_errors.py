@@ -234,6 +234,9 @@ EXACT = [
     ("TRUE for true", phase(T + "when TRUE\n"), 3, 31,
      'expected a condition (like params.day == "monday", succeeded() or not failed(crm)) after '
      '"when", found "TRUE"', 'did you mean "true"? (keywords are lowercase)'),
+    ("a condition nested too deeply", phase(T + "when " + "not " * 40 + "true\n"), 3, 31,
+     "this condition is nested too deeply (at most 32 levels)",
+     "split it, or give the parts to tasks of their own"),
     # matrix (an empty list is E120, for lint)
     ("unclosed matrix list", phase(T + 'matrix region = ["eu", "us"\n'), 4, 5,
      'expected "," or "]" in task "crm", found "}"', 'close the list with "]"'),
@@ -310,3 +313,45 @@ def test_a_duration_that_parses_but_is_invalid_is_e106(text, line, column, messa
     found = [(d.code, d.span.line, d.span.column, d.message, d.help)
              for d in lint_source(text, "bad.orch") if d.code in ("E001", "E106")]
     assert found == [("E106", line, column, message, help)]
+
+
+# -- the hints of three lint rules that the new syntax touches (issue 13, items 24 and 28) --------
+
+@pytest.mark.parametrize("text, code, line, column, message, help", [
+    (phase('        task crm run "cp x ${HOME}/y"\n'), "E107", 3, 28,
+     '"${HOME}" is not a param or secret',
+     "the shell reads its variable as $HOME (or \\${HOME}), orchdsl reads the environment as "
+     '${env.HOME}; or declare it with param HOME = "..." or secret HOME'),
+    (phase('        task crm run ["cp", "${HOME}/y"]\n'), "E107", 3, 30,
+     '"${HOME}" is not a param or secret',
+     'declare it with param HOME = "..." or secret HOME, or read the environment with '
+     "${env.HOME}"),
+    (orch('    phase "A" {\n        task a run "x"\n        task b run "y"\n    }\n'
+          '    phase "B" {\n        task c run "z" needs a needs b\n    }\n'), "E112", 7, 32,
+     '"needs" may appear once per task (task "c")', "list them in one: needs a, b"),
+], ids=["a shell command", "an argv item", "needs twice"])
+def test_lint_hints(text, code, line, column, message, help):
+    from orchdsl.check.linter import lint_source
+
+    found = [(d.span.line, d.span.column, d.message, d.help)
+             for d in lint_source(text, "x.orch") if d.code == code]
+    assert found == [(line, column, message, help)]
+
+
+def with_param(tasks: str) -> str:
+    return orch('    param day = "x"\n    phase "Extract" {\n' + tasks + "    }\n")
+
+
+@pytest.mark.parametrize("text", [
+    with_param('        task crm run r"sed s/\\./,/ ${day} $HOME"\n'),
+    with_param('        task crm run "x" when params.day == "1"\n'),
+    orch('    phase "P" when params.day == "1" {\n        task crm run "x"\n    }\n'
+         '    param day = "x"\n'),
+    phase('        task crm run "x ${file} ${job.id}" matrix file = ["a"]\n'),
+], ids=["a raw string", "a param read by a task's condition", "by a phase's condition",
+        "a matrix value and a job value"])
+def test_lint_is_quiet_about_the_new_forms(text):
+    from orchdsl.check.linter import lint_source
+
+    assert [(d.code, d.message) for d in lint_source(text, "x.orch")
+            if d.code in ("E001", "E107", "W206")] == []

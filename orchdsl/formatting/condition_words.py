@@ -88,7 +88,8 @@ def _call(node: ast.StatusCall, source: Source, depth: int) -> list[Piece]:
 
 def _written_in_parentheses(node, source: Source) -> bool:
     span = node.span
-    return source.text[span.start:span.start + 1] == "(" and source.text[span.end - 1:span.end] == ")"
+    text = source.text
+    return text[span.start:span.start + 1] == "(" and text[span.end - 1:span.end] == ")"
 
 
 def _binding(node) -> int:

@@ -22,24 +22,25 @@ import enum
 from dataclasses import dataclass, field
 from typing import Union
 
-from orchdsl.lang.conditions import (COMPARISONS, REFERENCE_ROOTS, STATUS_FUNCTIONS, BoolLit,
-                                     BoolOp, Comparison, Condition, Not, Operand, Reference,
-                                     StatusCall, When, references, status_calls, walk)
+from orchdsl.lang.conditions import (COMPARISONS, MAX_DEPTH, REFERENCE_ROOTS, STATUS_FUNCTIONS,
+                                     BoolLit, BoolOp, Comparison, Condition, Not, Operand,
+                                     Reference, StatusCall, When, depth, parts, references,
+                                     status_calls, walk)
 from orchdsl.lang.nodes import (JOB_VALUES, NO_COMMENTS, Comment, Comments, Duration, Integer,
                                 Interpolation, Node, StringLit, Word)
 from orchdsl.lang.source import Span
 
 __all__ = [
-    "COMPARISONS", "REFERENCE_ROOTS", "STATUS_FUNCTIONS", "JOB_VALUES", "NO_COMMENTS",
+    "COMPARISONS", "MAX_DEPTH", "REFERENCE_ROOTS", "STATUS_FUNCTIONS", "JOB_VALUES", "NO_COMMENTS",
     "BoolLit", "BoolOp", "Comparison", "Condition", "Not", "Operand", "Reference", "StatusCall",
-    "When", "references", "status_calls", "walk", "Comment", "Comments", "Duration", "Integer",
-    "Interpolation", "Node", "StringLit", "Word", "Span",
-    "Kind", "RunShell", "RunArgv", "Call", "Nested", "Action", "TimeoutOption", "RetriesOption",
+    "When", "depth", "parts", "references", "status_calls", "walk", "Comment", "Comments",
+    "Duration", "Integer", "Interpolation", "Node", "StringLit", "Word", "Span", "Kind",
+    "RunShell", "RunArgv", "Call", "Nested", "Action", "TimeoutOption", "RetriesOption",
     "ContinueOnFailureOption", "DisabledOption", "CwdOption", "EnvOption", "NeedsOption",
     "WhenOption", "MatrixOption", "OnOption", "ParamOption", "TaskOption", "OPTION_KEYWORDS",
     "Task", "Description", "ScheduleOption", "Schedule", "Notify", "Concurrency", "JobTimeout",
     "FailFast", "Param", "Secret", "Phase", "Clause", "CLAUSE_KEYWORDS", "Orchestration",
-    "Document",
+    "Document"
 ]
 
 # --------------------------------------------------------------------------------------------

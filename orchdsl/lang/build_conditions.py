@@ -16,8 +16,8 @@ from orchdsl.lang.diagnostics import did_you_mean
 from orchdsl.lang.nodes import ENV_RE, JOB_VALUES, PLAIN_RE
 from orchdsl.lang.parse_state import report, source_text
 
-READS = ("a condition reads params.<name>, env.<variable>, tasks.<task>.outputs.<name>, tasks.<task>.state, "
-         "job.id, job.fire_time or job.fire_date")
+READS = ("a condition reads params.<name>, env.<variable>, tasks.<task>.outputs.<name>, "
+         "tasks.<task>.state, job.id, job.fire_time or job.fire_date")
 
 
 class ConditionBuilder:
@@ -26,6 +26,10 @@ class ConditionBuilder:
 
     def _when(self, children, cls):
         keyword, condition = children
+        if ast.depth(condition) > ast.MAX_DEPTH:
+            report(f"this condition is nested too deeply (at most {ast.MAX_DEPTH} levels)",
+                   condition.span, "split it, or give the parts to tasks of their own")
+            condition = ast.BoolLit(span=condition.span, value=True)
         _no_interpolation(condition)
         return cls(span=self._span(keyword, condition), condition=condition,
                    text=source_text(condition.span))
@@ -102,8 +106,8 @@ class ConditionBuilder:
         source = self.reference([token])
         if source.well_formed and source.output is None:
             report(f'a matrix takes its values from an output, not from "{source.text}"',
-                   source.span, "write matrix <name> from tasks.<task>.outputs.<output>, or list the "
-                                'values: matrix <name> = ["a", "b"]')
+                   source.span, "write matrix <name> from tasks.<task>.outputs.<output>, or list "
+                                'the values: matrix <name> = ["a", "b"]')
             source = replace(source, well_formed=False)
         return ast.MatrixOption(span=self._span(keyword, source), source=source,
                                 name=self._name(name, "matrix"))
@@ -153,7 +157,8 @@ def _no_interpolation(condition) -> None:
         for string in strings:
             for interpolation in string.interpolations:
                 report(f'"${{{interpolation.name}}}" is not replaced in a condition',
-                       interpolation.span, f"compare the value itself: {_as_reference(interpolation)}")
+                       interpolation.span,
+                       f"compare the value itself: {_as_reference(interpolation)}")
 
 
 def _as_reference(interpolation: ast.Interpolation) -> str:

@@ -14,6 +14,9 @@ chained), then operands: string literals (``StringLit``), integers (``Integer``)
                                right=StringLit(...))))),
          text='tasks.crm.outputs.rows > 0 or not params.full_refresh == "false"')
 
+A condition nests at most ``MAX_DEPTH`` levels (a deeper one is a syntax error and the tree
+holds ``true`` in its place), so code that walks a condition may recurse.
+
 Parentheses make no node of their own: they group, and the span of a parenthesized condition
 covers its parentheses (so ``fmt`` prints them where they were written). ``a or b or c`` is one
 ``BoolOp`` with three operands; ``(a or b) or c`` is two.
@@ -143,17 +146,37 @@ class When(Node):
     text: str
 
 
+MAX_DEPTH = 32  # levels of nesting a condition may have (deeper is a syntax error)
+
+
+def parts(condition: Condition) -> tuple[Condition, ...]:
+    """The conditions a condition is made of, left to right (none for an operand)."""
+    if isinstance(condition, BoolOp):
+        return condition.operands
+    if isinstance(condition, Not):
+        return (condition.operand,)
+    if isinstance(condition, Comparison):
+        return (condition.left, condition.right)
+    return ()
+
+
 def walk(condition: Condition):
     """Every node of a condition, the condition first, then its parts from left to right."""
-    yield condition
-    if isinstance(condition, BoolOp):
-        for operand in condition.operands:
-            yield from walk(operand)
-    elif isinstance(condition, Not):
-        yield from walk(condition.operand)
-    elif isinstance(condition, Comparison):
-        yield from walk(condition.left)
-        yield from walk(condition.right)
+    stack = [condition]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(parts(node)))
+
+
+def depth(condition: Condition) -> int:
+    """Levels of nesting: 1 for an operand, 2 for ``a == b`` or ``not a``, ..."""
+    deepest, stack = 0, [(condition, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((part, level + 1) for part in parts(node))
+    return deepest
 
 
 def references(condition: Condition) -> tuple[Reference, ...]:

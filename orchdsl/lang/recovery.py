@@ -40,6 +40,7 @@ class Recovery:
         self.diagnostics: list[Diagnostic] = []
         self._resumed_at: int | None = None  # where the text after the last error starts
         self._reported_line = 0
+        self._dropped_braces = 0  # "{" dropped: the "}" that closes each is not an error again
 
     def __call__(self, exc: UnexpectedInput) -> bool:
         start = _start(exc, self.text)
@@ -50,6 +51,9 @@ class Recovery:
             return isinstance(exc, UnexpectedCharacters) and self._skip_characters(exc)
         token = exc.token
         self._resumed_at = token.end_pos
+        if token.type == "RBRACE" and self._dropped_braces:
+            self._dropped_braces -= 1  # it closes a "{" that was dropped: drop it too
+            return True
         line_start = self._at_line_start(token)
         resyncs = (line_start or token.type in SYNC) and _starts_a_construct(token)
         depth = _unwind_depth(exc) if resyncs else None
@@ -64,6 +68,7 @@ class Recovery:
             self._skip_bracketed(exc, token.start_pos)
         elif token.type == "NAME" and self.text.startswith("(", token.end_pos):
             self._skip_bracketed(exc, token.end_pos)  # a misspelt call: succeded(crm)
+        self._dropped_braces += token.type == "LBRACE"
         _leave_name_state(exc.interactive_parser.parser_state)
         return True  # the token is dropped
 
@@ -159,7 +164,10 @@ def _unwind_depth(exc: UnexpectedToken) -> int | None:
     stack takes it."""
     state = exc.interactive_parser.parser_state
     table = state.parse_conf.parse_table.states
-    for depth in range(1, len(state.state_stack)):
+    for depth in range(1, len(state.state_stack) - 1):  # never back to before the file's start
+        popped = state.value_stack[-depth]
+        if exc.token.type == "LBRACE" and getattr(popped, "type", None) == "LBRACE":
+            return None  # a "{" never reopens a block that is already open
         if _takes(table, state.state_stack[:-depth], exc.token.type):
             return depth
     return None

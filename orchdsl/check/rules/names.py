@@ -89,8 +89,8 @@ def unknown_interpolation(ctx):
                 name = interp.plain_name  # None: ${env.X}, an output, a job value, malformed
                 if name is not None and name not in declared:
                     shell = isinstance(task.action, ast.RunShell) and string is task.action.command
-                    yield Finding(interp.span, f'"${{{name}}}" is not a param or secret',
-                                  did_you_mean(name, sorted(declared)) or _undeclared_help(name, shell))
+                    help = did_you_mean(name, sorted(declared)) or _undeclared_help(name, shell)
+                    yield Finding(interp.span, f'"${{{name}}}" is not a param or secret', help)
 
 
 def _undeclared_help(name: str, shell: bool) -> str:
