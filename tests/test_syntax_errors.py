@@ -329,7 +329,9 @@ def test_a_duration_that_parses_but_is_invalid_is_e106(text, line, column, messa
     (orch('    phase "A" {\n        task a run "x"\n        task b run "y"\n    }\n'
           '    phase "B" {\n        task c run "z" needs a needs b\n    }\n'), "E112", 7, 32,
      '"needs" may appear once per task (task "c")', "list them in one: needs a, b"),
-], ids=["a shell command", "an argv item", "needs twice"])
+    (phase('        task c orchestration "c.orch" param n = "1" param m = "2" param n = "3"\n'),
+     "E112", 3, 67, 'param n is set twice in task "c"', "remove one of them"),
+], ids=["a shell command", "an argv item", "needs twice", "a task's param twice"])
 def test_lint_hints(text, code, line, column, message, help):
     from orchdsl.check.linter import lint_source
 
@@ -348,10 +350,11 @@ def with_param(tasks: str) -> str:
     orch('    phase "P" when params.day == "1" {\n        task crm run "x"\n    }\n'
          '    param day = "x"\n'),
     phase('        task crm run "x ${file} ${job.id}" matrix file = ["a"]\n'),
+    phase('        task crm run "x ${a} ${b}" matrix a = ["1"] matrix b = ["2"]\n'),
 ], ids=["a raw string", "a param read by a task's condition", "by a phase's condition",
-        "a matrix value and a job value"])
+        "a matrix value and a job value", "two matrices"])
 def test_lint_is_quiet_about_the_new_forms(text):
     from orchdsl.check.linter import lint_source
 
     assert [(d.code, d.message) for d in lint_source(text, "x.orch")
-            if d.code in ("E001", "E107", "W206")] == []
+            if d.code in ("E001", "E107", "E112", "W206")] == []
