@@ -61,6 +61,18 @@ CASES = [
      orch(phase('        task a run "x" when params.a < params.b < params.c\n'
                 '        task b run "y" when param.day == "x"\n')), [(3, 49), (4, 29)]),
     ("junk after the end", orch(phase('        task a run "x"\n')) + "junk\n}\n", [(6, 1)]),
+    ("a file whose head is broken has one error, not one a line",
+     'orchestraton "O" {\n    timeout 1h\n' + phase('        task a run "x"\n') + "}\n", [(1, 1)]),
+    ("an early } ends the file once, not once per clause after it",
+     orch(phase('        task a run "x"\n') + "}\n" + phase('        task b run "y"\n', "B")),
+     [(6, 5)]),
+    ("a task among the clauses is dropped with its options, which are no clauses",
+     orch('    task a run "x"\n        timeout 10m\n        retries 2\n'
+          + phase('        tsk b run "y"\n')), [(2, 5), (6, 9)]),
+    ("a clause written where a phase's } belongs, and the } after all",
+     orch(phase('        task a run "x"\n    notify error to "a@example.com"\n'
+                '        task b run "y"\n') + phase('        task c run "z"\n', "Later")),
+     [(2, 21), (5, 9)]),
     ("a reserved name and a grammar error are both reported",
      orch(phase('        task phase run "x"\n        tsk b run "y"\n')), [(3, 14), (4, 9)]),
 ]

@@ -10,11 +10,18 @@ starts with something no open block can take (``tsk b`` after ``tsk a``). To res
   a clause, task, option or block begins or ends: the parser's stack is unwound (fewest states
   first) to a state that can take it, and it is fed there (panic mode, as yacc's ``error``
   token does). A name is never fed so: it would become the name of a half-written task;
+  Such a keyword that no open block takes (``task`` among the clauses) is dropped with the
+  rest of its line and the lines indented under it, which would read as clauses otherwise;
+  and a block is left only for a ``phase``, a ``}``, or a word written no deeper than the
+  block's keyword (``notify`` among a phase's tasks is misplaced, not a missing ``}``);
 - any other token is dropped (an unexpected ``[`` or ``(`` with what it holds, a misspelt call
   with its arguments), and so is an unexpected character (a ``//`` comment, a string never
   closed, a single-quoted string: as a whole); where a name was expected, the keyword that
   asked for it is dropped too, so that the next keyword is read as one;
-- at the end of the file, or after ``MAX_ERRORS`` reports, the parse stops.
+- a phase ended for a ``}`` that seemed missing may have had it after all: when that ``}``
+  closed the orchestration early, the orchestration is opened again;
+- when the orchestration's head is broken or it has ended, at the end of the file, or after
+  ``MAX_ERRORS`` reports, the parse stops.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from orchdsl.lang.terminals import NOT_KEYWORDS
 
 MAX_ERRORS = 10  # beyond this a file is more likely not .orch at all: the first ten say so
 SYNC = frozenset({"LBRACE", "RBRACE", "TASK", "PHASE"})
+SYNC_BRACES = frozenset({"LBRACE", "RBRACE"})
 _BLANK = re.compile(r"(?:\s|#[^\n]*)*\Z")
 
 
@@ -41,6 +49,7 @@ class Recovery:
         self._resumed_at: int | None = None  # where the text after the last error starts
         self._reported_line = 0
         self._dropped_braces = 0  # "{" dropped: the "}" that closes each is not an error again
+        self._closed_phases = 0  # phases ended for a "}" that seemed missing (see _reopen)
 
     def __call__(self, exc: UnexpectedInput) -> bool:
         start = _start(exc, self.text)
@@ -54,17 +63,24 @@ class Recovery:
         if token.type == "RBRACE" and self._dropped_braces:
             self._dropped_braces -= 1  # it closes a "{" that was dropped: drop it too
             return True
+        if self._closed_phases and _reopen(exc):
+            self._closed_phases -= 1
+            fresh = False
         line_start = self._at_line_start(token)
         resyncs = (line_start or token.type in SYNC) and _starts_a_construct(token)
         depth = _unwind_depth(exc) if resyncs else None
-        if line_start and depth is None and token.line > self._reported_line:
-            fresh = True  # a line that no open block can take: an error of its own
+        if line_start and not resyncs and token.line > self._reported_line:
+            fresh = True  # a line starting with a word no block takes (tsk): an error of its own
         if fresh and not self._report(exc):
             return False
+        if not _inside_the_orchestration(exc):
+            return False  # its head is broken, or it has ended: the rest cannot be read
         if depth is not None:
-            _unwind_and_feed(exc, depth)
+            self._closed_phases += _unwind_and_feed(exc, depth)
             return True
-        if token.type in _BRACKETS:
+        if resyncs and token.type not in SYNC_BRACES:
+            self._skip_construct(exc)  # task among clauses: its options would read as clauses
+        elif token.type in _BRACKETS:
             self._skip_bracketed(exc, token.start_pos)
         elif token.type == "NAME" and self.text.startswith("(", token.end_pos):
             self._skip_bracketed(exc, token.end_pos)  # a misspelt call: succeded(crm)
@@ -84,6 +100,23 @@ class Recovery:
     def _at_line_start(self, token: Token) -> bool:
         line_start = self.text.rfind("\n", 0, token.start_pos) + 1
         return not self.text[line_start:token.start_pos].strip()
+
+    def _skip_construct(self, exc: UnexpectedToken) -> None:
+        """Drop a keyword no open block takes with all it holds: the rest of its line and the
+        lines after it that are indented deeper (a task's options, a notify's targets)."""
+        token = exc.token
+        end = self.text.find("\n", token.end_pos)
+        while end >= 0:
+            following = self.text.find("\n", end + 1)
+            line = self.text[end + 1:following if following >= 0 else len(self.text)]
+            words = line.lstrip(" \t")
+            if words and not words.startswith("#") and (
+                    len(line) - len(words) + 1 <= token.column or words.startswith("}")):
+                break
+            end = following
+        end = len(self.text) if end < 0 else end
+        exc.interactive_parser.lexer_thread.state.line_ctr.feed(self.text[token.end_pos:end])
+        self._resumed_at = end
 
     def _skip_bracketed(self, exc: UnexpectedToken, opening: int) -> None:
         """Drop an unexpected ``[`` or ``(`` (at ``opening``) with what it holds, up to its
@@ -164,20 +197,77 @@ def _unwind_depth(exc: UnexpectedToken) -> int | None:
     stack takes it."""
     state = exc.interactive_parser.parser_state
     table = state.parse_conf.parse_table.states
+    token = exc.token
     for depth in range(1, len(state.state_stack) - 1):  # never back to before the file's start
-        popped = state.value_stack[-depth]
-        if exc.token.type == "LBRACE" and getattr(popped, "type", None) == "LBRACE":
-            return None  # a "{" never reopens a block that is already open
-        if _takes(table, state.state_stack[:-depth], exc.token.type):
+        if getattr(state.value_stack[-depth], "type", None) == "LBRACE" and not _leaves_block(
+                token, state.value_stack[:-depth]):
+            return None
+        if _takes(table, state.state_stack[:-depth], token.type):
+            closes = _open_block_keyword(state.value_stack[:-depth])
+            if token.type == "RBRACE" and closes is not None and token.line != closes.line and (
+                    token.column > closes.column):
+                return None  # indented deeper than its block: the "}" of a block already lost
             return depth
     return None
 
 
-def _unwind_and_feed(exc: UnexpectedToken, depth: int) -> None:
+def _open_block_keyword(values: list) -> Token | None:
+    """The ``phase`` or ``orchestration`` keyword of the innermost block still open."""
+    closed = 0
+    for index in range(len(values) - 1, -1, -1):
+        kind = getattr(values[index], "type", None)
+        closed += kind == "RBRACE"
+        if kind == "LBRACE":
+            if not closed:
+                return next((v for v in reversed(values[:index])
+                             if getattr(v, "type", None) in ("PHASE", "ORCHESTRATION")), None)
+            closed -= 1
+    return None
+
+
+def _leaves_block(token: Token, before_brace: list) -> bool:
+    """Whether ``token`` may end the block whose ``{`` the unwinding would pop: a ``phase``
+    may (phases do not nest), another word only when written no deeper than the block's
+    keyword (``notify`` among a phase's tasks is a misplaced word, not a missing ``}``), and
+    a ``{`` never reopens a block."""
+    if token.type == "LBRACE":
+        return False
+    if token.type == "PHASE":
+        return True
+    keyword = next((v for v in reversed(before_brace)
+                    if getattr(v, "type", None) in ("PHASE", "ORCHESTRATION")), None)
+    return keyword is not None and token.column <= keyword.column
+
+
+def _inside_the_orchestration(exc: UnexpectedToken) -> bool:
+    """The orchestration's ``{`` is open: its head was read, and its ``}`` was not."""
+    stack = exc.interactive_parser.parser_state.value_stack
+    kinds = [getattr(v, "type", None) for v in stack]
+    return kinds.count("LBRACE") > kinds.count("RBRACE")
+
+
+def _unwind_and_feed(exc: UnexpectedToken, depth: int) -> int:
+    """Pop ``depth`` states, feed the token; how many open blocks that ended."""
     parser = exc.interactive_parser
+    ended = sum(getattr(v, "type", None) == "LBRACE"
+                for v in parser.parser_state.value_stack[-depth:])
     del parser.parser_state.state_stack[-depth:]
     del parser.parser_state.value_stack[-depth:]
     parser.feed_token(exc.token)
+    return ended
+
+
+def _reopen(exc: UnexpectedToken) -> bool:
+    """After a phase was ended for a "}" that seemed missing, the "}" the phase had after all
+    closed the orchestration early: open it again (pop that "}"), so that what follows is
+    read as its clauses instead of as text after its end."""
+    state = exc.interactive_parser.parser_state
+    kinds = [getattr(v, "type", None) for v in state.value_stack]
+    if len(kinds) < 4 or kinds[-1] != "RBRACE" or kinds.count("LBRACE") != kinds.count("RBRACE"):
+        return False
+    state.state_stack.pop()
+    state.value_stack.pop()
+    return True
 
 
 def _line_of(exc: UnexpectedInput) -> int:
