@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import resource
+import subprocess
 
 import pytest
 
-from conftest import EXAMPLE_FILES, EXAMPLES, REPO
+from conftest import EXAMPLE_FILES, EXAMPLES, REPO, orchdsl_executable
 
 
 def orch(body: str) -> str:
@@ -226,6 +228,54 @@ def test_a_byte_order_mark_is_not_part_of_the_text(orchdsl, write_orch, tmp_path
     write_orch(b"\xef\xbb\xbf" + CLEAN.encode())
     result = orchdsl("lint", "x.orch", cwd=tmp_path)
     assert (result.code, result.stdout) == (0, "")
+
+
+# -- input size (docs/language.md: at most 10 MiB are read from one file) ----------------------
+
+LIMIT = 10 * 1024 * 1024
+LIMIT_MESSAGE = "more than 10 MiB, the most orchdsl reads from one file"
+
+
+def run_with_memory_cap(args, stdin=subprocess.DEVNULL, cwd=None) -> tuple[int, str, str]:
+    """The installed command with its address space capped at 1 GiB, so an input read without
+    a limit ends in a MemoryError (exit 3) within a second instead of filling the machine."""
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run([orchdsl_executable(), *map(str, args)], stdin=stdin, cwd=cwd,
+                          capture_output=True, preexec_fn=cap, timeout=60,
+                          env={**os.environ, "PYTHONUTF8": "1"})
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+@pytest.mark.parametrize("command", [["lint"], ["graph"], ["run", "--dry-run"], ["next"]],
+                         ids=["lint", "graph", "run", "next"])
+def test_an_endless_file_is_refused_at_the_size_limit(command):
+    code, out, err = run_with_memory_cap([*command[:1], "/dev/zero", *command[1:]])
+    assert (code, out) == (2, "")
+    assert err == f"orchdsl {command[0]}: error: /dev/zero: {LIMIT_MESSAGE}\n"
+
+
+def test_endless_standard_input_is_refused_at_the_size_limit():
+    with open("/dev/zero", "rb") as zero:
+        code, out, err = run_with_memory_cap(["lint", "-"], stdin=zero)
+    assert (code, out) == (2, "")
+    assert err == f"orchdsl lint: error: -: {LIMIT_MESSAGE}\n"
+
+
+def _file_of_size(path, size: int):
+    body = CLEAN.encode()
+    path.write_bytes(b"#" + b"x" * (size - len(body) - 2) + b"\n" + body)
+    assert path.stat().st_size == size
+    return path
+
+
+def test_a_file_of_exactly_the_limit_is_read_and_one_byte_more_is_refused(orchdsl, tmp_path):
+    _file_of_size(tmp_path / "limit.orch", LIMIT)
+    _file_of_size(tmp_path / "over.orch", LIMIT + 1)
+    assert orchdsl("lint", "limit.orch", cwd=tmp_path) == (0, "", "1 file checked: no problems\n")
+    assert orchdsl("lint", "over.orch", cwd=tmp_path) == (
+        2, "", f"orchdsl lint: error: over.orch: {LIMIT_MESSAGE}\n")
 
 
 # -- stdin and paths ----------------------------------------------------------------------------

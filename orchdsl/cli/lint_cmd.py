@@ -57,13 +57,14 @@ def lint(args) -> int:
     from orchdsl.check.linter import lint_paths
     from orchdsl.cli.reporters import reporter
     from orchdsl.cli.reporters.text import summary
-    from orchdsl.lang.source import STDIN, SourceError, decode_utf8
+    from orchdsl.lang.source import STDIN, SourceError, decode_utf8, read_stdin_bytes
 
     paths = args.paths or ["."]
     stdin_text = None
     if STDIN in paths:
+        shown = args.stdin_filename or STDIN
         try:
-            stdin_text = decode_utf8(sys.stdin.buffer.read(), args.stdin_filename or STDIN)
+            stdin_text = decode_utf8(read_stdin_bytes(sys.stdin.buffer, shown), shown)
         except SourceError as exc:
             sys.stderr.write(f"orchdsl lint: error: {exc}\n")
             return exits.USAGE
