@@ -33,9 +33,9 @@ class SourceError(Exception):
 
 STDIN = "-"
 
-# The most orchdsl reads from one file or from standard input. A pipeline file is a few KiB;
-# the largest generated one measured (10,000 tasks) is under 2 MiB. Without a limit,
-# ``orchdsl lint /dev/zero`` read until the machine ran out of memory.
+# The most orchdsl reads from one file or from standard input (docs/language.md, "Input size").
+# A pipeline file is a few KiB; 10,000 tasks of 100-character lines are about 1 MiB. Without
+# a limit, ``orchdsl lint /dev/zero`` read until the machine ran out of memory.
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 MAX_SOURCE_SHOWN = "10 MiB"
 
