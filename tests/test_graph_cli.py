@@ -354,14 +354,15 @@ def test_small_file_json(small_pipeline):
     assert data["version"] == 1
     assert data["graph"] == {"name": "Small", "file": "small.orch"}
     edges = {(e["source"], e["target"], e["type"]) for e in data["edges"]}
+    # no phase has a start -> end edge of its own: a task links the barriers of each
     assert edges == {
-        ("Extract:start", "Extract:end", "phase"), ("Extract:start", "crm", "phase"),
+        ("Extract:start", "crm", "phase"),
         ("Extract:start", "sheet", "phase"), ("crm", "Extract:end", "phase"),
         ("sheet", "Extract:end", "phase"), ("Extract:end", "Transform:start", "phase"),
-        ("Transform:start", "Transform:end", "phase"), ("Transform:start", "prep", "phase"),
+        ("Transform:start", "prep", "phase"),
         ("crm", "early", "needs"), ("prep", "Transform:end", "phase"),
         ("early", "Transform:end", "phase"), ("Transform:end", "Write:start", "phase"),
-        ("Write:start", "Write:end", "phase"), ("Write:start", "upload", "phase"),
+        ("Write:start", "upload", "phase"),
         ("Write:start", "old", "phase"), ("Write:start", "child", "phase"),
         ("upload", "Write:end", "phase"), ("old", "Write:end", "phase"),
         ("child", "Write:end", "phase"),
@@ -382,6 +383,38 @@ def test_small_file_json(small_pipeline):
     # the nested file's own graph is reachable from the node that runs it
     child = data["children"][nodes["child"]["nested_file"]]
     assert {n["id"] for n in child["nodes"]} == {"Only:start", "Only:end", "c1"}
+
+
+def _dot_edges(dot: str) -> set[tuple[str, str]]:
+    return set(re.findall(r'^    "((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)"', dot, re.M))
+
+
+NEEDS_ONLY_PHASE = '''orchestration "N" {
+    phase "A" { task a run "x" }
+    phase "B" { task b run "y" needs a }
+    phase "C" { }
+    phase "D" { task d run "z" }
+}
+'''
+
+
+@pytest.mark.parametrize("example", [*EXAMPLE_TABLE, "needs-only"],
+                         ids=[*EXAMPLE_IDS, "needs-only"])
+def test_dot_draws_exactly_the_edges_of_the_json_graph(example, tmp_path):
+    """Spec section 4: start -> task -> end and end(k) -> start(k+1); a phase's own
+    start -> end edge only where no task links its barriers (B: every task by needs; C: none),
+    and what the json graph has, the drawing shows."""
+    if example == "needs-only":
+        (tmp_path / "n.orch").write_text(NEEDS_ONLY_PHASE, encoding="utf-8")
+        dot = orchdsl("graph", "n.orch", "-f", "dot", cwd=tmp_path).stdout
+        data = json.loads(orchdsl("graph", "n.orch", "-f", "json", cwd=tmp_path).stdout)
+    else:
+        dot, data = render(example, "dot").stdout, json.loads(render(example, "json").stdout)
+    edges = {(e["source"], e["target"]) for e in data["edges"]}
+    assert _dot_edges(dot) == edges
+    own = {(s, t) for s, t in edges if s.endswith(":start") and t == s[:-6] + ":end"}
+    assert own == ({("B:start", "B:end"), ("C:start", "C:end")} if example == "needs-only"
+                   else set())
 
 
 TRICKY = r'''orchestration "Tricky \"name\" \\ é" {

@@ -34,22 +34,11 @@ def render(compiled) -> str:
             out.append("        " + _task_node(task.name.text, graph.nodes[task.name.text]))
         out.append("    }")
     for source, target, data in graph.edges(data=True):
-        if _implied(graph, source, target):
-            continue
         attributes = (f' [style=dashed, color="{NEEDS_COLOR}", label="needs", fontsize=9, '
                       f'fontcolor="{NEEDS_COLOR}"]' if data["type"] == "needs" else "")
         out.append(f"    {quote(source)} -> {quote(target)}{attributes};")
     out.append("}")
     return "\n".join(out) + "\n"
-
-
-def _implied(graph, source: str, target: str) -> bool:
-    """A phase's own start -> end edge, drawn only when no task already links the two: it keeps
-    the phases in order when every task of a phase starts early through ``needs``."""
-    data = graph.nodes[source]
-    return (data["type"] == "barrier" and data["barrier"] == "start"
-            and target == end_of(data["phase"])
-            and any(graph.nodes[t]["type"] == "task" for t in graph.successors(source)))
 
 
 def _task_node(name: str, data: dict) -> str:
