@@ -108,7 +108,8 @@ def test_mermaid(example):
     code, out, err = render(example, "mermaid")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[:3] == ["---", lines[1], "---"]  # a title: the examples have a description
+    assert lines[3] == "flowchart LR"
     subgraphs = [line.strip() for line in lines if line.strip().startswith("subgraph ")]
     assert subgraphs == [f'subgraph p{i}["{i + 1}. {p}"]' for i, p in enumerate(example.phases)]
     assert sum(line.strip() == "end" for line in lines) == len(example.phases)
@@ -164,6 +165,69 @@ def test_json_is_node_link_data(example):
     graph = nx.node_link_graph(data, edges="edges")
     assert nx.is_directed_acyclic_graph(graph)
     assert graph.number_of_edges() <= 3 * len(tasks) + 3 * len(example.phases)
+
+
+# --- the description (spec section 3: "shown by plan, graph and notifications") --------------
+
+@functools.lru_cache(maxsize=None)
+def _description(relative: str) -> str:
+    """The example's description as the plan shows it (the planner, not the graph code)."""
+    path = EXAMPLES / relative
+    plan = orchdsl("run", path.name, "--dry-run", "--format", "json", cwd=path.parent)
+    return json.loads(plan.stdout)["description"]
+
+
+def _svg_texts(svg: str) -> list[str]:
+    import html
+
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+@pytest.mark.parametrize("fmt", ["ascii", "dot", "mermaid", "json", "svg"])
+@pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
+def test_every_format_shows_the_description(example, fmt):
+    description = _description(example.path)
+    assert description
+    code, out, err = render(example, fmt)
+    assert (code, err) == (0, "")
+    lines = description.splitlines()
+    if fmt == "ascii":
+        assert out.splitlines()[1:len(lines) + 2] == [f"  {line}" for line in lines] + [""]
+    elif fmt == "dot":
+        label = "\\n".join([example.name, *lines]).replace('"', '\\"')
+        assert f'    label="{label}";\n' in out
+    elif fmt == "mermaid":
+        title = f"{example.name}: {' '.join(description.split())}"
+        assert out.startswith(f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n")
+    elif fmt == "json":
+        assert json.loads(out)["graph"]["description"] == description
+    else:
+        assert all(line.strip() in _svg_texts(out) for line in lines)
+
+
+DESCRIBED = r'''orchestration "D" {
+    description """
+        Say "hi" \\ #1; <b>
+        second line
+    """
+    phase "P" { task a run "x" }
+}
+'''
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("ascii", 'D (d.orch)\n  Say "hi" \\ #1; <b>\n  second line\n\n[1] P\n'),
+    ("mermaid", '---\ntitle: "D: Say \\"hi\\" \\\\ #1; <b> second line"\n---\nflowchart LR\n'),
+    ("dot", '    label="D\\nSay \\"hi\\" \\\\ #1; <b>\\nsecond line";\n'),
+])
+def test_a_description_with_quotes_and_lines_in_each_format(tmp_path, fmt, expected):
+    (tmp_path / "d.orch").write_text(DESCRIBED, encoding="utf-8")
+    code, out, err = orchdsl("graph", "d.orch", "-f", fmt, cwd=tmp_path)
+    assert (code, err) == (0, "")
+    assert (out.startswith(expected) if fmt != "dot" else expected in out), out
+    if fmt == "dot":
+        done = subprocess.run([DOT, "-Tsvg"], input=out.encode(), capture_output=True, timeout=60)
+        assert done.returncode == 0 and 'Say "hi" \\ #1; <b>' in _svg_texts(done.stdout.decode())
 
 
 @pytest.mark.parametrize("fmt, magic", [("svg", None), ("png", b"\x89PNG\r\n\x1a\n")],
@@ -352,7 +416,7 @@ def test_small_file_json(small_pipeline):
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["version"] == 1
-    assert data["graph"] == {"name": "Small", "file": "small.orch"}
+    assert data["graph"] == {"name": "Small", "file": "small.orch", "description": None}
     edges = {(e["source"], e["target"], e["type"]) for e in data["edges"]}
     # no phase has a start -> end edge of its own: a task links the barriers of each
     assert edges == {

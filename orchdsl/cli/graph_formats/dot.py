@@ -1,5 +1,6 @@
-"""Graphviz dot: phases as ``subgraph cluster_*``, kinds as shapes and colours, disabled tasks
-dimmed and dashed, ``needs`` edges dashed and coloured, barriers as points."""
+"""Graphviz dot: the name and description as the graph's label, phases as
+``subgraph cluster_*``, kinds as shapes and colours, disabled tasks dimmed and dashed,
+``needs`` edges dashed and coloured, barriers as points."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def render(compiled) -> str:
            "    compound=true;",
            '    node [fontname="Helvetica", fontsize=11, style=filled];',
            '    edge [color="#6c757d"];',
-           f"    label={quote(orchestration.name.value)};",
+           f"    label={quote(_title(orchestration))};",
            "    labelloc=t;"]
     for index, phase in enumerate(orchestration.phases):
         name = phase.name.value
@@ -39,6 +40,13 @@ def render(compiled) -> str:
         out.append(f"    {quote(source)} -> {quote(target)}{attributes};")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _title(orchestration) -> str:
+    """The graph's label: the name, and the description under it (spec section 3: the
+    description is shown by graph)."""
+    description = orchestration.description
+    return orchestration.name.value + (f"\n{description}" if description else "")
 
 
 def _task_node(name: str, data: dict) -> str:
