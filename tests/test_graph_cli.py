@@ -290,6 +290,67 @@ def test_output_file_gets_what_stdout_would(fmt, tmp_path):
     assert target.read_text(encoding="utf-8") == render(example, fmt).stdout
 
 
+EXTENSION_FORMATS = [(".dot", "dot"), (".gv", "dot"), (".mmd", "mermaid"), (".json", "json"),
+                     (".txt", "ascii"), (".GV", "dot"), ("", "ascii"), (".svg", "svg"),
+                     (".png", "png")]
+
+
+@pytest.mark.parametrize("extension, fmt", EXTENSION_FORMATS,
+                         ids=[e or "no extension" for e, _ in EXTENSION_FORMATS])
+def test_without_format_the_output_file_extension_picks_it(tmp_path, extension, fmt):
+    example = EXAMPLE_TABLE[0]
+    path = EXAMPLES / example.path
+    target = tmp_path / f"graph{extension}"
+    done = run_raw("graph", path.name, "-o", target, cwd=path.parent)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    data = target.read_bytes()
+    if fmt == "png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    elif fmt == "svg":
+        assert data.lstrip().startswith((b"<?xml", b"<svg")) and b"</svg>" in data
+    else:
+        assert data.decode("utf-8") == render(example, fmt).stdout
+
+
+@pytest.mark.parametrize("given, name", [("dot", "g.png"), ("ascii", "g.svg"), ("png", "g.txt"),
+                                         ("json", "g.dot"), ("mermaid", "g.json"),
+                                         ("svg", "g.mmd")])
+def test_a_format_the_output_extension_contradicts_is_refused(tmp_path, given, name):
+    path = EXAMPLES / EXAMPLE_TABLE[0].path
+    code, out, err = orchdsl("graph", path, "--format", given, "-o", tmp_path / name)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"orchdsl graph: error: --format {given} does not match -o ")
+    assert err.count("\n") == 1
+    assert not (tmp_path / name).exists()
+
+
+def test_a_mismatch_says_what_to_do(tmp_path):
+    code, out, err = orchdsl("graph", EXAMPLES / EXAMPLE_TABLE[0].path, "--format", "dot",
+                             "-o", "g.png", cwd=tmp_path)
+    assert (code, out, err) == (2, "", "orchdsl graph: error: --format dot does not match -o "
+                                       "g.png (.png is png): give -o a .dot name, or leave out "
+                                       "--format\n")
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "json", "ascii"])
+def test_a_txt_file_takes_any_text_format(tmp_path, fmt):
+    example = EXAMPLE_TABLE[0]
+    path = EXAMPLES / example.path
+    code, out, err = orchdsl("graph", path.name, "-f", fmt, "-o", tmp_path / "g.txt",
+                             cwd=path.parent)
+    assert (code, out, err) == (0, "", "")
+    assert (tmp_path / "g.txt").read_text(encoding="utf-8") == render(example, fmt).stdout
+
+
+def test_an_image_orchdsl_does_not_make_is_refused_with_the_command_that_does(tmp_path):
+    code, out, err = orchdsl("graph", EXAMPLES / EXAMPLE_TABLE[0].path, "-o", "g.pdf",
+                             cwd=tmp_path)
+    assert (code, out) == (2, "")
+    assert err == ("orchdsl graph: error: -o g.pdf: orchdsl graph makes svg and png images; for "
+                   "pdf: orchdsl graph FILE --format dot | dot -Tpdf -o g.pdf\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_default_format_is_ascii():
     path = EXAMPLES / EXAMPLE_TABLE[0].path
     assert orchdsl("graph", path.name, cwd=path.parent) == render(EXAMPLE_TABLE[0], "ascii")
