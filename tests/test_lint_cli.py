@@ -96,6 +96,15 @@ EXACT = [
      ' 3 |         task a run "x\n'
      "   |                    ^\n"
      '  help: end it with ", or use """...""" for a string that spans lines\n'),
+    ("a secret on the command line",
+     orch('    secret CRM_TOKEN\n'
+          + phase('        task crm extractor run "python3 crm.py --token ${CRM_TOKEN}"\n')), 0,
+     'x.orch:4:56: warning[W212]: secret "CRM_TOKEN" is passed on the command line of task '
+     '"crm", where any user of the machine can read it\n'
+     ' 4 |         task crm extractor run "python3 crm.py --token ${CRM_TOKEN}"\n'
+     "   |                                                        ^^^^^^^^^^^^\n"
+     "  help: the task's environment already holds it: let the program read $CRM_TOKEN "
+     'itself ("$CRM_TOKEN" in a shell command would still put the value in its arguments)\n'),
     ("tab before the span", 'orchestration "O" {\n\tphase "P" {\n\t\ttask a run "x" disabled\n'
      '\t\ttask b run "y"\n\t}\n}\n', 0,
      'x.orch:3:8: warning[W205]: task "a" is disabled\n'

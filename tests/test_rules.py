@@ -148,6 +148,14 @@ RULES = [
     ("W209", orch('    description "nothing to do"\n'), 1, 15, 'orchestration "O" has no phase', LEAF),
     ("E116", orch(phase('        task a extractor run "  "\n')), 3, 30, 'task "a" has an empty command',
      LEAF),
+    ("W212", orch('    secret TOKEN\n' + phase('        task a extractor run "x --token ${TOKEN}"\n')),
+     4, 41, 'secret "TOKEN" is passed on the command line of task "a"',
+     orch('    secret TOKEN\n'
+          + phase('        task a extractor run "x" env T = "${TOKEN}" cwd "${TOKEN}"\n'))),
+    ("W212", orch('    secret TOKEN\n' + phase('        task a extractor run ["x", "--t=${env.TOKEN}"]\n')),
+     4, 41, "where any user of the machine can read it",
+     orch('    secret TOKEN\n    param p = "v"\n'
+          + phase('        task a extractor run ["x", "${p}", "${env.OTHER}", "\\${TOKEN}"]\n'))),
     ("W210", orch(phase('        task a extractor run "x" disabled  # orchdsl: ignore[W2O5]\n'
                         '        task b extractor run "y"\n')),
      3, 44, 'ignore comment names "W2O5", which is no rule',
