@@ -396,3 +396,55 @@ def test_version(orchdsl):
 
 def test_examples_are_where_the_tests_expect_them():
     assert EXAMPLES.is_dir() and len(EXAMPLE_FILES) >= 4
+
+
+# -- call targets: read, never run (E111, E121, W213) --------------------------------------------
+
+NOISY_MODULE = """\
+import pathlib
+pathlib.Path(__file__).with_name("IMPORTED").write_text("lint ran this module")
+
+def go(region):
+    pathlib.Path(__file__).with_name("CALLED").write_text("the call ran")
+"""
+
+
+def test_lint_reads_a_call_module_without_importing_it(orchdsl, write_orch, tmp_path):
+    write_orch(NOISY_MODULE, "steps.py")
+    write_orch(orch('    param day = "mon"\n' + phase('        task a call "steps:go"\n')))
+    result = orchdsl("lint", "x.orch", cwd=tmp_path)
+    assert result.code == 1
+    assert headers(result.stdout) == [("x.orch", 4, 21, "E121")]
+    assert "  note: go is defined here: steps.py:4:1\n" in result.stdout
+    assert not (tmp_path / "IMPORTED").exists()
+
+
+def test_a_call_that_cannot_take_its_params_stops_the_run_before_any_task(orchdsl, write_orch,
+                                                                           tmp_path):
+    write_orch(NOISY_MODULE, "steps.py")
+    write_orch(orch(phase('        task first run "touch FIRST"\n')
+                    + phase('        task a call "steps:go"\n', "Later")))
+    result = orchdsl("run", "x.orch", cwd=tmp_path, env={"ORCHDSL_HOME": str(tmp_path / "home")})
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr.startswith('x.orch:6:21: error[E121]: go() needs "region", which no '
+                                    "param of the file gives\n")
+    assert not any((tmp_path / name).exists() for name in ("FIRST", "IMPORTED", "CALLED"))
+
+
+def test_cwd_and_env_on_a_call_are_warnings_that_say_what_to_do(orchdsl, write_orch, tmp_path):
+    write_orch(orch(phase('        task a call "m:f" cwd "out" env MODE = "full"\n')))
+    result = orchdsl("lint", "x.orch", cwd=tmp_path)
+    assert result.code == 0
+    assert result.stdout == (
+        'x.orch:3:27: warning[W213]: cwd does not apply to call task "a": a call runs in the '
+        "runner's process and folder\n"
+        ' 3 |         task a call "m:f" cwd "out" env MODE = "full"\n'
+        "   |                           ^^^^^^^^^\n"
+        "  help: remove it, and build paths from Path(__file__).parent in the module; or run it "
+        'as run ["python3", "-m", "MODULE"] with cwd\n'
+        'x.orch:3:37: warning[W213]: env MODE does not apply to call task "a": a call runs in '
+        "the runner's process, whose environment is shared\n"
+        ' 3 |         task a call "m:f" cwd "out" env MODE = "full"\n'
+        "   |                                     ^^^^^^^^^^^^^^^^^\n"
+        "  help: remove it, and pass the value as a param (params reach the function as keyword "
+        'arguments); or run it as run ["python3", "-m", "MODULE"] with env\n')
