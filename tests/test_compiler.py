@@ -103,8 +103,8 @@ def test_needs_replaces_the_start_edge_of_that_task_only(small):
     assert graph.edges["a1", "b2"]["type"] == "needs"
 
 
-# A phase's own start -> end edge: only where no task links the barriers (spec section 4 has
-# "exactly" start -> task -> end; the edge is added where phase order would break without it).
+# A phase's own start -> end edge: only where no task links the barriers (docs/language.md, "The
+# compiled graph": the edge is there where phase order would break without it).
 PHASE_SHAPES = [
     # tasks of phase "B" (after phase "A" with tasks a1, a2), whether B:start -> B:end exists
     ("empty", "", True),
@@ -196,7 +196,7 @@ def test_node_attributes(small, node, expected):
 
 
 def test_cwd_and_env_options_are_node_attributes(tmp_path):
-    """LANGUAGE.md 4: node attributes carry the task's options; ``cwd`` and ``env`` are options
+    """docs/language.md, "The compiled graph": node attributes carry the task's options; ``cwd`` and ``env`` are options
     (3, "Task line") as much as ``timeout`` and ``retries`` are."""
     path = write(tmp_path, "x.orch", '''\
 orchestration "X" {

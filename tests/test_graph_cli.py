@@ -1,4 +1,5 @@
-"""``orchdsl graph`` end to end, through the installed command (LANGUAGE.md 4, 6, 7).
+"""``orchdsl graph`` end to end, through the installed command (docs/language.md, "The compiled
+graph"; docs/reference.md, "Conventions of every command").
 
 Every example renders in every format, Graphviz's real ``dot`` accepts the dot output, the
 drawings show phases as clusters, kinds, disabled tasks and needs edges, and secrets never show.
@@ -167,7 +168,7 @@ def test_json_is_node_link_data(example):
     assert graph.number_of_edges() <= 3 * len(tasks) + 3 * len(example.phases)
 
 
-# --- the description (spec section 3: "shown by plan, graph and notifications") --------------
+# --- the description (docs/reference.md: "shown by run --dry-run, graph and in notifications")
 
 @functools.lru_cache(maxsize=None)
 def _description(relative: str) -> str:
@@ -526,9 +527,9 @@ NEEDS_ONLY_PHASE = '''orchestration "N" {
 @pytest.mark.parametrize("example", [*EXAMPLE_TABLE, "needs-only"],
                          ids=[*EXAMPLE_IDS, "needs-only"])
 def test_dot_draws_exactly_the_edges_of_the_json_graph(example, tmp_path):
-    """Spec section 4: start -> task -> end and end(k) -> start(k+1); a phase's own
-    start -> end edge only where no task links its barriers (B: every task by needs; C: none),
-    and what the json graph has, the drawing shows."""
+    """docs/language.md, "The compiled graph": start -> task -> end, end(k) -> start(k+1),
+    and a phase's own start -> end edge only where no task links its barriers (B: every task
+    by needs; C: none); what the json graph has, the drawing shows."""
     if example == "needs-only":
         (tmp_path / "n.orch").write_text(NEEDS_ONLY_PHASE, encoding="utf-8")
         dot = orchdsl("graph", "n.orch", "-f", "dot", cwd=tmp_path).stdout
@@ -603,7 +604,7 @@ def test_missing_file_exits_2(tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", ["ascii", "png"])
 def test_output_into_a_missing_folder_is_a_usage_error(tmp_path, fmt):
-    """LANGUAGE.md 7: a path that cannot be written is exit 2 with one line, not an internal
+    """docs/reference.md: a path that cannot be written is exit 2 with one line, not an internal
     error."""
     path = EXAMPLES / EXAMPLE_TABLE[0].path
     code, out, err = orchdsl("graph", path, "--format", fmt, "-o", tmp_path / "no" / "such" / "x",

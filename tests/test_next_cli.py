@@ -1,4 +1,4 @@
-"""``orchdsl next FILE``: fire times merged and sorted, local and UTC (LANGUAGE.md 6 and 5.7),
+"""``orchdsl next FILE``: fire times merged and sorted, local and UTC (docs/language.md, "Schedules"),
 through the installed command."""
 
 from __future__ import annotations

@@ -233,7 +233,7 @@ def test_github_annotations_exactly(orchdsl, tmp_path):
 
 
 def test_github_annotation_of_a_duplicate_points_at_the_first_definition(orchdsl, tmp_path):
-    # LANGUAGE.md 7: a duplicate is reported with a note pointing at the first definition; the
+    # docs/reference.md: a duplicate is reported with a note pointing at the first definition; the
     # json format appends it to the message, sarif has relatedLocations, text a "note:" line.
     (line,) = lint(orchdsl, tmp_path, DUPLICATE, "github").stdout.splitlines()
     assert line.startswith("::error file=x.orch,line=4,col=14,")

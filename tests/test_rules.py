@@ -300,13 +300,37 @@ def test_rule_docstring_has_a_bad_and_a_good_example(code):
     assert doc.split("\n\n", 1)[0].strip(), "the first paragraph is the rule's summary"
 
 
+def without_markup(doc: str) -> str:
+    """The docstring as a terminal should show it: ``code`` and **bold** as plain words."""
+    return doc.replace("**seconds first**", "seconds first").replace("``", "")
+
+
 @pytest.mark.parametrize("code", RULE_CODES)
 def test_explain_prints_the_docstring(orchdsl, code):
     rule = all_rules()[code]
     result = orchdsl("lint", "--explain", code)
     assert (result.code, result.stderr) == (0, "")
     assert result.stdout.startswith(f"{code} ({rule.slug}), {rule.severity.value}\n")
-    assert rule.doc in result.stdout
+    assert without_markup(rule.doc) in result.stdout
+    assert "``" not in result.stdout
+
+
+def test_explain_prints_plain_text_for_a_terminal(orchdsl):
+    assert orchdsl("lint", "--explain", "E107").stdout == (
+        "E107 (unknown-interpolation), error\n\n"
+        "${name} in a task's command, argv, cwd or env value names no param and no\n"
+        "secret of the file. ${env.NAME} reads the runner's environment and is always\n"
+        "allowed; \\${ writes a literal ${.\n\n"
+        "Bad:\n"
+        '    param day = "today"\n'
+        "    ...\n"
+        '    task crm extractor run "python crm.py --day ${date}"\n\n'
+        "Good:\n"
+        '    task crm extractor run "python crm.py --day ${day}"\n')
+    assert "A schedule's cron is not valid: 5 fields (minute hour day month weekday), 6 fields\n" \
+           "with seconds first (*/10 * * * * * is every 10 s), or one of @hourly @daily\n" \
+           "@weekly @monthly @yearly; or it can never fire (0 0 30 2 *)." in orchdsl(
+               "lint", "--explain", "E103").stdout
 
 
 def test_explain_accepts_a_lowercase_code(orchdsl):
@@ -334,6 +358,7 @@ def test_list_rules_names_every_rule(orchdsl):
     result = orchdsl("lint", "--list-rules")
     assert result.code == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == RULE_CODES
+    assert "``" not in result.stdout and "**" not in result.stdout.replace("***", "")
 
 
 # -- call targets: what lint reads from the module's source, and what it leaves alone ------------

@@ -100,7 +100,7 @@ def explain(code: str) -> int:
         sys.stderr.write(f'orchdsl lint: error: no rule "{code}"'
                          f"{' (' + hint + ')' if hint else ''}; see orchdsl lint --list-rules\n")
         return exits.USAGE
-    sys.stdout.write(rule.explain())
+    sys.stdout.write(plain_text(rule.explain()))
     return exits.OK
 
 
@@ -108,6 +108,16 @@ def list_rules() -> int:
     from orchdsl.check.rules import all_rules
 
     for rule in all_rules().values():
-        summary = rule.doc.split("\n\n", 1)[0].replace("\n", " ")
+        summary = plain_text(rule.doc.split("\n\n", 1)[0].replace("\n", " "))
         print(f"{rule.code}  {rule.severity.value:<7}  {rule.slug:<36} {summary}")
     return exits.OK
+
+
+def plain_text(doc: str) -> str:
+    """A rule's docstring for a terminal: its markup (``code``, **bold**) as the plain words.
+    The generated docs/lint-rules.md keeps the markup."""
+    import re
+
+    # Bold first: ``***`` (the mask) must not be read as the start of bold text.
+    unbold = re.sub(r"\*\*([^*].*?)\*\*", r"\1", doc, flags=re.S)
+    return re.sub(r"``(.+?)``", r"\1", unbold, flags=re.S)  # may run over a line break

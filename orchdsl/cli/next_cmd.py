@@ -12,9 +12,9 @@ from orchdsl.cli.common import compile_or_report
 MAX_COUNT = 10_000  # a per-second schedule asked for millions of fires would hang the command
 
 DESCRIPTION = """\
-The next fire times of every schedule of a file, merged and sorted (LANGUAGE.md 5.7: a wall
-time in a spring-forward gap fires once at the end of the gap, a repeated fall-back time once,
-at its first occurrence). One line per fire: the time in the schedule's zone with its offset,
+The next fire times of every schedule of a file, merged and sorted (a wall time in a
+spring-forward gap fires once at the end of the gap, a repeated fall-back time once, at its
+first occurrence: docs/language.md, "Schedules"). One line per fire: the time in the schedule's zone with its offset,
 the same instant in UTC, and the schedule.
 
 --from takes an ISO 8601 time (2027-03-28T01:00:00+01:00, 2027-03-28T00:00Z, 2027-03-28);

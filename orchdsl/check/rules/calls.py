@@ -17,7 +17,8 @@ from orchdsl.check.rules.tasks import CALL_TARGET
 def call_ignores_cwd_env(ctx):
     """A ``call`` task has a ``cwd`` or an ``env`` option, which orchdsl does not apply: a
     call runs in the runner's own process, whose folder and environment every task shares.
-    The option is silently without effect. Remove it; in the function, build paths from the
+
+    The option has no effect. Remove it; in the function, build paths from the
     module's own folder (``Path(__file__).parent``) and take values as params (they reach the
     function as keyword arguments); or make the task a ``run`` task, where both apply.
 
@@ -50,8 +51,10 @@ def call_ignores_cwd_env(ctx):
 @rule("E121", "call-signature")
 def call_signature(ctx):
     """A ``call`` task's function cannot be called with what orchdsl gives it: the params of
-    the file that its signature accepts, as keyword arguments. A parameter without a default
-    that no param names (or a positional-only one) would fail every run with a TypeError.
+    the file that its signature accepts, as keyword arguments.
+
+    A parameter without a default that no param names (or a positional-only one) would fail
+    every run with a TypeError.
 
     Lint reads the module's source next to the .orch file with Python's ``ast`` module and
     never imports it. A module that is not there is left alone (it may be on the runner's

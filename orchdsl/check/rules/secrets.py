@@ -9,11 +9,12 @@ from orchdsl.check.rules import Finding, rule
 
 @rule("W212", "secret-on-command-line", Severity.WARNING)
 def secret_on_command_line(ctx):
-    """A secret is interpolated into a task's command line or argv (``--token ${CRM_TOKEN}``).
-    A process's arguments are readable by every user of the machine (``ps``,
-    ``/proc/PID/cmdline``), so the value is exposed there although orchdsl prints it as
-    ``***`` everywhere else. The task's environment already holds every secret under its own
-    name: let the program read it there. ``--token "$CRM_TOKEN"`` in a shell command is no
+    """A secret is interpolated into a task's command line or argv (``--token ${CRM_TOKEN}``),
+    where every user of the machine can read it.
+
+    A process's arguments are readable by every user (``ps``, ``/proc/PID/cmdline``), so the
+    value is exposed there although orchdsl prints it as ``***`` everywhere else. The task's
+    environment already holds every secret under its own name: let the program read it there. ``--token "$CRM_TOKEN"`` in a shell command is no
     fix: the shell expands it into the program's arguments all the same. ``${env.NAME}`` of a
     secret's name is that secret and is reported too; ``env`` and ``cwd`` values are not (a
     process's environment is readable by its own user only).

@@ -7,9 +7,9 @@ from orchdsl.check.rules import Finding, rule
 
 @rule("E001", "syntax", checked=False)
 def syntax(ctx):
-    """The file does not follow the grammar of LANGUAGE.md sections 2 and 3: a misspelt
-    keyword, a missing brace or quote, an unknown escape in a string, a reserved word used as a
-    name, an unknown notify event or overlap/catchup mode.
+    """The file does not follow the grammar (docs/reference.md, from "Lexical elements" to
+    "Tasks"): a misspelt keyword, a missing brace or quote, an unknown escape in a string, a
+    reserved word used as a name, an unknown notify event or overlap/catchup mode.
 
     The message says what was expected where, in plain words, with a ``did you mean`` hint for
     a misspelt keyword or kind. Only the first syntax error of a file is reported: fix it and

@@ -61,9 +61,11 @@ def _task_span(phases, name: str):
 def bad_call_target(ctx):
     """A ``call`` target is not of the form ``package.module:function``: a dotted module path
     (looked up in the .orch file's folder first, then on ``sys.path``), a colon, and the name of
-    a function of that module. Also reported when the module lies next to the .orch file but
-    does not parse, or defines no such function (read with Python's ``ast`` module, never
-    imported; see E121 for what is left alone).
+    a function of that module.
+
+    Also reported when the module lies next to the .orch file but does not parse, or defines
+    no such function (read with Python's ``ast`` module, never imported; see E121 for what is
+    left alone).
 
     Bad:
         task summary transformation call "metrics.compute.summarize"

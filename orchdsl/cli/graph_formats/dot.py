@@ -43,8 +43,8 @@ def render(compiled) -> str:
 
 
 def _title(orchestration) -> str:
-    """The graph's label: the name, and the description under it (spec section 3: the
-    description is shown by graph)."""
+    """The graph's label: the name, and the description under it (docs/language.md, "The
+    compiled graph")."""
     description = orchestration.description
     return orchestration.name.value + (f"\n{description}" if description else "")
 
