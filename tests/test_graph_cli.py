@@ -231,6 +231,52 @@ def test_a_description_with_quotes_and_lines_in_each_format(tmp_path, fmt, expec
         assert done.returncode == 0 and 'Say "hi" \\ #1; <b>' in _svg_texts(done.stdout.decode())
 
 
+# --- file order of tasks in the drawing ----------------------------------------------------
+
+# Phases whose tasks Graphviz, left alone, stacks by the tasks they need instead of the file.
+CROSSING = '''orchestration "Order" {
+    phase "A" {
+        task a1 run "x"
+        task a2 run "x"
+        task a3 run "x"
+    }
+    phase "B" {
+        task b1 run "x" needs a3
+        task b2 run "x" needs a1
+        task b3 run "x"
+        task b4 run "x" needs a2
+    }
+    phase "C" {
+        task c1 run "x" needs b4
+        task c2 run "x" disabled
+        task c3 run "x" needs b1
+    }
+}
+'''
+CROSSING_PHASES = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3", "b4"], "C": ["c1", "c2", "c3"]}
+
+
+def _top_to_bottom(dot: str, phases: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each phase's tasks as Graphviz lays them out, top first (-Tplain: y grows upwards)."""
+    plain = subprocess.run([DOT, "-Tplain"], input=dot.encode(), capture_output=True,
+                           timeout=60, check=True).stdout.decode()
+    y = {name.strip('"'): float(value)
+         for name, value in re.findall(r'^node ("[^"]*"|\S+) \S+ (\S+)', plain, re.M)}
+    return {phase: sorted(tasks, key=lambda t: -y[t]) for phase, tasks in phases.items()}
+
+
+@pytest.mark.parametrize("example", [*EXAMPLE_TABLE, "crossing"], ids=[*EXAMPLE_IDS, "crossing"])
+def test_the_drawing_keeps_the_file_order_of_tasks(example, tmp_path):
+    if example == "crossing":
+        (tmp_path / "o.orch").write_text(CROSSING, encoding="utf-8")
+        dot, phases = orchdsl("graph", "o.orch", "-f", "dot", cwd=tmp_path).stdout, CROSSING_PHASES
+    else:
+        dot, phases = render(example, "dot").stdout, example.phases
+    in_output = re.findall(r'^        "(\w+)" \[label=', dot, re.M)
+    assert in_output == [t for tasks in phases.values() for t in tasks]
+    assert _top_to_bottom(dot, phases) == phases
+
+
 @pytest.mark.parametrize("fmt, magic", [("svg", None), ("png", b"\x89PNG\r\n\x1a\n")],
                          ids=["svg", "png"])
 @pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
@@ -427,6 +473,8 @@ digraph "Small" {
         "Extract:end" [shape=point, width=0.08, label=""];
         "crm" [label="crm\\nextractor", shape=cylinder, fillcolor="#cfe2ff"];
         "sheet" [label="sheet\\nextractor", shape=cylinder, fillcolor="#cfe2ff"];
+        {rank=same; "crm"; "sheet"}
+        "sheet" -> "crm" [style=invis];  // file order, top to bottom
     }
     subgraph cluster_1 {
         label="2. Transform";
@@ -435,6 +483,8 @@ digraph "Small" {
         "Transform:end" [shape=point, width=0.08, label=""];
         "prep" [label="prep\\ntransformation: call pkg.mod:prepare", shape=box, fillcolor="#fff3cd"];
         "early" [label="early\\ntransformation", shape=box, fillcolor="#fff3cd"];
+        {rank=same; "prep"; "early"}
+        "early" -> "prep" [style=invis];  // file order, top to bottom
     }
     subgraph cluster_2 {
         label="3. Write";
@@ -444,12 +494,14 @@ digraph "Small" {
         "upload" [label="upload\\nwriter", shape=folder, fillcolor="#d1e7dd"];
         "old" [label="old\\nwriter", shape=folder, fillcolor="#eeeeee", style="filled,dashed", fontcolor="#888888", tooltip="old (disabled)"];
         "child" [label="child\\napplication: child.orch", shape=box3d, fillcolor="#e2d9f3"];
+        {rank=same; "upload"; "old"; "child"}
+        "child" -> "old" -> "upload" [style=invis];  // file order, top to bottom
     }
     "Extract:start" -> "crm";
     "Extract:start" -> "sheet";
     "Extract:end" -> "Transform:start";
     "crm" -> "Extract:end";
-    "crm" -> "early" [style=dashed, color="#d63384", label="needs", fontsize=9, fontcolor="#d63384"];
+    "crm" -> "early" [style=dashed, color="#d63384", label="needs", fontsize=9, fontcolor="#d63384", constraint=false];
     "sheet" -> "Extract:end";
     "Transform:start" -> "prep";
     "Transform:end" -> "Write:start";
