@@ -140,9 +140,10 @@ def test_bash_completes_task_and_phase_names_from_the_file_on_the_line(scripts, 
     assert not (pipeline / "PWNED").exists()  # a name is a word, never shell code
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def store_with_jobs(tmp_path_factory):
-    """A store holding three jobs, made by the real command; the folder it is in."""
+    """A store holding three jobs, made by the real command; the folder it is in (only ever
+    read by the tests that use it)."""
     from conftest import run_command
 
     home = tmp_path_factory.mktemp("home")
