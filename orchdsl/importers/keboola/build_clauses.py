@@ -28,14 +28,13 @@ def schedule_clauses(flow: Flow, schedules: list[Schedule]) -> Clauses:
     lines: list[str] = []
     findings: list[Finding] = []
     for schedule in schedules:
-        findings += schedule.findings
-        problem = _schedule_problem(flow, schedule)
         clause = f"schedule {quote(schedule.cron)} timezone {quote(schedule.timezone)}"
-        problem = problem or _invalid(clause)
+        problem = _schedule_problem(flow, schedule) or _invalid(clause)
         if problem:
             findings.append(Finding(schedule.where, schedule.label, problem))
         elif clause not in lines:
             lines.append(clause)
+        findings += schedule.findings
     return Clauses(tuple(lines), tuple(findings))
 
 
@@ -56,10 +55,10 @@ def notify_clauses(flow: Flow, subscriptions: list[Subscription]) -> Clauses:
     events: dict[str, list[str]] = {}  # target -> events, in the order first seen
     findings: list[Finding] = []
     for subscription in subscriptions:
-        findings += subscription.findings
         event, problem = _event(flow, subscription)
         if problem:
             findings.append(Finding(subscription.where, subscription.label, problem))
+        findings += subscription.findings
         if event and event not in events.setdefault(subscription.target, []):
             events[subscription.target].append(event)
     return Clauses(_grouped(events), tuple(findings))

@@ -40,10 +40,11 @@ class Named:
 
 def build_phases(flow: Flow, template: Template) -> Built:
     named = _named(flow)
-    when, unreached, route_findings = _conditions(flow, named)
-    phases, findings = [], [*route_findings]
+    when, unreached, notes = _conditions(flow, named)
+    phases, findings = [], []
     for phase in named.phases:
-        out, found = _phase(phase, named, template, when.get(phase.id), phase.id in unreached)
+        out, found = _phase(phase, named, template, when.get(phase.id), phase.id in unreached,
+                            notes.get(phase.label, ()))
         phases.append(out)
         findings += found
     orphans = [Finding(t.where, t.label, f'its phase {t.phase} is no phase of the flow: '
@@ -51,7 +52,7 @@ def build_phases(flow: Flow, template: Template) -> Built:
     findings += _unknown_dependencies(named)
     params = tuple(f"param {param} = {quote(_variable_value(flow, variable))}"
                    for variable, param in named.params.items())
-    return Built(tuple(phases), params, tuple(f.comment for f in orphans),
+    return Built(tuple(phases), params, tuple(f"{f.subject}: {f.comment}" for f in orphans),
                  tuple(findings + orphans))
 
 
@@ -125,18 +126,21 @@ def _cycle_failure(flow: Flow, path: list[Phase]) -> ImportFailure:
 
 
 def _conditions(flow: Flow, named: Named):
-    """(phase id -> when text, ids of phases never reached, findings)."""
+    """(phase id -> when text, ids of phases never reached, phase label -> findings)."""
     if flow.kind is not FlowKind.CONDITIONAL or not named.phases:
-        return {}, set(), ()
+        return {}, set(), {}
     found = routes(list(named.phases), _flowing(named))
     unreached = {pid for pid, expr in found.when.items() if expr is None}
     conditional = any(t.condition is not None for p in named.phases for t in p.next)
     entry = named.phases[0].id
     when = {pid: text(expr) for pid, expr in found.when.items()
             if expr is not None and conditional and pid != entry}
-    never = [Finding(p.where, p.label, "no transition taken from the first phase leads here: "
-                     "its tasks are disabled") for p in named.phases if p.id in unreached]
-    return when, unreached, found.findings + tuple(never)
+    never = [Finding(p.where, p.label, "no transition that orchdsl takes leads here: its "
+                     "tasks are disabled") for p in named.phases if p.id in unreached]
+    notes: dict[str, list[Finding]] = {}
+    for finding in (*found.findings, *never):
+        notes.setdefault(finding.subject, []).append(finding)
+    return when, unreached, notes
 
 
 def _flowing(named: Named) -> Flowing:
@@ -154,13 +158,13 @@ def _flowing(named: Named) -> Flowing:
 
 
 def _phase(phase: Phase, named: Named, template: Template, when: str | None,
-           unreached: bool) -> tuple[PhaseOut, list[Finding]]:
-    items, findings = [], list(phase.findings)
+           unreached: bool, notes) -> tuple[PhaseOut, list[Finding]]:
+    items, findings = [], [*phase.findings, *notes]
     for task in named.tasks[phase.id]:
         item, found = task_out(task, named.task_names[id(task)], template, not unreached)
         items.append(item)
         findings += found
-    comments = [*_phase_comments(phase, named), *[f.comment for f in phase.findings]]
+    comments = [*_phase_comments(phase, named), *[f.comment for f in (*phase.findings, *notes)]]
     return PhaseOut(named.phase_names[phase.id], tuple(items), when, tuple(comments)), findings
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from orchdsl.importers.keboola.expr import ALWAYS, Call, Compare, Expr, Group, Not, both, either
+from orchdsl.importers.keboola.json_source import compact
 from orchdsl.importers.keboola.model import Condition
 from orchdsl.importers.keboola.names import quote
 
@@ -20,6 +21,7 @@ STATUS_FIELDS = frozenset({"status", "job.status"})
 FAILED_STATUSES = frozenset({"error"})
 SPLIT_FAILURES = frozenset({"user_error", "application_error"})  # together: "error"
 COMPARISONS = {"EQUALS": "==", "NOT_EQUALS": "!=", "GREATER_THAN": ">", "LESS_THAN": "<"}
+WORDS = {"AND": "and", "OR": "or", "INCLUDES": "includes", "CONTAINS": "contains"}
 
 
 class Unsupported(Exception):
@@ -49,7 +51,7 @@ class Scope:
 def translate(condition: Condition, scope: Scope) -> Expr:
     """The orchdsl condition meaning what ``condition`` means; Unsupported otherwise."""
     if condition.type != "operator":
-        raise Unsupported(condition.raw)
+        raise Unsupported(describe(condition))
     operator = condition.operator.upper()
     if operator in ("AND", "OR"):
         operands = [translate(o, scope) for o in _merged_failures(condition.operands)]
@@ -62,14 +64,14 @@ def translate(condition: Condition, scope: Scope) -> Expr:
         tolerated = {scope.task_names.get(task_id) for task_id in condition.tasks}
         rest = tuple(name for name in scope.phase(condition.phase) if name not in tolerated)
         return Call("succeeded", rest) if rest else ALWAYS
-    raise Unsupported(condition.raw)
+    raise Unsupported(describe(condition))
 
 
 def _comparison(condition: Condition, operator: str, scope: Scope) -> Expr:
     subject, value = _subject_and_constant(condition)
     if subject.type in ("task", "phase") and subject.value in STATUS_FIELDS:
         if operator not in ("EQUALS", "NOT_EQUALS"):
-            raise Unsupported(condition.raw)
+            raise Unsupported(describe(condition))
         refs = (scope.task(subject.task),) if subject.type == "task" else scope.phase(
             subject.phase)
         call = _status_call(str(value), refs)
@@ -77,18 +79,18 @@ def _comparison(condition: Condition, operator: str, scope: Scope) -> Expr:
     if subject.type == "variable" and str(subject.value) in scope.params:
         return Compare(f"params.{scope.params[str(subject.value)]}", COMPARISONS[operator],
                        _literal(value, condition))
-    raise Unsupported(condition.raw)
+    raise Unsupported(describe(condition))
 
 
 def _subject_and_constant(condition: Condition) -> tuple[Condition, object]:
     if len(condition.operands) != 2:
-        raise Unsupported(condition.raw)
+        raise Unsupported(describe(condition))
     first, second = condition.operands
     if second.type in ("const", "constant"):
         return first, second.value
     if first.type in ("const", "constant"):
         return second, first.value
-    raise Unsupported(condition.raw)
+    raise Unsupported(describe(condition))
 
 
 def _status_call(status: str, refs: tuple[str, ...]) -> Call:
@@ -108,22 +110,22 @@ def _literal(value: object, condition: Condition) -> str:
         return str(int(value))
     if isinstance(value, str):
         return quote(value)
-    raise Unsupported(condition.raw)
+    raise Unsupported(describe(condition))
 
 
 def _aggregate(condition: Condition, operator: str, scope: Scope) -> Expr:
     if len(condition.operands) != 1 or condition.operands[0].operator.upper() != "EQUALS":
-        raise Unsupported(condition.raw)
+        raise Unsupported(describe(condition))
     subject, status = _subject_and_constant(condition.operands[0])
     if subject.value not in STATUS_FIELDS:
-        raise Unsupported(condition.raw)
+        raise Unsupported(describe(condition))
     if operator == "ANY_TASKS_IN_ANY_PHASE" and status in FAILED_STATUSES:
         return Call("failed")
     if operator == "ALL_TASKS_IN_PHASE" and status == "success":
         return Call("succeeded", scope.phase(condition.phase))
     if operator == "ANY_TASKS_IN_PHASE" and status in FAILED_STATUSES:
         return Call("failed", scope.phase(condition.phase))
-    raise Unsupported(condition.raw)
+    raise Unsupported(describe(condition))
 
 
 def _merged_failures(operands: tuple[Condition, ...]) -> list[Condition]:
@@ -161,6 +163,27 @@ def _failure_key(condition: Condition) -> tuple | None:
 def _as_error(condition: Condition) -> Condition:
     subject, _ = _subject_and_constant(condition)
     return replace(condition, operands=(subject, Condition("const", '"error"', value="error")))
+
+
+def describe(condition: Condition, inner: bool = False) -> str:
+    """A condition as a reader would say it: ``DATE("l") == "Monday"``, ``phase extract
+    status == "warning"``; unknown nodes as their JSON."""
+    operator = condition.operator.upper()
+    parts = [describe(o, True) for o in condition.operands]
+    word = COMPARISONS.get(operator) or WORDS.get(operator)
+    if condition.type == "operator" and word and (len(parts) == 2 or operator in WORDS):
+        joined = f" {word} ".join(parts)
+        return f"({joined})" if inner else joined
+    if condition.type in ("operator", "function"):
+        subject = [f"phase {condition.phase}"] if condition.phase else []
+        return f"{condition.operator}({', '.join(subject + parts)})"
+    if condition.type in ("const", "constant"):
+        return compact(condition.value)
+    if condition.type in ("task", "phase"):
+        return f"{condition.type} {condition.task or condition.phase} {condition.value}"
+    if condition.type == "variable":
+        return f"variable {condition.value}"
+    return condition.raw
 
 
 def implies_ran(expr: Expr, own: tuple[str, ...]) -> bool:

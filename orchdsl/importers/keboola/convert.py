@@ -43,8 +43,8 @@ def convert(sources: list[tuple[str, bytes]], template: Template,
     notes = [f"{f.subject}: {f.comment}" for f in
              (*flow.findings, *schedules.findings, *notifies.findings)] + list(built.notes)
     pipeline = Pipeline(_header(inputs, bool(findings)), _name(flow, inputs), flow.description,
-                        schedules.lines + notifies.lines + built.params + secret,
-                        tuple(notes), built.phases)
+                        tuple(notes), schedules.lines + notifies.lines + built.params + secret,
+                        built.phases)
     return Conversion(finish(render(pipeline), output), findings)
 
 

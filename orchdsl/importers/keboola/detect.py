@@ -140,7 +140,7 @@ def _flow(document: Document, node: JsonObject, content: dict, kind: FlowKind) -
 
 
 def _flow_summary(flow: Flow) -> str:
-    what = "configuration" if flow.kind is not FlowKind.LEGACY else "orchestration"
-    ids = f" {what} {flow.config_id}" if flow.config_id else ""
+    what = " configuration" if flow.kind is not FlowKind.LEGACY else ""
+    ids = f"{what} {flow.config_id}" if flow.config_id else ""
     name = f' "{flow.name}"' if flow.name else ""
     return f"{flow.kind.value}{ids}{name}"

@@ -36,6 +36,6 @@ class Pipeline:
     header: tuple[str, ...]  # the file's first comment lines: what it was converted from
     name: str
     description: str = ""
+    notes: tuple[str, ...] = ()  # comments before the clauses: what was not converted
     clauses: tuple[str, ...] = ()  # schedule, notify, param and secret lines
-    notes: tuple[str, ...] = ()  # comments after the clauses: what was not converted
     phases: tuple[PhaseOut, ...] = ()

@@ -22,6 +22,7 @@ METADATA = ("id", "createdTime", "lastScheduledTime", "nextScheduledTime", "toke
 def read_legacy(document: Document, content: ObjectReader, flow: Flow) -> Flow:
     """``flow`` (name and id already read) with the orchestration's tasks, phases, schedule
     and notifications."""
+    config_id = content.identifier("id")
     content.skip(*METADATA)
     name = content.text("name") or flow.name
     active = content.boolean("active", True)
@@ -33,7 +34,8 @@ def read_legacy(document: Document, content: ObjectReader, flow: Flow) -> Flow:
     for key in ("variableValuesId", "variableValuesData"):
         if content.raw(key) is not None:
             content.note(f'"{key}": {compact(content.node[key])} (variables of the tasks)')
-    return replace(flow, name=name, phases=phases, tasks=tasks,
+    return replace(flow, name=name, config_id=flow.config_id or config_id or "",
+                   phases=phases, tasks=tasks,
                    schedules=_schedule(content, active), subscriptions=subscriptions,
                    findings=flow.findings + content.findings())
 

@@ -69,9 +69,10 @@ class Filters:
     findings: tuple[Finding, ...] = ()
 
 
-# Filters that say which jobs a subscription is about; branch and project say nothing more
-# for a file that describes one flow of one project.
-QUIET_FILTERS = frozenset({"branch.id", "project.id", "projectId", "job.branch.id"})
+# Filters that say nothing more for a file that describes one flow of one project; phase.id
+# goes with the phase-job-* events, which are not converted anyway.
+QUIET_FILTERS = frozenset({"branch.id", "project.id", "projectId", "job.branch.id",
+                           "phase.id"})
 
 
 def _filters(document: Document, reader: ObjectReader, label: str) -> Filters:

@@ -11,8 +11,8 @@ def render(pipeline: Pipeline) -> str:
     lines = [*_comments(pipeline.header, 0), f"orchestration {quote(pipeline.name)} {{"]
     if pipeline.description:
         lines.append(f"    description {quote(pipeline.description)}")
-    lines += [f"    {clause}" for clause in pipeline.clauses]
     lines += _comments(pipeline.notes, 1)
+    lines += [f"    {clause}" for clause in pipeline.clauses]
     for phase in pipeline.phases:
         lines += _phase(phase)
     lines.append("}")

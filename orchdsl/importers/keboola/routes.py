@@ -20,7 +20,7 @@ from orchdsl.importers.keboola.model import Phase, Transition
 @dataclass(frozen=True, slots=True)
 class Routes:
     when: Mapping[str, Expr | None]  # phase id -> when it runs; None: never
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # about transitions; each Finding.subject is its phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,7 @@ def _condition(transition: Transition, index: int, flowing: Flowing) -> Expr:
 def _skipped(phase: Phase, transition: Transition, reason: str, flowing: Flowing) -> Finding:
     target = (f'phase "{flowing.phase_names.get(transition.goto, transition.goto)}"'
               if transition.goto is not None else "the end of the flow")
+    name = f' ("{transition.name}")' if transition.name else ""
     return Finding(transition.where, phase.label,
-                   f"the transition to {target} when {reason}: it is never taken, and the "
-                   "transitions after it are taken as if it were not there")
+                   f"the transition{name} to {target} is never taken, and the ones after it "
+                   f"are taken as if it were not there: no orchdsl condition says {reason}")
