@@ -214,3 +214,8 @@ def test_help_teaches_with_examples(orchdsl):
     for placeholder in ("{component}", "{config}", "{target}", "{tag}", "{mode}", "{rows}"):
         assert placeholder in result.stdout
     assert "import" in orchdsl("--help").stdout
+
+
+def test_the_example_of_the_docs_page_is_the_golden_conversion():
+    page = (CASES.parent.parent.parent / "docs" / "import-keboola.md").read_text(encoding="utf-8")
+    assert f"```orch\n{golden('flow-two-roots', 'orch')}```" in page

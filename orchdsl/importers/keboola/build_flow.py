@@ -41,6 +41,8 @@ class Named:
 def build_phases(flow: Flow, template: Template) -> Built:
     named = _named(flow)
     when, unreached, notes = _conditions(flow, named)
+    for finding in _unknown_dependencies(named):
+        notes.setdefault(finding.subject, []).append(finding)
     phases, findings = [], []
     for phase in named.phases:
         out, found = _phase(phase, named, template, when.get(phase.id), phase.id in unreached,
@@ -49,7 +51,6 @@ def build_phases(flow: Flow, template: Template) -> Built:
         findings += found
     orphans = [Finding(t.where, t.label, f'its phase {t.phase} is no phase of the flow: '
                        "left out") for t in named.orphans]
-    findings += _unknown_dependencies(named)
     params = tuple(f"param {param} = {quote(_variable_value(flow, variable))}"
                    for variable, param in named.params.items())
     return Built(tuple(phases), params, tuple(f"{f.subject}: {f.comment}" for f in orphans),
@@ -57,9 +58,14 @@ def build_phases(flow: Flow, template: Template) -> Built:
 
 
 def _unknown_dependencies(named: Named) -> list[Finding]:
-    return [Finding(phase.where, phase.label, f'"dependsOn" {dependency}: no such phase')
-            for phase in named.phases for dependency in phase.depends_on
-            if dependency not in named.phase_names]
+    """``dependsOn`` and ``next`` naming no phase (ignored, as keboola-as-code does)."""
+    depends = [Finding(phase.where, phase.label, f'"dependsOn" {dependency}: no such phase')
+               for phase in named.phases for dependency in phase.depends_on
+               if dependency not in named.phase_names]
+    goes = [Finding(t.where, phase.label, f'a transition to {t.goto}: no such phase')
+            for phase in named.phases for t in phase.next
+            if t.goto is not None and t.goto not in named.phase_names]
+    return depends + goes
 
 
 def _variable_value(flow: Flow, variable: str) -> str:
@@ -96,8 +102,11 @@ def _wanted(task: Task) -> str:
 
 
 def ordered_phases(flow: Flow) -> list[Phase]:
-    """The phases in the order they run; ImportFailure for a cycle."""
+    """The phases in the order they run; ImportFailure for a cycle. A Flow's are in
+    keboola-as-code's order; a conditional flow's start with its entry phase, the first
+    phase that no transition leads to."""
     by_id = {phase.id: phase for phase in flow.phases}
+    ids = [phase.id for phase in flow.phases]
     if flow.kind is FlowKind.LEGACY:
         return list(flow.phases)
     if flow.kind is FlowKind.FLOW:
@@ -105,15 +114,14 @@ def ordered_phases(flow: Flow) -> list[Phase]:
     else:
         before = {phase.id: [] for phase in flow.phases}
         for phase in flow.phases:
-            for transition in phase.next:
-                if transition.goto in by_id:
-                    before[transition.goto].append(phase.id)
-    first = [p.id for p in flow.phases if not before[p.id]][:1]
+            for goto in (t.goto for t in phase.next if t.goto in by_id):
+                before[goto].append(phase.id)
+        entry = [i for i in ids if not before[i]][:1]
+        ids = entry + [i for i in ids if i not in entry]
     try:
-        order = topological(first + [p.id for p in flow.phases if p.id not in first], before)
+        return [by_id[node] for node in topological(ids, before)]
     except Cycle as cycle:
         raise _cycle_failure(flow, [by_id[node] for node in cycle.path]) from None
-    return [by_id[node] for node in order]
 
 
 def _cycle_failure(flow: Flow, path: list[Phase]) -> ImportFailure:
@@ -174,9 +182,9 @@ def _phase_comments(phase: Phase, named: Named) -> list[str]:
         return []
     name = named.phase_names[phase.id]
     renamed = f' "{phase.name}"' if phase.name != name else ""
-    if phase.depends_on:
-        after = ", after " + ", ".join(f'"{named.phase_names.get(d, d)}"'
-                                       for d in phase.depends_on)
+    known = [named.phase_names[d] for d in phase.depends_on if d in named.phase_names]
+    if known:
+        after = ", after " + ", ".join(f'"{name}"' for name in known)
     elif named.kind is FlowKind.FLOW and phase is not named.phases[0]:
         after = ", depends on no phase"
     else:

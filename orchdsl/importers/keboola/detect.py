@@ -7,10 +7,12 @@ alone; the content says the kind (docs/import-keboola.md, "What is read").
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from orchdsl.importers.keboola.fields import ObjectReader
 from orchdsl.importers.keboola.findings import ImportFailure
 from orchdsl.importers.keboola.json_source import Document, JsonObject
-from orchdsl.importers.keboola.model import Flow, FlowKind, Input
+from orchdsl.importers.keboola.model import Flow, FlowKind, Input, Schedule
 from orchdsl.importers.keboola.read_flow import read_flow
 from orchdsl.importers.keboola.read_legacy import read_legacy
 from orchdsl.importers.keboola.read_schedules import (is_schedule, is_subscription,
@@ -18,7 +20,6 @@ from orchdsl.importers.keboola.read_schedules import (is_schedule, is_subscripti
 
 COMPONENT_KINDS = {"orchestrator": FlowKind.LEGACY, "keboola.orchestrator": FlowKind.FLOW,
                    "keboola.flow": FlowKind.CONDITIONAL}
-FLOW_COMPONENTS = frozenset(COMPONENT_KINDS)
 SCHEDULER = "keboola.scheduler"
 # A Storage API configuration's own fields, around its content: none says what runs when.
 WRAPPER_METADATA = ("created", "creatorToken", "version", "changeDescription", "isDeleted",
@@ -97,29 +98,23 @@ def flow_kind(content: dict) -> FlowKind | None:
     return None
 
 
-def _schedule(document: Document, node: JsonObject):
-    wrapper = ObjectReader(document, node, "schedule")
-    content = _content(node)
-    if content is node:
-        label = f"schedule {wrapper.identifier('id')}" if "id" in node else "schedule"
-        return read_schedule(document, wrapper, label)
-    label = _label("schedule", wrapper)
-    schedule = read_schedule(document, ObjectReader(document, content, label), label)
-    wrapper.skip(*WRAPPER_METADATA, "isDisabled")
-    return _with_findings(schedule, wrapper.findings())
+def _schedule(document: Document, node: JsonObject) -> Schedule:
+    reader = ObjectReader(document, node, "schedule")
+    if _content(node) is node:  # a configuration's content, or the Scheduler API's schedule
+        schedule_id = reader.identifier("id")
+        return read_schedule(document, reader, f"schedule {schedule_id}" if schedule_id
+                             else "schedule")
+    label = _configuration_label(reader)
+    reader.skip(*WRAPPER_METADATA, "isDisabled", "description")
+    schedule = read_schedule(document, ObjectReader(document, node["configuration"], label),
+                             label)
+    return replace(schedule, findings=schedule.findings + reader.findings())
 
 
-def _label(word: str, wrapper: ObjectReader) -> str:
+def _configuration_label(wrapper: ObjectReader) -> str:
     config_id, name = wrapper.identifier("id"), wrapper.text("name")
-    wrapper.text("description")
-    return f'{word} {config_id or ""} ("{name}")'.replace("  ", " ") if name else \
-        f"{word} {config_id or ''}".strip()
-
-
-def _with_findings(value, findings):
-    from dataclasses import replace
-
-    return replace(value, findings=value.findings + findings)
+    label = f"schedule {config_id}" if config_id else "schedule"
+    return f'{label} ("{name}")' if name else label
 
 
 def _flow(document: Document, node: JsonObject, content: dict, kind: FlowKind) -> Input:

@@ -75,7 +75,7 @@ def _job(reader: ObjectReader, component: str) -> tuple[Job | None, str]:
     if action != "run":
         return None, f'runs the action "{action}" of {component}, which no command can start'
     if not component or not config:
-        return None, f'no "component" and "actionParameters.config": nothing to start'
+        return None, 'no "component" and "actionParameters.config": nothing to start'
     if leftover:
         reader.note(f'"actionParameters": {compact(leftover)}')
     return Job(component, config), ""
