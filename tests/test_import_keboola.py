@@ -62,6 +62,19 @@ def test_the_written_file_lints_and_dry_runs(orchdsl, tmp_path, case, files):
     assert planned.stdout.endswith("Dry run: nothing was run.\n")
 
 
+def test_a_converted_flow_runs_with_a_rehearsal_command(orchdsl, tmp_path):
+    out = tmp_path / "try.orch"
+    converted = orchdsl("import", "keboola", CASES / "flow-two-roots.json", "--command",
+                        "echo {target}", "-o", out)
+    assert converted.code == 0
+    home = {"ORCHDSL_HOME": str(tmp_path / "home")}
+    ran = orchdsl("run", out, env=home)
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout.splitlines()[-1].startswith('job 1 "Nightly warehouse": success in ')
+    logs = orchdsl("logs", "1", "opportunities_model", env=home)
+    assert "keboola.snowflake-transformation/704" in logs.stdout
+
+
 def test_the_task_lines_run_the_keboola_cli_for_each_configuration(orchdsl):
     result = orchdsl("import", "keboola", "flow-two-roots.json", cwd=CASES)
     runs = [line.split(" run ", 1)[1].split("  #")[0] for line in result.stdout.splitlines()

@@ -16,8 +16,8 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 DESCRIPTION = """\
-Convert Keboola's JSON into one .orch file, in fmt's layout and linting clean. Each FILE is
-one of, or a list of the last two:
+Convert Keboola's JSON into one .orch file, in fmt's layout and linting clean. Each JSON file
+holds one of these, or a list of the last two:
   - a legacy Orchestrator orchestration (tasks with "component", "crontabRecord", ...);
   - a Flow (a keboola.orchestrator configuration: "phases" with "dependsOn", "tasks");
   - a conditional flow (keboola.flow: phases with "next" transitions and conditions);
@@ -39,12 +39,17 @@ notification task, a retry only on some errors, an unknown field) stays in the f
 
 examples:
   orchdsl import keboola flow.json -o nightly.orch
+      a Flow or conditional flow, as the Storage API returns it or its "configuration"
   orchdsl import keboola flow.json schedules.json subscriptions.json -o nightly.orch
-      the flow with its schedule and notifications, each from its API
+      the same with its schedules (Scheduler API) and notifications (Notification API)
+  orchdsl import keboola orchestration.json
+      a legacy orchestration, to standard output; what is not converted, on stderr
   curl -s -H "X-StorageApi-Token: $KBC_STORAGE_API_TOKEN" \\
       https://connection.keboola.com/v2/storage/branch/default/components/keboola.orchestrator/configs/123 \\
-      | orchdsl import keboola - > nightly.orch
-  orchdsl import keboola orchestration.json --command 'my-runner {component} {config}'
+      | orchdsl import keboola - -o nightly.orch
+      straight from the Storage API
+  orchdsl import keboola flow.json --command 'echo {target}' -o try.orch && orchdsl run try.orch
+      a rehearsal: every task prints the job it would start
 """
 
 

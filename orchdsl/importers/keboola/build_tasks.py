@@ -27,7 +27,7 @@ def task_out(task: Task, name: str, template: Template, reached: bool = True
 
 def _options(task: Task, reached: bool) -> tuple[str, ...]:
     options = []
-    if task.timeout_min:
+    if task.timeout_min and task.timeout_min > 0:
         options.append(f"timeout {duration(task.timeout_min * 60)}")
     if task.retry is not None and task.retry.retries > 0:
         backoff = f" backoff {duration(task.retry.delay_s)}" if task.retry.delay_s else ""
