@@ -53,7 +53,7 @@ def translate(condition: Condition, scope: Scope) -> Expr:
     if condition.type != "operator":
         raise Unsupported(describe(condition))
     operator = condition.operator.upper()
-    if operator in ("AND", "OR"):
+    if operator in ("AND", "OR") and condition.operands:
         operands = [translate(o, scope) for o in _merged_failures(condition.operands)]
         return both(*operands) if operator == "AND" else either(operands)
     if operator in COMPARISONS:

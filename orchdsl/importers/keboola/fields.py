@@ -83,7 +83,7 @@ class ObjectReader:
             self.note(f'"{key}": {compact(value)} is not a number')
             return None
 
-    def object(self, key: str) -> JsonObject | None:
+    def nested(self, key: str) -> JsonObject | None:
         value = self.raw(key)
         if value is not None and not isinstance(value, dict):
             self.note(f'"{key}": {compact(value)} is not an object')

@@ -66,7 +66,7 @@ def read_legacy_task(document: Document, node: object, index: int) -> Task:
 def _job(reader: ObjectReader, component: str) -> tuple[Job | None, str]:
     url = reader.text("componentUrl")
     action = reader.text("action", "run")
-    parameters = ObjectReader(reader.document, reader.object("actionParameters") or {},
+    parameters = ObjectReader(reader.document, reader.nested("actionParameters") or {},
                               reader.subject, reader.where)
     config = parameters.text("config")
     leftover = {key: value for key, value in parameters.node.items() if key != "config"}
@@ -107,7 +107,7 @@ def read_notification(document: Document, node: object) -> Subscription:
     reader = ObjectReader(document, node, "notification")
     target, channel = reader.text("email"), reader.text("channel")
     reader.subject = f'notification "{channel}" to {target or "nobody"}'
-    parameters = ObjectReader(document, reader.object("parameters") or {}, reader.subject,
+    parameters = ObjectReader(document, reader.nested("parameters") or {}, reader.subject,
                               reader.where)
     tolerance = parameters.number("tolerance")
     if parameters.raw("timeout") is not None:

@@ -21,8 +21,8 @@ def read_schedule(document: Document, content: ObjectReader, label: str) -> Sche
     """A scheduler configuration's content: ``schedule`` and ``target``."""
     content.skip(*SCHEDULER_METADATA)
     content.subject = label
-    timing = ObjectReader(document, content.object("schedule") or {}, label, content.where)
-    target = ObjectReader(document, content.object("target") or {}, label, content.where)
+    timing = ObjectReader(document, content.nested("schedule") or {}, label, content.where)
+    target = ObjectReader(document, content.nested("target") or {}, label, content.where)
     cron, zone = timing.text("cronTab"), timing.text("timezone") or "UTC"
     state = timing.text("state", "enabled")
     target.skip("mode")
@@ -49,9 +49,9 @@ def read_subscription(document: Document, node: JsonObject) -> Subscription:
     reader = ObjectReader(document, node, "subscription")
     label = f"subscription {reader.identifier('id') or '(no id)'}"
     event = reader.text("event")
-    recipient = ObjectReader(document, reader.object("recipient") or {}, label, reader.where)
-    channel = recipient.text("channel")
-    target = recipient.text("address") if channel == "email" else recipient.text("url")
+    recipient = ObjectReader(document, reader.nested("recipient") or {}, label, reader.where)
+    recipient.skip("channel")  # e-mail recipients carry an address, webhooks a url
+    target = recipient.text("address") or recipient.text("url")
     reader.subject = recipient.subject = label = f"{label} ({event} to {target or 'nobody'})"
     filters = _filters(document, reader, label)
     if reader.raw("expiresAt") is not None:

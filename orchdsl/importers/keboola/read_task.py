@@ -64,7 +64,7 @@ def _no_job(reader: ObjectReader, component: str, more: tuple[Finding, ...]) -> 
 def _notification(reader: ObjectReader) -> str:
     title, message = reader.text("title"), reader.text("message")
     targets = _recipients(reader.items("recipients")) or _recipients(
-        (reader.object("channel") or {}).get("recipients") or [])
+        (reader.nested("channel") or {}).get("recipients") or [])
     said = f' ("{message}")' if message else ""
     return (f'a notification task "{title}" to {", ".join(targets) or "nobody"}{said}: orchdsl '
             "sends notifications for the job (notify), not from a phase")
@@ -101,7 +101,7 @@ def read_retry(document: Document, node: object, subject: str, where: Where
     strategy = reader.text("strategy", "linear")
     if strategy != "linear":
         reader.note(f'retry strategy "{strategy}": read as linear')
-    params = ObjectReader(document, reader.object("strategyParams") or {}, subject, reader.where)
+    params = ObjectReader(document, reader.nested("strategyParams") or {}, subject, reader.where)
     retries = params.integer("maxRetries")
     delay = params.integer("delay")
     retry_on = tuple(compact(item) for item in reader.items("retryOn"))
