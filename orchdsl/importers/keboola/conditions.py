@@ -171,7 +171,7 @@ def describe(condition: Condition, inner: bool = False) -> str:
     operator = condition.operator.upper()
     parts = [describe(o, True) for o in condition.operands]
     word = COMPARISONS.get(operator) or WORDS.get(operator)
-    if condition.type == "operator" and word and (len(parts) == 2 or operator in WORDS):
+    if condition.type == "operator" and word and (len(parts) == 2 or operator in WORDS and parts):
         joined = f" {word} ".join(parts)
         return f"({joined})" if inner else joined
     if condition.type in ("operator", "function"):
