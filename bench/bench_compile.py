@@ -36,10 +36,10 @@ def time_call(function, runs: int) -> Stats:
 def stages(path: str, runs: int) -> dict[str, Stats]:
     from orchdsl._gc import gc_paused
     from orchdsl.compiler import compile_file, compile_orchestration
-    from orchdsl.graph_formats import render
-    from orchdsl.linter import lint_result
-    from orchdsl.loader import Loader
-    from orchdsl.planner import build_plan
+    from orchdsl.cli.graph_formats import render
+    from orchdsl.check.linter import lint_result
+    from orchdsl.lang.loader import Loader
+    from orchdsl.planning.build import build_plan
 
     loaded = Loader().load(path)
     compiled = compile_file(path)

@@ -237,7 +237,7 @@ GC_MODES = ("on", "collect", "off")
 
 
 def time_in_process(path: str, runs: int, gc_mode: str = "on") -> Stats:
-    """``orchdsl.linter.lint_paths([path])``: one warm-up call (builds or loads the cached LALR
+    """``orchdsl.check.linter.lint_paths([path])``: one warm-up call (builds or loads the cached LALR
     parser and imports the rules), then ``runs`` counted calls, back to back.
 
     ``gc_mode``: ``on`` (default) leaves the cyclic garbage collector enabled and alone, as in a
@@ -246,7 +246,7 @@ def time_in_process(path: str, runs: int, gc_mode: str = "on") -> Stats:
     hides the older-generation pass a big file otherwise pays for; ``off`` disables the
     collector during the calls, as the ``orchdsl lint`` command does for itself (a one-shot
     command, see ``ONE_SHOT`` in orchdsl/cli/main.py)."""
-    from orchdsl.linter import lint_paths
+    from orchdsl.check.linter import lint_paths
 
     check_report(path, lint_paths([path]))
     samples, gc_times, gc_counts = [], [], []

@@ -29,7 +29,7 @@ def fan_out(folder: str, targets: int, smtp, http) -> tuple[float, int]:
     from orchdsl.notify import notifier_for
     from orchdsl.runner.engine import Engine, RunOptions
     from orchdsl.runner.events import MemoryRecorder, Observers
-    from orchdsl.runner.model import Trigger
+    from orchdsl.model import Trigger
 
     mails = ", ".join(f'"ops{i}@example.com"' for i in range(targets))
     hooks = ", ".join(f'"{http.url(f"/h{i}")}"' for i in range(targets))
@@ -56,7 +56,7 @@ def fan_out(folder: str, targets: int, smtp, http) -> tuple[float, int]:
 
 def overhead(folder: str, tasks: int, with_notifier: bool) -> float:
     import orchdsl
-    from orchdsl.runner.model import Trigger
+    from orchdsl.model import Trigger
 
     path = Path(folder) / f"many-{tasks}.orch"
     lines = "\n".join(f'        task t{i} call "os:getpid"' for i in range(tasks))

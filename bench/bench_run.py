@@ -423,7 +423,7 @@ def orchdsl_split_runners(path: str, store: str) -> list[Runner]:
     beforehand, outside the timed call (execution and state recording only)."""
     try:
         import orchdsl
-        plan, run = orchdsl.plan, orchdsl.run
+        plan, run = orchdsl.planning, orchdsl.run
     except (ImportError, AttributeError):
         return []
     built: list = []

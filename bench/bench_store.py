@@ -18,7 +18,7 @@ TARGET_S = 0.5
 
 
 def record(folder: str, tasks: int) -> float:
-    from orchdsl.runner.model import Attempt, JobResult, JobState, TaskResult, TaskState, Trigger
+    from orchdsl.model import Attempt, JobResult, JobState, TaskResult, TaskState, Trigger
     from orchdsl.store import Store
     from orchdsl.store_recorder import StoreRecorder
 

@@ -15,22 +15,22 @@ __all__ = [
 ]
 
 _EXPORTS = {
-    "parse": ("orchdsl.parser", "parse"),
-    "lint": ("orchdsl.linter", "lint_source"),
-    "lint_paths": ("orchdsl.linter", "lint_paths"),
+    "parse": ("orchdsl.lang.parser", "parse"),
+    "lint": ("orchdsl.check.linter", "lint_source"),
+    "lint_paths": ("orchdsl.check.linter", "lint_paths"),
     "compile": ("orchdsl.compiler", "compile_file"),
     "plan": ("orchdsl.api", "plan"),
     "run": ("orchdsl.api", "run"),
-    "Diagnostic": ("orchdsl.diagnostics", "Diagnostic"),
-    "Severity": ("orchdsl.diagnostics", "Severity"),
-    "JobResult": ("orchdsl.runner.model", "JobResult"),
-    "JobState": ("orchdsl.runner.model", "JobState"),
-    "TaskResult": ("orchdsl.runner.model", "TaskResult"),
-    "TaskState": ("orchdsl.runner.model", "TaskState"),
-    "Orchestration": ("orchdsl.ast", "Orchestration"),
-    "Phase": ("orchdsl.ast", "Phase"),
-    "Task": ("orchdsl.ast", "Task"),
-    "Document": ("orchdsl.ast", "Document"),
+    "Diagnostic": ("orchdsl.lang.diagnostics", "Diagnostic"),
+    "Severity": ("orchdsl.lang.diagnostics", "Severity"),
+    "JobResult": ("orchdsl.model", "JobResult"),
+    "JobState": ("orchdsl.model", "JobState"),
+    "TaskResult": ("orchdsl.model", "TaskResult"),
+    "TaskState": ("orchdsl.model", "TaskState"),
+    "Orchestration": ("orchdsl.lang.ast", "Orchestration"),
+    "Phase": ("orchdsl.lang.ast", "Phase"),
+    "Task": ("orchdsl.lang.ast", "Task"),
+    "Document": ("orchdsl.lang.ast", "Document"),
 }
 
 

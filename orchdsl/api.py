@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from orchdsl.planner import Plan
+from orchdsl.planning.build import Plan
 from orchdsl.runner.events import Observer
-from orchdsl.runner.model import JobResult, Trigger
+from orchdsl.model import JobResult, Trigger
 
 
 def plan(path: str, *, params: Mapping[str, str] | None = None, only: Sequence[str] = (),
@@ -15,8 +15,8 @@ def plan(path: str, *, params: Mapping[str, str] | None = None, only: Sequence[s
     """Compile a file and plan a run of it. Raises CompileError (with diagnostics),
     SourceError, ParamError or SelectionError."""
     from orchdsl.compiler import compile_file
-    from orchdsl.planner import build_plan, parse_params
-    from orchdsl.selection import Selection
+    from orchdsl.planning.build import build_plan, parse_params
+    from orchdsl.planning.selection import Selection
 
     compiled = compile_file(path)
     values = parse_params([f"{k}={v}" for k, v in (params or {}).items()],

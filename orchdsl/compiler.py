@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from orchdsl import ast
+from orchdsl.lang import ast
 from orchdsl._gc import gc_paused
-from orchdsl.diagnostics import Diagnostic
-from orchdsl.loader import Loader, nested_tasks
+from orchdsl.lang.diagnostics import Diagnostic
+from orchdsl.lang.loader import Loader, nested_tasks
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def compile_file(path: str, loader: Loader | None = None) -> Compiled:
     Raises CompileError with the diagnostics when the file has errors (warnings do not stop
     it), SourceError when it cannot be read.
     """
-    from orchdsl.linter import lint_result
+    from orchdsl.check.linter import lint_result
 
     loader = loader or Loader()
     return _compile(path, loader, {}, lint_result)

@@ -20,7 +20,7 @@ import sqlite3
 import time
 from datetime import datetime, timezone
 
-from orchdsl.runner.model import JobResult
+from orchdsl.model import JobResult
 from orchdsl.process_groups import group_alive, signal_group
 
 APPLICATION_ID = 0x4F524348  # "ORCH"

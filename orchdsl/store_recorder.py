@@ -14,7 +14,7 @@ import sqlite3
 import time
 
 from orchdsl.runner.events import Observer
-from orchdsl.runner.model import Attempt, JobResult, TaskResult
+from orchdsl.model import Attempt, JobResult, TaskResult
 from orchdsl.store import Store, _iso, _process_started
 
 FLUSH_S = 0.5

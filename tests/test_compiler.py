@@ -12,8 +12,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-import orchdsl.loader
-from orchdsl import ast
+import orchdsl.lang.loader
+from orchdsl.lang import ast
 from orchdsl.compiler import CompileError, compile_file, end_of, start_of, tasks_of
 
 SMALL = '''\
@@ -224,14 +224,14 @@ def test_one_big_phase_has_no_quadratic_edges(tmp_path):
 def parse_counter(monkeypatch):
     """Counts how often each file is parsed (by the name it was parsed under)."""
     counts: dict[str, int] = {}
-    real = orchdsl.loader.parse
+    real = orchdsl.lang.loader.parse
 
     def counting(text, path, *args, **kwargs):
         key = os.path.realpath(path)
         counts[key] = counts.get(key, 0) + 1
         return real(text, path, *args, **kwargs)
 
-    monkeypatch.setattr(orchdsl.loader, "parse", counting)
+    monkeypatch.setattr(orchdsl.lang.loader, "parse", counting)
     return counts
 
 

@@ -1,4 +1,4 @@
-"""orchdsl.cron: fire times in a time zone (LANGUAGE.md 3 and 5.7).
+"""orchdsl.scheduling.cron: fire times in a time zone (LANGUAGE.md 3 and 5.7).
 
 The DST examples of the spec are checked exactly; a couple of months of some schedules are
 checked against an independent oracle: a brute-force walk over every UTC minute, each converted
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cron_oracle import matcher
-from orchdsl.cron import cron_fields, hours_of, next_fires, zone
+from orchdsl.scheduling.cron import cron_fields, hours_of, next_fires, zone
 
 UTC = timezone.utc
 PRAGUE = ZoneInfo("Europe/Prague")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from orchdsl.linter import lint_source
-from orchdsl.rules.catalog import markdown
+from orchdsl.check.linter import lint_source
+from orchdsl.check.rules.catalog import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"```orch\n(.*?)```", re.S)
@@ -17,7 +17,7 @@ FENCE = re.compile(r"```orch\n(.*?)```", re.S)
 
 def test_rule_index_is_generated_from_the_docstrings():
     committed = (ROOT / "docs" / "lint-rules.md").read_text()
-    assert committed == markdown(), "run: python -m orchdsl.rules.catalog > docs/lint-rules.md"
+    assert committed == markdown(), "run: python -m orchdsl.check.rules.catalog > docs/lint-rules.md"
 
 
 def _complete_examples():

@@ -18,8 +18,8 @@ from conftest import EXAMPLE_FILES
 from orchdsl.formatting.equivalence import same_document
 from orchdsl.formatting.formatter import Outcome, format_text
 from orchdsl.formatting.regroup import UnknownTask, group_by_kind, move_task
-from orchdsl.linter import lint_source
-from orchdsl.parser import parse
+from orchdsl.check.linter import lint_source
+from orchdsl.lang.parser import parse
 
 CASES = sorted((Path(__file__).parent / "cases" / "fmt").glob("*.case"))
 SEPARATOR = "==== expected ====\n"

@@ -23,12 +23,12 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import (Comment, Error, Keyword, Name, Number, Operator, Punctuation,
                             String)
 
-from orchdsl import parser
+from orchdsl.lang import parser
 from orchdsl.highlight import EVENTS, RESERVED, OrchLexer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").rglob("*.orch"))
-GRAMMAR_PATH = ROOT / "editors" / "orch.tmLanguage.json"
+GRAMMAR_PATH = ROOT / "editors" / "vscode" / "syntaxes" / "orch.tmLanguage.json"
 FENCE = re.compile(r"```orch\n(.*?)```", re.S)
 
 
@@ -304,7 +304,7 @@ def test_every_include_names_a_repository_entry():
         assert name in grammar["repository"], name
 
 
-def test_the_vscode_extension_ships_the_same_grammar():
+def test_the_vscode_extension_ships_the_grammar():
     vscode = ROOT / "editors" / "vscode"
     package = json.loads((vscode / "package.json").read_text())
     (grammar,) = package["contributes"]["grammars"]

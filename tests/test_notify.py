@@ -26,7 +26,7 @@ from orchdsl.notify.targets import Subscription, subscriptions
 from orchdsl.notify.webhook import body_for, payload, slack_payload
 from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import MemoryRecorder, Observers
-from orchdsl.runner.model import JobResult, JobState, Trigger
+from orchdsl.model import JobResult, JobState, Trigger
 from orchdsl.store import MIGRATIONS, Store
 
 E = Event

@@ -19,7 +19,7 @@ from notify_servers import HANG, SmtpServer
 from orchdsl.notify import RetryPolicy, notifier_for
 from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import MemoryRecorder, Observers
-from orchdsl.runner.model import JobState, Trigger
+from orchdsl.model import JobState, Trigger
 from orchdsl.store import Store
 from orchdsl.store_recorder import StoreRecorder
 
@@ -272,7 +272,7 @@ def history(store, path, durations, state=JobState.SUCCESS):
     """Jobs of ``path`` that took ``durations`` seconds, as if run before."""
     from datetime import datetime, timedelta, timezone
 
-    from orchdsl.runner.model import JobResult
+    from orchdsl.model import JobResult
 
     start = datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)
     for seconds in durations:

@@ -9,7 +9,7 @@ import orchdsl
 from orchdsl.notify import notifier_for
 from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import Observers
-from orchdsl.runner.model import Trigger
+from orchdsl.model import Trigger
 from orchdsl.store import Store
 from conftest import run_command
 

@@ -1,4 +1,4 @@
-"""orchdsl.parser: .orch text to the typed AST, with spans, decoded strings and comments."""
+"""orchdsl.lang.parser: .orch text to the typed AST, with spans, decoded strings and comments."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from conftest import EXAMPLE_FILES
-from orchdsl import ast
-from orchdsl.parser import parse
-from orchdsl.source import Span
+from orchdsl.lang import ast
+from orchdsl.lang.parser import parse
+from orchdsl.lang.source import Span
 
 # One file that uses every construct; the tables below point into it.
 SOURCE = r'''# leading comment of the file

@@ -1,4 +1,4 @@
-"""orchdsl.planner and orchdsl.selection: resolved values, selection and waves (LANGUAGE.md 3, 5.3,
+"""orchdsl.planning.build and orchdsl.planning.selection: resolved values, selection and waves (LANGUAGE.md 3, 5.3,
 5.7, 7). Plans are built with an explicit ``environ`` and a fixed ``now``."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from orchdsl.compiler import compile_file
-from orchdsl.planner import ParamError, TaskState, build_plan, parse_params
-from orchdsl.plan_output import render_json, render_text
-from orchdsl.selection import Selection, SelectionError
+from orchdsl.planning.build import ParamError, TaskState, build_plan, parse_params
+from orchdsl.cli.plan_output import render_json, render_text
+from orchdsl.planning.selection import Selection, SelectionError
 
 NOW = datetime(2027, 3, 26, 12, 0, tzinfo=timezone.utc)  # a Friday, two days before CEST starts
 SECRET_VALUE = "s3cr3t-value"

@@ -1,4 +1,4 @@
-"""orchdsl.reporters: the json, sarif, github and text formats of ``orchdsl lint``, through the
+"""orchdsl.cli.reporters: the json, sarif, github and text formats of ``orchdsl lint``, through the
 installed command."""
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def test_sarif_of_the_examples_and_of_stdin(orchdsl, tmp_path):
 
 
 def test_every_rule_is_described_in_sarif(orchdsl, tmp_path):
-    from orchdsl.rules import all_rules
+    from orchdsl.check.rules import all_rules
 
     document = assert_valid_sarif(lint(orchdsl, tmp_path, CLEAN, "sarif").stdout)
     rules = document["runs"][0]["tool"]["driver"]["rules"]

@@ -1,12 +1,12 @@
-"""orchdsl.rules: one row per rule code, with a file that triggers it at a known place and a
+"""orchdsl.check.rules: one row per rule code, with a file that triggers it at a known place and a
 clean counterpart that must not."""
 
 from __future__ import annotations
 
 import pytest
 
-from orchdsl.linter import lint_paths
-from orchdsl.rules import all_rules
+from orchdsl.check.linter import lint_paths
+from orchdsl.check.rules import all_rules
 
 
 def orch(body: str) -> str:

@@ -29,7 +29,7 @@ import orchdsl
 from orchdsl.api import plan as make_plan
 from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import MemoryRecorder, Observer
-from orchdsl.runner.model import JobState, TaskState
+from orchdsl.model import JobState, TaskState
 
 SECRET = "tok-9f8e7d6c5b"
 
@@ -1283,8 +1283,8 @@ def test_a_cancelled_command_may_print_while_it_cleans_up(folder, write, cause):
 # --- the public API (STYLE 7) ----------------------------------------------------------------
 
 def test_the_public_plan_function_stays_callable_after_a_run(tmp_path):
-    """``orchdsl.plan`` is the exported function, not the ``orchdsl.planner`` module that a run
-    imports (``orchdsl.compiler`` and ``orchdsl.linter`` share the same fate)."""
+    """``orchdsl.planning`` is the exported function, not the ``orchdsl.planning.build`` module that a run
+    imports (``orchdsl.compiler`` and ``orchdsl.check.linter`` share the same fate)."""
     path = tmp_path / "job.orch"
     path.write_text('orchestration "Api" {\n    phase "One" {\n        task a run "true"\n    }\n}\n')
     script = (f"import orchdsl; job = orchdsl.run({str(path)!r}); "

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cron_oracle import matcher
-from orchdsl.cron import next_fires
+from orchdsl.scheduling.cron import next_fires
 from orchdsl.scheduling.schedule import Schedule
 
 UTC = timezone.utc

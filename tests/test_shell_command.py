@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from orchdsl.interpolate import render
-from orchdsl.parser import parse
-from orchdsl.shell_command import build, split_string
+from orchdsl.planning.interpolate import render
+from orchdsl.lang.parser import parse
+from orchdsl.planning.shell import build, split_string
 
 VALUES = [
     "plain", "two words", "x; touch PWNED", "$(touch PWNED)", "`touch PWNED`", "it's",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from orchdsl.runner.model import Attempt, JobResult, JobState, TaskResult, TaskState, Trigger
+from orchdsl.model import Attempt, JobResult, JobState, TaskResult, TaskState, Trigger
 from orchdsl.store import APPLICATION_ID, MIGRATIONS, Store, StoreError, store_path
 from orchdsl.store_recorder import FLUSH_ROWS, FLUSH_S, StoreRecorder
 from store_files import (foreign_application_id, foreign_database, newer_store,

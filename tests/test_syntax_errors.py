@@ -1,4 +1,4 @@
-"""orchdsl.syntax_errors (and the parser's own checks): syntax errors in plain words, at the
+"""orchdsl.lang.syntax_errors (and the parser's own checks): syntax errors in plain words, at the
 right line and column, with a hint where one is known. Every row is one E001."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import lark_token_names
-from orchdsl.parser import parse
+from orchdsl.lang.parser import parse
 
 
 def orch(body: str) -> str:

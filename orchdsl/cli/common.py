@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 from orchdsl.compiler import Compiled, CompileError, compile_file
-from orchdsl.diagnostics import Diagnostic
+from orchdsl.lang.diagnostics import Diagnostic
 from orchdsl.cli import exits
-from orchdsl.source import STDIN, SourceError
+from orchdsl.lang.source import STDIN, SourceError
 
 
 
@@ -31,7 +31,7 @@ def compile_or_report(path: str, command: str) -> Compiled | int:
 def print_diagnostics(diagnostics: list[Diagnostic], texts: dict[str, str], stream) -> None:
     """Diagnostics as ``orchdsl lint`` prints them, with the source line and caret."""
     from orchdsl.cli.args import use_color
-    from orchdsl.reporters.text import TextReporter, source_lines
+    from orchdsl.cli.reporters.text import TextReporter, source_lines
 
     reporter = TextReporter(color=use_color("auto", stream))
     for diagnostic in diagnostics:

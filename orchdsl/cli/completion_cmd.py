@@ -35,7 +35,7 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from orchdsl.completion import script
+    from orchdsl.cli.completion import script
 
     sys.stdout.write(script(args.shell))
     return exits.OK

@@ -102,8 +102,8 @@ def main(argv: list[str]) -> int:
     problem = _usage_problem(args)
     if problem:
         parser.error(problem)
-    from orchdsl.linter import discover
-    from orchdsl.source import STDIN
+    from orchdsl.check.linter import discover
+    from orchdsl.lang.source import STDIN
 
     files, missing = discover(args.paths)
     for error in missing:
@@ -214,7 +214,7 @@ def _deliver(source: Source, formatted: bytes, args, tally: Tally) -> int:
 
 
 def _read(path: str, stdin_name: str | None) -> Source | int:
-    from orchdsl.source import STDIN, SourceError, decode_utf8, read_source
+    from orchdsl.lang.source import STDIN, SourceError, decode_utf8, read_source
 
     try:
         if path == STDIN:

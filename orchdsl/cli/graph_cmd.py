@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
                              "graphviz: apt-get install graphviz, brew install graphviz), or use "
                              "--format dot and render it elsewhere")
         return exits.USAGE
-    from orchdsl.graph_formats import render
+    from orchdsl.cli.graph_formats import render
 
     if args.format in ("svg", "png"):
         output = _graphviz(render("dot", compiled), args.format)

@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     store = open_store(args.store, "job", read_only=True)
     if isinstance(store, int):
         return store
-    from orchdsl.history import as_json, job_text
+    from orchdsl.cli.history_output import as_json, job_text
 
     job = load_job(store, args.id, "job")
     if isinstance(job, int):

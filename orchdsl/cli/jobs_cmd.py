@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     store = open_store(args.store, "jobs", read_only=True)
     if isinstance(store, int):
         return store
-    from orchdsl.history import as_json, jobs_text
+    from orchdsl.cli.history_output import as_json, jobs_text
 
     jobs = store.jobs(args.file, args.status, args.limit)
     sys.stdout.write(as_json({"jobs": jobs}) if args.format == "json" else jobs_text(jobs))

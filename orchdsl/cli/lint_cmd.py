@@ -54,10 +54,10 @@ def main(argv: list[str]) -> int:
 
 
 def lint(args) -> int:
-    from orchdsl.linter import lint_paths
-    from orchdsl.reporters import reporter
-    from orchdsl.reporters.text import summary
-    from orchdsl.source import STDIN, SourceError, decode_utf8
+    from orchdsl.check.linter import lint_paths
+    from orchdsl.cli.reporters import reporter
+    from orchdsl.cli.reporters.text import summary
+    from orchdsl.lang.source import STDIN, SourceError, decode_utf8
 
     paths = args.paths or ["."]
     stdin_text = None
@@ -84,8 +84,8 @@ def lint(args) -> int:
 
 
 def explain(code: str) -> int:
-    from orchdsl.diagnostics import did_you_mean
-    from orchdsl.rules import all_rules
+    from orchdsl.lang.diagnostics import did_you_mean
+    from orchdsl.check.rules import all_rules
 
     rules = all_rules()
     rule = rules.get(code.upper())
@@ -104,7 +104,7 @@ def explain(code: str) -> int:
 
 
 def list_rules() -> int:
-    from orchdsl.rules import all_rules
+    from orchdsl.check.rules import all_rules
 
     for rule in all_rules().values():
         summary = rule.doc.split("\n\n", 1)[0].replace("\n", " ")

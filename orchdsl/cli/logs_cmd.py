@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     store = open_store(args.store, "logs", read_only=True)
     if isinstance(store, int):
         return store
-    from orchdsl.history import logs_text
+    from orchdsl.cli.history_output import logs_text
 
     job = load_job(store, args.id, "logs")
     if isinstance(job, int):

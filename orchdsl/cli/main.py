@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"orchdsl {__version__}")
         return exits.OK
     if first not in COMMANDS:
-        from orchdsl.diagnostics import did_you_mean
+        from orchdsl.lang.diagnostics import did_you_mean
 
         what = "option" if first.startswith("-") else "command"
         hint = did_you_mean(first, COMMANDS)

@@ -72,8 +72,8 @@ def main(argv: list[str]) -> int:
     compiled = compile_or_report(args.file, "run")
     if isinstance(compiled, int):
         return compiled
-    from orchdsl.planner import ParamError, build_plan, parse_params
-    from orchdsl.selection import Selection, SelectionError
+    from orchdsl.planning.build import ParamError, build_plan, parse_params
+    from orchdsl.planning.selection import Selection, SelectionError
 
     store = None
     if args.rerun is not None or not args.dry_run:
@@ -103,7 +103,7 @@ def main(argv: list[str]) -> int:
 
         keep_for_good()
         return run_job(plan, args, store)
-    from orchdsl.plan_output import render_json, render_text
+    from orchdsl.cli.plan_output import render_json, render_text
 
     for warning in plan.warnings:
         sys.stderr.write(f"orchdsl run: warning: {warning}\n")
@@ -150,7 +150,7 @@ def run_job(plan, args, store) -> int:
     from orchdsl.cli.run_output import LinePrinter, LiveView, summary
     from orchdsl.runner.engine import Engine, RunOptions
     from orchdsl.runner.events import Observers
-    from orchdsl.runner.model import JobState, Trigger
+    from orchdsl.model import JobState, Trigger
     from orchdsl.store_recorder import StoreRecorder
 
     live = sys.stdout.isatty() and not args.no_live and not args.stream

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from orchdsl.lexical import format_duration
+from orchdsl.lang.lexical import format_duration
 from orchdsl.runner.events import Observer
-from orchdsl.runner.model import Attempt, JobResult, TaskResult, TaskState
+from orchdsl.model import Attempt, JobResult, TaskResult, TaskState
 
 MARKS = {TaskState.SUCCEEDED: "ok", TaskState.FAILED: "FAILED", TaskState.SKIPPED: "skipped",
          TaskState.CANCELLED: "cancelled", TaskState.DISABLED: "disabled",

@@ -51,7 +51,7 @@ def build_parser() -> ArgumentParser:
 def _duration(text: str) -> float:
     import argparse
 
-    from orchdsl.lexical import parse_duration
+    from orchdsl.lang.lexical import parse_duration
 
     if text.strip() == "0":
         return 0.0

@@ -11,8 +11,8 @@ import dataclasses
 import enum
 import functools
 
-from orchdsl import ast
-from orchdsl.source import Span
+from orchdsl.lang import ast
+from orchdsl.lang.source import Span
 
 _SKIPPED = frozenset({"span", "kind_span", "raw"})
 

@@ -9,8 +9,8 @@ import enum
 from dataclasses import dataclass
 from typing import Callable
 
-from orchdsl import ast
-from orchdsl.diagnostics import Diagnostic
+from orchdsl.lang import ast
+from orchdsl.lang.diagnostics import Diagnostic
 from orchdsl.formatting.equivalence import same_document
 from orchdsl.formatting.layout import layout
 from orchdsl.formatting.regroup import Refused
@@ -42,7 +42,7 @@ def format_text(text: str, path: str = "<string>", rewrite: Rewrite | None = Non
     Like black's safe mode, the result is parsed again and must mean what the input (after the
     rewrite) means, comments included; otherwise it is UNSAFE and must not be written.
     """
-    from orchdsl.parser import parse
+    from orchdsl.lang.parser import parse
 
     parsed = parse(text, path)
     if not parsed.ok:

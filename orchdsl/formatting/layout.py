@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from orchdsl import ast
+from orchdsl.lang import ast
 from orchdsl.formatting import words
 
 INDENT = words.INDENT
@@ -167,7 +167,7 @@ def _fits(text: str) -> bool:
 def _is_ignore(comment: ast.Comment | None) -> bool:
     """An ``# orchdsl: ignore[...]`` silences the findings reported on its line, and findings
     about a task are reported at its name: such a comment keeps its task on one line."""
-    from orchdsl.linter import ignores
+    from orchdsl.check.linter import ignores
 
     return comment is not None and bool(ignores((comment,)))
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from orchdsl import ast
-from orchdsl.diagnostics import Diagnostic, did_you_mean, error
+from orchdsl.lang import ast
+from orchdsl.lang.diagnostics import Diagnostic, did_you_mean, error
 
 # The phases of Keboola's ETL scheme, in order, and the kind each one holds.
 PHASE_OF_KIND = {ast.Kind.EXTRACTOR: "Extract", ast.Kind.TRANSFORMATION: "Transform",

@@ -9,8 +9,8 @@ the source spelling.
 
 from __future__ import annotations
 
-from orchdsl import ast
-from orchdsl.lexical import StringLocator, decode_string
+from orchdsl.lang import ast
+from orchdsl.lang.lexical import StringLocator, decode_string
 
 BLOCK = '"""'
 

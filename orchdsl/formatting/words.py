@@ -21,7 +21,7 @@ import bisect
 import re
 from dataclasses import dataclass, replace
 
-from orchdsl import ast
+from orchdsl.lang import ast
 from orchdsl.formatting.strings import spell
 
 INDENT = "    "

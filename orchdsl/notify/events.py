@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from typing import Sequence
 
-from orchdsl.runner.model import JobState
+from orchdsl.model import JobState
 
 HISTORY = 20  # successful jobs the usual duration is taken from
 MIN_HISTORY = 3  # fewer than this: no usual duration, no processing event without ``after``

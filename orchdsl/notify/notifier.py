@@ -24,7 +24,7 @@ from orchdsl.notify.summary import Summary, summarize
 from orchdsl.notify.targets import Subscription, shown_target
 from orchdsl.runner.events import Observer
 from orchdsl.runner.masking import Masker
-from orchdsl.runner.model import JobResult, JobState
+from orchdsl.model import JobResult, JobState
 
 log = logging.getLogger("orchdsl.notify")
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from orchdsl.notify.events import Event
 from orchdsl.runner.masking import Masker
-from orchdsl.runner.model import JobResult, TaskResult, TaskState
+from orchdsl.model import JobResult, TaskResult, TaskState
 
 LAST_LINES = 10  # lines of a failed task's output in an e-mail and a Slack message
 
@@ -80,7 +80,7 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 def shown_duration(seconds: float | None) -> str:
-    from orchdsl.lexical import format_duration
+    from orchdsl.lang.lexical import format_duration
 
     if seconds is None:
         return "-"

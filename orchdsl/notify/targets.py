@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from orchdsl.interpolate import MASK, render
+from orchdsl.planning.interpolate import MASK, render
 from orchdsl.notify.events import Event
-from orchdsl.runner.model import Trigger
+from orchdsl.model import Trigger
 
 DEFAULT_EVENTS = frozenset({Event.ERROR, Event.WARNING})
 SLACK_PREFIX = "https://hooks.slack.com/"
@@ -47,7 +47,7 @@ def is_slack(target: str) -> bool:
 
 def target_problems(targets: Sequence[str]) -> list[str]:
     """What is wrong with ``--notify-me`` targets (the checks of lint's E105)."""
-    from orchdsl.rules.notify import target_problem
+    from orchdsl.check.rules.notify import target_problem
 
     # The message quotes the target: shown without the credentials a URL may carry.
     return [problem.replace(target, shown_target(target)) if target else problem

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import trio
 
-from orchdsl import ast
-from orchdsl.planner import PlannedTask
+from orchdsl.lang import ast
+from orchdsl.planning.build import PlannedTask
 from orchdsl.runner.calls import run_call
 from orchdsl.runner.capture import OutputBuffer
-from orchdsl.runner.model import JobState
+from orchdsl.model import JobState
 from orchdsl.runner.processes import run_process
 
 
@@ -47,7 +47,7 @@ async def _run_nested(engine, task: PlannedTask, action: ast.Nested, stdout: Out
                       stderr: OutputBuffer) -> Outcome:
     """The child orchestration as a job of its own; the task fails when that job ends in
     error (or is cancelled). The child uses its own params' defaults."""
-    from orchdsl.planner import build_plan
+    from orchdsl.planning.build import build_plan
     from orchdsl.runner.engine import Engine, RunOptions
 
     folder = os.path.dirname(os.path.realpath(engine.plan.path))

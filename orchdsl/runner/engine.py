@@ -28,16 +28,16 @@ from typing import Callable, Mapping
 
 import trio
 
-from orchdsl import ast
-from orchdsl.interpolate import MissingValue, render
-from orchdsl.shell_command import Command, build, split_string
-from orchdsl.planner import Plan, PlannedTask
-from orchdsl.planner import TaskState as PlanState
+from orchdsl.lang import ast
+from orchdsl.planning.interpolate import MissingValue, render
+from orchdsl.planning.shell import Command, build, split_string
+from orchdsl.planning.build import Plan, PlannedTask
+from orchdsl.planning.build import TaskState as PlanState
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.events import Observer
 from orchdsl.runner.quick_path import QuickPath
 from orchdsl.runner.masking import Masker
-from orchdsl.runner.model import (Attempt, JobResult, JobState, TaskResult, TaskState, Trigger,
+from orchdsl.model import (Attempt, JobResult, JobState, TaskResult, TaskState, Trigger,
                                   job_state)
 
 GRACE_S = 10.0  # SIGTERM, then SIGKILL this long after (LANGUAGE.md 5.4)
@@ -433,7 +433,7 @@ class Engine(QuickPath):
         return value
 
     def strings(self, task: ast.Task) -> dict[str, object]:
-        """What a task runs, with real values: the command (see orchdsl.shell_command), cwd
+        """What a task runs, with real values: the command (see orchdsl.planning.shell), cwd
         and env entries, worked out once per job. Raises MissingValue for an unset
         ``${env.NAME}``."""
         known = self._strings.get(task.name.text)
@@ -486,6 +486,6 @@ def _ast_task(graph, name: str) -> ast.Task:
 
 
 def _shown(seconds: float | None) -> str:
-    from orchdsl.lexical import format_duration
+    from orchdsl.lang.lexical import format_duration
 
     return format_duration(round((seconds or 0) * 1000))

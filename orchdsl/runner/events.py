@@ -3,7 +3,7 @@ printers. The engine calls these in the trio thread; each must be quick and neve
 
 from __future__ import annotations
 
-from orchdsl.runner.model import Attempt, JobResult, TaskResult
+from orchdsl.model import Attempt, JobResult, TaskResult
 
 
 class Observer:

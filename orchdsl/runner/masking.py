@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from orchdsl.interpolate import MASK
+from orchdsl.planning.interpolate import MASK
 
 
 class Masker:

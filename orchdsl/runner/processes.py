@@ -181,6 +181,6 @@ def _os_reason(exc: OSError, cwd: str) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    from orchdsl.lexical import format_duration
+    from orchdsl.lang.lexical import format_duration
 
     return format_duration(round((value or 0) * 1000))

@@ -15,11 +15,11 @@ import inspect
 
 import trio
 
-from orchdsl import ast
+from orchdsl.lang import ast
 from orchdsl.runner.calls import install_router, prepare_call
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.lanes import Ended, Idle, Lanes, Line, QuickCall, Started
-from orchdsl.runner.model import Attempt, TaskState
+from orchdsl.model import Attempt, TaskState
 
 
 class QuickPath:

@@ -39,7 +39,7 @@ from orchdsl.scheduling.jobs import run_scheduled
 from orchdsl.scheduling.schedule import Catchup, Overlap, Schedule, schedules_of
 from orchdsl.scheduling.table import Entry, Table
 from orchdsl.scheduling.watched import Fire, Running, Watched, nested_of, sha256_of
-from orchdsl.source import SourceError
+from orchdsl.lang.source import SourceError
 
 LATE_S = 60.0  # a fire noticed later than this was missed, not merely late
 DEFAULT_GRACE_S = 60.0
@@ -216,7 +216,7 @@ class Scheduler:
                   file=watched.path, job_id=job_id, due=fire.due)
 
     def _start(self, watched: Watched, fire: Fire) -> None:
-        from orchdsl.planner import build_plan
+        from orchdsl.planning.build import build_plan
 
         try:
             plan = build_plan(watched.compiled, now=self.clock.now())

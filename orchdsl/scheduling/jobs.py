@@ -10,10 +10,10 @@ from typing import Mapping
 import trio
 
 from orchdsl.notify import Notifier, notifier_for
-from orchdsl.planner import Plan
+from orchdsl.planning.build import Plan
 from orchdsl.runner.engine import Engine, RunOptions
 from orchdsl.runner.events import Observer, Observers
-from orchdsl.runner.model import JobResult, Trigger
+from orchdsl.model import JobResult, Trigger
 from orchdsl.store import Store
 from orchdsl.store_recorder import StoreRecorder
 

@@ -1,6 +1,6 @@
 """A schedule as the scheduler reads it, and its fire times (LANGUAGE.md 3 and 5.7).
 
-Fire times come from ``orchdsl.cron.next_fires`` (croniter on the zone's wall clock, with the
+Fire times come from ``orchdsl.scheduling.cron.next_fires`` (croniter on the zone's wall clock, with the
 spec's DST rules), so ``orchdsl next``, ``run --dry-run`` and the scheduler always agree.
 """
 
@@ -11,8 +11,8 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from orchdsl import ast
-from orchdsl.cron import next_fires, zone
+from orchdsl.lang import ast
+from orchdsl.scheduling.cron import next_fires, zone
 
 # How far back catch-up looks for the most recent missed fire, widening until one is found:
 # each window holds few fires when the one before held none, so the walk stays short even for

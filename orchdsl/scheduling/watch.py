@@ -36,7 +36,7 @@ def orch_files(arguments: list[str]) -> list[str]:
     """The files named and the ``*.orch`` files below the folders named, as the paths will be
     shown (relative stays relative). A named file is kept even when it is gone: it is watched
     for coming back."""
-    from orchdsl.linter import discover
+    from orchdsl.check.linter import discover
 
     files = []
     for argument in arguments:

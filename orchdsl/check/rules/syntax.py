@@ -1,0 +1,49 @@
+"""E001: syntax (reported by the parser; registered here for its documentation), and W210:
+ignore comments that name no rule."""
+
+from orchdsl.lang.diagnostics import Severity, did_you_mean
+from orchdsl.check.rules import Finding, rule
+
+
+@rule("E001", "syntax", checked=False)
+def syntax(ctx):
+    """The file does not follow the grammar of LANGUAGE.md sections 2 and 3: a misspelt
+    keyword, a missing brace or quote, an unknown escape in a string, a reserved word used as a
+    name, an unknown notify event or overlap/catchup mode.
+
+    The message says what was expected where, in plain words, with a ``did you mean`` hint for
+    a misspelt keyword or kind. Only the first syntax error of a file is reported: fix it and
+    lint again.
+
+    Bad:
+        phase "Extract" {
+            task crm extracter run "python extract.py"
+        }
+
+    Good:
+        phase "Extract" {
+            task crm extractor run "python extract.py"
+        }
+    """
+    return ()
+
+
+@rule("W210", "unknown-ignore-code", Severity.WARNING)
+def unknown_ignore_code(ctx):
+    """An ``# orchdsl: ignore[...]`` comment names a code that is no rule (a typo like
+    ``W2O6`` silences nothing). Codes are separated by commas or spaces; a bare
+    ``# orchdsl: ignore`` silences every rule on its line.
+
+    Bad:
+        task old writer run "python old.py" disabled  # orchdsl: ignore[W2O5]
+
+    Good:
+        task old writer run "python old.py" disabled  # orchdsl: ignore[W205]
+    """
+    from orchdsl.check.linter import unknown_ignored_codes
+    from orchdsl.check.rules import REGISTRY
+
+    for comment, code in unknown_ignored_codes(ctx.document.comments, REGISTRY):
+        shown = f'"{code}"' if code else "nothing"
+        yield Finding(comment.span, f"ignore comment names {shown}, which is no rule",
+                      did_you_mean(code, REGISTRY) or "see orchdsl lint --list-rules")

@@ -1,0 +1,32 @@
+"""``--format json``: one document, ``{"version": 1, "diagnostics": [...]}`` (LANGUAGE.md 7).
+
+Each diagnostic has exactly the keys ``path line column end_line end_column severity code
+message help`` (``help`` may be null); lines and columns are 1-based, ``end_column`` exclusive.
+"""
+
+from __future__ import annotations
+
+import json
+
+from orchdsl.lang.diagnostics import Diagnostic
+from orchdsl.check.linter import LintReport
+
+VERSION = 1
+
+
+def diagnostic_dict(d: Diagnostic) -> dict:
+    s = d.span
+    message = d.message_with_notes()
+    return {"path": s.path, "line": s.line, "column": s.column, "end_line": s.end_line,
+            "end_column": s.end_column, "severity": d.severity.value, "code": d.code,
+            "message": message, "help": d.help}
+
+
+class JsonReporter:
+    def __init__(self, color: bool = False):
+        pass
+
+    def render(self, report: LintReport) -> str:
+        document = {"version": VERSION,
+                    "diagnostics": [diagnostic_dict(d) for d in report.diagnostics]}
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

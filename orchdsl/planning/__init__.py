@@ -1,0 +1,1 @@
+"""Planning a run: params, selection, and every task resolved into what runs (docs/language.md)."""

@@ -1,0 +1,89 @@
+"""Which tasks a run selects: ``--only``, ``--skip``, ``--phase``, ``--from-phase`` (LANGUAGE.md
+6, 7). Each flag repeats and takes comma-separated names or globs (a name that exists is taken
+as it is before it is read as a glob); a pattern that matches nothing is a usage error, with
+a did-you-mean hint. A name holding a comma cannot be selected by name: use a glob (``A?B``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from orchdsl.lang import ast
+from orchdsl.lang.diagnostics import did_you_mean
+
+
+class SelectionError(ValueError):
+    """A selection flag names no task or phase (a usage error, exit 2)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    from_phase: str | None = None
+
+    @staticmethod
+    def from_flags(only=(), skip=(), phases=(), from_phase=None) -> Selection:
+        """Raises SelectionError for a flag given with no name (``--only ""``): run with
+        ``--only "$UNSET_VARIABLE"`` must not quietly mean "everything"."""
+        if from_phase is not None and not from_phase.strip():
+            raise SelectionError("--from-phase names no phase")
+        return Selection(split(only, "--only"), split(skip, "--skip"),
+                         split(phases, "--phase"), from_phase)
+
+
+def split(values, flag: str) -> tuple[str, ...]:
+    found = []
+    for value in values or ():
+        names = [p.strip() for p in value.split(",") if p.strip()]
+        if not names:
+            raise SelectionError(f"{flag} {value!r} names nothing")
+        found.extend(names)
+    return tuple(found)
+
+
+def unselected(orchestration: ast.Orchestration, selection: Selection) -> dict[str, str]:
+    """Task name -> why it is not selected, for every task a selection leaves out."""
+    phases = orchestration.phases
+    phase_names = [p.name.value for p in phases]
+    task_names = [t.name.text for t in orchestration.tasks]
+    reasons: dict[str, str] = {}
+    if selection.from_phase is not None:
+        if selection.from_phase not in phase_names:
+            raise SelectionError(_nothing("phase", selection.from_phase, phase_names, "--from-phase"))
+        first = phase_names.index(selection.from_phase)
+        for phase in phases[:first]:
+            for task in phase.tasks:
+                reasons.setdefault(task.name.text, f"before --from-phase {selection.from_phase}")
+    if selection.phases:
+        chosen = _matching(selection.phases, phase_names, "phase", "--phase")
+        for phase in phases:
+            if phase.name.value not in chosen:
+                for task in phase.tasks:
+                    reasons.setdefault(task.name.text, "phase not selected (--phase)")
+    if selection.only:
+        chosen = _matching(selection.only, task_names, "task", "--only")
+        for name in task_names:
+            if name not in chosen:
+                reasons.setdefault(name, "not selected (--only)")
+    if selection.skip:
+        for name in _matching(selection.skip, task_names, "task", "--skip"):
+            reasons.setdefault(name, "skipped (--skip)")
+    return reasons
+
+
+def _matching(patterns: tuple[str, ...], names: list[str], what: str, flag: str) -> set[str]:
+    found: set[str] = set()
+    for pattern in patterns:
+        # A name as it is first ("Load [EU]" is a phase, not a glob), then as a glob.
+        matched = {pattern} if pattern in names else {n for n in names if fnmatchcase(n, pattern)}
+        if not matched:
+            raise SelectionError(_nothing(what, pattern, names, flag))
+        found |= matched
+    return found
+
+
+def _nothing(what: str, pattern: str, names: list[str], flag: str) -> str:
+    hint = did_you_mean(pattern, names)
+    return f'{flag} {pattern}: no {what} matches' + (f" ({hint})" if hint else "")
