@@ -17,7 +17,8 @@ from orchdsl.lang.source import Span
 
 # The modules that hold rules, in the order their rules are listed.
 RULE_MODULES = ("syntax", "names", "clauses", "values", "schedules", "notify", "tasks",
-                "nested", "phases", "secrets", "calls")
+                "nested", "phases", "secrets", "calls", "outputs", "conditions", "matrices",
+                "placement")
 
 
 @dataclass(frozen=True, slots=True)

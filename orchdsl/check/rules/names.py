@@ -5,6 +5,7 @@ from __future__ import annotations
 from orchdsl.lang import ast
 from orchdsl.lang.diagnostics import Note, Severity, did_you_mean
 from orchdsl.check.rules import Finding, repeats, rule
+from orchdsl.check.rules.matrices import matrix_name_clashes
 
 
 @rule("E101", "duplicate-task")
@@ -49,8 +50,8 @@ def duplicate_phase(ctx):
 
 @rule("E114", "duplicate-declaration")
 def duplicate_declaration(ctx):
-    """A name is declared twice as a ``param`` or ``secret`` (or once as each), so ``${name}``
-    would be ambiguous.
+    """A name is declared twice as a ``param`` or ``secret`` (or once as each), or a task's
+    ``matrix`` has the name of one, so ``${name}`` would be ambiguous.
 
     Bad:
         param  token = "abc"
@@ -66,6 +67,7 @@ def duplicate_declaration(ctx):
         yield Finding(clause.name.span, f'"{clause.name.text}" is already declared as a {what}',
                       "give each param and secret its own name",
                       (Note("first declared here", first.name.span),))
+    yield from matrix_name_clashes(ctx)
 
 
 @rule("E107", "unknown-interpolation")
