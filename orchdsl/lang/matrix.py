@@ -69,8 +69,9 @@ def instance_name(task: str, values: Sequence[str], index: int) -> str:
 
 
 def count(clauses: Sequence[Clause]) -> int:
-    """How many instances the clauses make, without making them (0 when one list is empty)."""
-    return math.prod(len(values) for _, values in clauses)
+    """How many instances the clauses make, without making them (0 when one list is empty,
+    and for no clause: a task without a matrix makes no instance)."""
+    return math.prod(len(values) for _, values in clauses) if clauses else 0
 
 
 def instances(task: str, clauses: Sequence[Clause]) -> list[Instance]:
