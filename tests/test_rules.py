@@ -335,9 +335,11 @@ def test_explain_prints_the_docstring(orchdsl, code):
 def test_explain_prints_plain_text_for_a_terminal(orchdsl):
     assert orchdsl("lint", "--explain", "E107").stdout == (
         "E107 (unknown-interpolation), error\n\n"
-        "${name} in a task's command, argv, cwd or env value names no param and no\n"
-        "secret of the file. ${env.NAME} reads the runner's environment and is always\n"
-        "allowed; \\${ writes a literal ${.\n\n"
+        "${name} in a task's command, argv, cwd, env or param value names no\n"
+        "param and no secret of the file and no matrix of the task. ${env.NAME}\n"
+        "reads the runner's environment and is always allowed, as are ${job.id},\n"
+        "${job.fire_time} and ${job.fire_date} (outputs, ${tasks...}, are E118's);\n"
+        "\\${ writes a literal ${.\n\n"
         "Bad:\n"
         '    param day = "today"\n'
         "    ...\n"

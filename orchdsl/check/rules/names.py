@@ -72,9 +72,11 @@ def duplicate_declaration(ctx):
 
 @rule("E107", "unknown-interpolation")
 def unknown_interpolation(ctx):
-    """``${name}`` in a task's command, argv, ``cwd`` or ``env`` value names no ``param`` and no
-    ``secret`` of the file. ``${env.NAME}`` reads the runner's environment and is always
-    allowed; ``\\${`` writes a literal ``${``.
+    """``${name}`` in a task's command, argv, ``cwd``, ``env`` or ``param`` value names no
+    ``param`` and no ``secret`` of the file and no ``matrix`` of the task. ``${env.NAME}``
+    reads the runner's environment and is always allowed, as are ``${job.id}``,
+    ``${job.fire_time}`` and ``${job.fire_date}`` (outputs, ``${tasks...}``, are E118's);
+    ``\\${`` writes a literal ``${``.
 
     Bad:
         param day = "today"
