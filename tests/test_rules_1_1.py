@@ -1,6 +1,6 @@
 """The lint rules of language 1.1 (docs/reference.md, "Outputs", "Conditions", "Matrix",
 "Params of nested orchestrations", "Placement"): E118, E119, E120, W211, E122, and what the
-rules of 1.0 know of the new forms (E107, E112, E114).
+rules of 1.0 know of the new forms (E107, E112, E114, E121).
 
 Each row is a file and every finding of the codes under test, at its line and column: a row
 with no finding is a clean file, so the rules must not report it.
@@ -12,7 +12,7 @@ import pytest
 
 from orchdsl.check.linter import lint_paths
 
-CODES = {"E107", "E112", "E114", "E118", "E119", "E120", "E122", "W211"}
+CODES = {"E107", "E112", "E114", "E118", "E119", "E120", "E121", "E122", "W211"}
 
 
 def orch(*phases: str, top: str = "") -> str:
@@ -252,6 +252,14 @@ CASES = [
     ("a matrix named like a secret",
      orch(phase("Load", 'task load writer run "l" matrix T = ["a"]'), top="    secret T\n"),
      [("E114", 4, 41, "has the name of a secret")]),
+    # -- E121 counts a call task's matrix values as given --------------------------------------
+    ("a call instance gets its matrix value",
+     {"a.orch": orch(phase("Load", 'task load writer call "steps:go" matrix region = ["eu"]')),
+      "steps.py": "def go(region):\n    pass\n"}, []),
+    ("a matrix of another task gives nothing",
+     {"a.orch": orch(phase("Load", 'task load writer call "steps:go"', REGIONS)),
+      "steps.py": "def go(region):\n    pass\n"},
+     [("E121", 3, 31, 'go() needs "region", which no param of the file gives')]),
     # -- E107 knows matrices and 1.1 interpolations ----------------------------------------------
     ("matrix values, job values and outputs are no params",
      orch(EXTRACT, phase("Load", 'task load writer run "l ${region} ${job.id} ${job.fire_time} '

@@ -78,7 +78,9 @@ def call_signature(ctx):
     for task, path, function, found in _targets(ctx):
         if not isinstance(found, Signature):
             continue
-        missing = [name for name in found.required if name not in params]
+        # A call instance gets its matrix values as keyword arguments too (docs/language.md)
+        given = params | {m.name.text for m in task.matrices}
+        missing = [name for name in found.required if name not in given]
         where = Note(f"{function} is defined here", _span(path, found.line, found.column))
         if found.positional_only:
             names, one = _names(found.positional_only), len(found.positional_only) == 1
