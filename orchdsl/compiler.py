@@ -19,7 +19,7 @@ import networkx as nx
 
 from orchdsl.lang import ast, matrix
 from orchdsl._gc import gc_paused
-from orchdsl.lang.diagnostics import Diagnostic
+from orchdsl.lang.diagnostics import Diagnostic, error
 from orchdsl.lang.loader import Loader, nested_tasks
 
 
@@ -87,8 +87,11 @@ def _compile(path: str, loader: Loader, done: dict[str, Compiled], lint_result) 
     nested_files = {t.name.text: os.path.relpath(loader.key(loader.nested_path(document, t.action)),
                                                  folder)
                     for t in nested_tasks(document)}
-    with gc_paused():
-        graph = compile_orchestration(document.orchestration, nested_files)
+    try:
+        with gc_paused():
+            graph = compile_orchestration(document.orchestration, nested_files)
+    except CompileError as exc:
+        raise CompileError(exc.diagnostics, {document.path: document.text}) from None
     done[key] = Compiled(path, document, graph, children, folder)
     return done[key]
 
@@ -130,10 +133,14 @@ def compile_orchestration(orchestration: ast.Orchestration,
 def _add_task(graph: nx.DiGraph, task: ast.Task, attributes: dict) -> list[str]:
     """The task's node, or one node per instance of its static matrix (docs/language.md,
     "The compiled graph"); a dynamic matrix stays one node, marked."""
-    found = matrix.static_instances(task)
-    if found is None:
+    try:
+        found = matrix.static_instances(task)
+    except matrix.TooManyInstances as exc:  # E120, unless an ignore comment silenced it
+        raise CompileError([error("E120", str(exc), task.name.span)], {}) from None
+    if not found:  # no matrix, a dynamic one, or an empty list (E120, silenced)
         if task.matrices:
-            attributes.update(matrix="dynamic", matrix_clauses=_clauses(task))
+            attributes.update(matrix="dynamic" if found is None else "empty",
+                              matrix_clauses=_clauses(task))
         graph.add_node(task.name.text, **attributes)
         return [task.name.text]
     for instance in found:

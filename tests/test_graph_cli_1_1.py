@@ -261,3 +261,29 @@ def test_graphviz_accepts_the_dot_text():
     done = subprocess.run([DOT, "-Tsvg"], input=SALES_DOT.encode(), capture_output=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr.decode()
+
+
+def _values(count: int) -> str:
+    return ", ".join(f'"v{i}"' for i in range(count))
+
+
+def test_too_many_instances_stop_the_graph_even_when_the_lint_finding_is_silenced(orchdsl,
+                                                                                 tmp_path):
+    (tmp_path / "big.orch").write_text(
+        'orchestration "O" {\n    phase "A" {\n        task b run "y ${x}${y}" '
+        f"matrix x = [{_values(101)}] matrix y = [{_values(100)}]  # orchdsl: ignore[E120]\n"
+        "    }\n}\n", encoding="utf-8")
+    result = orchdsl("graph", "big.orch", cwd=tmp_path)
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr.startswith('big.orch:3:14: error[E120]: task "b" would run as 10,100 '
+                                    "matrix instances; at most 10,000 are allowed\n")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_silenced_empty_matrix_is_one_node_that_runs_nothing(orchdsl, tmp_path):
+    (tmp_path / "e.orch").write_text(
+        'orchestration "O" {\n    phase "A" {\n'
+        '        task a run "x ${r}" matrix r = []  # orchdsl: ignore[E120]\n    }\n}\n',
+        encoding="utf-8")
+    result = orchdsl("graph", "e.orch", cwd=tmp_path)
+    assert result == (0, "O (e.orch)\n\n[1] A\n     a  task  matrix: empty, no instance runs\n", "")

@@ -218,6 +218,9 @@ CASES = [
      orch(phase("Publish", REGIONS),
           phase("Load", 'task load writer run "l ${f}" matrix f from tasks.regions.outputs.all')),
      [("E120", 6, 53, '"regions", which runs as 2 matrix instances')]),
+    ("a malformed source is E001's alone",
+     orch(LIST, phase("Load", 'task load writer run "l ${f}" matrix f from tasks.files.outputs')),
+     []),
     # -- W211 ------------------------------------------------------------------------------------
     ("when true", orch(phase("Load", 'task load writer run "l" when true')),
      [("W211", 3, 39, 'the condition of task "load" is always true')]),
@@ -294,3 +297,54 @@ def test_each_finding_at_its_place(in_tmp, files, expected):
     assert [(d.code, d.span.line, d.span.column) for d in found] == [e[:3] for e in expected]
     for diagnostic, (*_, fragment) in zip(found, expected):
         assert fragment in diagnostic.message
+
+
+# id, files, code, the help line of its finding
+HELPS = [
+    ("an output of a misspelt task",
+     orch(EXTRACT, phase("Load", 'task load writer run "l ${tasks.crmm.outputs.rows}"')),
+     "E118", 'did you mean "crm"?'),
+    ("an output of no task, nothing close",
+     orch(EXTRACT, phase("Load", 'task load writer run "l ${tasks.zzz.outputs.rows}"')),
+     "E118", "tasks of earlier phases: crm"),
+    ("an output of a matrix task",
+     orch(phase("Publish", REGIONS), phase("Load", 'task load writer run "l ${tasks.regions.outputs.n}"')),
+     "E118", "read one instance's: tasks.regions.<instance>.outputs.n"),
+    ("an instance that is not",
+     orch(phase("Publish", REGIONS), phase("Load", 'task load writer run "${tasks.regions.euu.outputs.n}"')),
+     "E118", 'did you mean "regions.eu"?'),
+    ("a param of the child, misspelt",
+     {"a.orch": orch(phase("Run", 'task child orchestration "c.orch" param regin = "eu"')),
+      "c.orch": orch(phase("C", 'task c run "echo ${region}"'), top='    param region = "x"\n')},
+     "E118", 'did you mean "region"?'),
+    ("a child without params",
+     {"a.orch": orch(phase("Run", 'task child orchestration "c.orch" param day = "x"')),
+      "c.orch": orch(phase("C", 'task c run "echo"'))},
+     "E118", 'it declares none: add param day = "..." to it'),
+    ("a misspelt phase", orch(EXTRACT, phase("Alert", 'task p run "p"', when='failed("Extrakt")')),
+     "E119", 'did you mean "Extract"?'),
+    ("a misspelt param",
+     orch(phase("Load", 'task load writer run "l ${region}" when params.regoin == "eu"'),
+          top='    param region = "eu"\n'),
+     "E119", 'did you mean "region"?'),
+    ("an undeclared param", orch(phase("Load", 'task load writer run "l" when params.full == "1"')),
+     "E119", 'declare it: param full = "..."'),
+    ("a misspelt state",
+     orch(EXTRACT, phase("Load", 'task load writer run "l" when tasks.crm.state == "faild"')),
+     "E119", 'did you mean "failed"?'),
+    ("a state of a matrix task",
+     orch(phase("Publish", REGIONS), phase("Load", 'task load run "l" when tasks.regions.state == "failed"')),
+     "E119", "tasks.regions.<instance>.state reads one instance; succeeded(regions) and "
+             "failed(regions) read them all"),
+    ("an output alone",
+     orch(EXTRACT, phase("Load", 'task load writer run "l" when tasks.crm.outputs.rows')),
+     "E119", 'compare it: tasks.crm.outputs.rows != "" or tasks.crm.outputs.rows > 0'),
+    ("an always-false task", orch(phase("Load", 'task load writer run "l" when false')),
+     "W211", "remove the task or phase, or mark its tasks disabled"),
+]
+
+
+@pytest.mark.parametrize("files, code, help", [h[1:] for h in HELPS], ids=[h[0] for h in HELPS])
+def test_the_help_says_what_to_write(in_tmp, files, code, help):
+    (found,) = [d for d in lint_files(in_tmp, files) if d.code == code]
+    assert found.help == help

@@ -38,7 +38,8 @@ def invalid_matrix(ctx):
     for reader, task in task_readers(ctx.orchestration):
         for option in task.matrices:
             if option.source is not None:
-                yield from _source_problem(ctx.scope, reader, task, option)
+                if option.source.task is not None:  # else malformed: E001 says how
+                    yield from _source_problem(ctx.scope, reader, task, option)
             else:
                 yield from _list_problems(task, option)
         for option, first in repeats(task.matrices, lambda m: m.name.text):

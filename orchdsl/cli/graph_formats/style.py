@@ -45,6 +45,8 @@ def matrix_caption(data: dict) -> str | None:
     (``matrix: dynamic, file from tasks.ls.outputs.files``); None for a task without one."""
     if isinstance(data.get("matrix"), dict):
         return ", ".join(f"{name}={_value(value)}" for name, value in data["matrix"].items())
+    if data.get("matrix") == "empty":
+        return "matrix: empty, no instance runs"
     if data.get("matrix") == "dynamic":
         clauses = [f"{c['name']} from {c['from']}" if "from" in c
                    else f"{c['name']} = {', '.join(_value(v) for v in c['values'])}"
