@@ -6,6 +6,8 @@ One node per task (its name) and two barrier nodes per phase, ``<phase>:start`` 
 phases, and ``needed -> task`` for ``needs`` (which replaces that task's ``start`` edge). A
 phase gets a ``start -> end`` edge of its own only where no task links the two barriers: an
 empty phase, or one whose every task starts by ``needs`` or is disabled. Edges stay O(tasks).
+A task with a static matrix is one node per instance (orchdsl.lang.matrix), ``needs`` of it
+an edge from every instance; one with a dynamic matrix stays one node, marked.
 A nested orchestration stays one node; its own compiled graph is in ``Compiled.children``
 under the node's ``file``.
 """

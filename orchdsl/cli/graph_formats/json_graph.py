@@ -2,9 +2,12 @@
 "Conventions of every command").
 
 The graph's attributes are ``name``, ``file`` and ``description`` (null when the file has
-none). Each node has ``id``, ``type`` (``task`` or ``barrier``) and ``phase``; tasks also ``kind``,
-``action``, ``disabled`` and their options; each edge ``source``, ``target`` and ``type``
-(``phase`` or ``needs``). Nested orchestrations' graphs are under ``children``, keyed by the
+none). Each node has ``id``, ``type`` (``task`` or ``barrier``), ``phase`` and ``when`` (the
+condition of the task, or of a barrier's phase, as written; null without one); tasks also
+``kind``, ``action``, ``disabled`` and their options, a matrix instance ``instance_of`` and
+``matrix`` (name -> value), a task with a dynamic matrix ``"matrix": "dynamic"`` and
+``matrix_clauses`` (docs/language.md, "Version 1.1 checks and drawings"); each edge
+``source``, ``target`` and ``type`` (``phase`` or ``needs``). Nested orchestrations' graphs are under ``children``, keyed by the
 ``nested_file`` of their task node: a path relative to the folder of the file naming it.
 """
 
