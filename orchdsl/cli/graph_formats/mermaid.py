@@ -52,18 +52,9 @@ def render(compiled) -> str:
     ids.update({name: f"j{i}" for i, name in enumerate(joins)})
     out = _front_matter(compiled.orchestration) + ["flowchart LR"]
     for index, phase in enumerate(phases):
-        condition = when_caption(graph.nodes[start_of(phase.name.value)])
-        title = f"{index + 1}. {phase.name.value}" + (f" ({condition})" if condition else "")
-        out.append(f"    subgraph p{index}[{label(escape(title))}]")
-        out.append("        direction TB")
-        if not phase.tasks:
-            out.append(f"        p{index}_empty[{label('(no task)')}]")
-        for node in (n for t in phase.tasks for n in nodes[t.name.text]):
-            out.append(f"        {ids[node]}{_shape(node, graph.nodes[node])}")
-        for join in (j for j in joins if graph.nodes[j]["phase_index"] == index):
-            every = escape(f"{join.rsplit(':', 1)[0]}: every instance")
-            out.append(f"        {ids[join]}(({label(every)}))")
-        out.append("    end")
+        own = [n for t in phase.tasks for n in nodes[t.name.text]]
+        starting = [j for j in joins if graph.nodes[j]["phase_index"] == index]
+        out.extend(_subgraph(graph, index, phase, own, starting, ids))
     for index in range(1, len(phases)):
         out.append(f"    p{index - 1} --> p{index}")
     for source, target, data in graph.edges(data=True):
@@ -77,6 +68,23 @@ def render(compiled) -> str:
         data = graph.nodes[name]
         out.append(f"    class {ids[name]} {'disabled' if data['disabled'] else data['kind'] or 'plain'}")
     return "\n".join(out) + "\n"
+
+
+def _subgraph(graph, index: int, phase, nodes: list[str], joins: list[str],
+              ids: dict[str, str]) -> list[str]:
+    """A phase: its title (with its condition), its task nodes, and the join nodes of
+    ``needs`` between matrix tasks whose needed task is in it."""
+    condition = when_caption(graph.nodes[start_of(phase.name.value)])
+    title = f"{index + 1}. {phase.name.value}" + (f" ({condition})" if condition else "")
+    out = [f"    subgraph p{index}[{label(escape(title))}]", "        direction TB"]
+    if not nodes:
+        out.append(f"        p{index}_empty[{label('(no task)')}]")
+    out.extend(f"        {ids[n]}{_shape(n, graph.nodes[n])}" for n in nodes)
+    for join in joins:
+        every = escape(f"{join.rsplit(':', 1)[0]}: every instance")
+        out.append(f"        {ids[join]}(({label(every)}))")
+    out.append("    end")
+    return out
 
 
 def _shape(name: str, data: dict) -> str:
