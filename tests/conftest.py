@@ -82,6 +82,17 @@ def run_isolated(*args, cwd, env: dict[str, str] | None = None, timeout: float =
     return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
 
 
+@pytest.fixture(autouse=True)
+def own_store_home(tmp_path_factory, monkeypatch):
+    """Every test has a job store of its own: the default store is per user
+    (``$ORCHDSL_HOME``, else ``~/.local/state/orchdsl``), and tests must neither write into
+    the real one nor see each other's jobs. Commands the tests start inherit it."""
+    home = tmp_path_factory.mktemp("orchdsl-home")
+    monkeypatch.setenv("ORCHDSL_HOME", str(home))
+    monkeypatch.delenv("ORCHDSL_STORE", raising=False)
+    return home
+
+
 @pytest.fixture
 def orchdsl():
     """``orchdsl("lint", "x.orch", stdin=..., cwd=...) -> (exit code, stdout, stderr)``, through

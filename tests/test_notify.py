@@ -25,7 +25,7 @@ from orchdsl.notify.summary import Summary, TaskSummary
 from orchdsl.notify.targets import Subscription, subscriptions
 from orchdsl.notify.webhook import body_for, payload, slack_payload
 from orchdsl.runner.engine import Engine, RunOptions
-from orchdsl.runner.events import MemoryRecorder, Observers
+from orchdsl.observer import MemoryRecorder, Observers
 from orchdsl.model import JobResult, JobState, Trigger
 from orchdsl.store import MIGRATIONS, Store
 

@@ -18,7 +18,7 @@ from jobfiles import sh, stamp
 from notify_servers import HANG, SmtpServer
 from orchdsl.notify import RetryPolicy, notifier_for
 from orchdsl.runner.engine import Engine, RunOptions
-from orchdsl.runner.events import MemoryRecorder, Observers
+from orchdsl.observer import MemoryRecorder, Observers
 from orchdsl.model import JobState, Trigger
 from orchdsl.store import Store
 from orchdsl.store_recorder import StoreRecorder

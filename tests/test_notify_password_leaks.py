@@ -8,7 +8,7 @@ import trio
 import orchdsl
 from orchdsl.notify import notifier_for
 from orchdsl.runner.engine import Engine, RunOptions
-from orchdsl.runner.events import Observers
+from orchdsl.observer import Observers
 from orchdsl.model import Trigger
 from orchdsl.store import Store
 from conftest import run_command
