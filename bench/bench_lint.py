@@ -33,7 +33,7 @@ QUICK_SIZES = (100, 2_000)
 PHASE_SIZE = 100  # tasks per phase ("phases of ~100 tasks each")
 MIN_PHASES = 3  # so even the smallest file has an extract, a transform and a write phase
 
-# Targets (LANGUAGE.md does not set them; the team does)
+# Targets (the language reference does not set them; the team does)
 TARGET_PARSE_2000_S = 0.3
 TARGET_HELP_S = 0.150
 TARGET_LINEAR_RATIO = 1.5
@@ -73,9 +73,10 @@ def _command(kind: str, phase: int, index: int) -> str:
         if index % 7 == 3:
             return (f'run ["python3", "-m", "extract.{source}", "--table", '
                     f'"{source}_{index:03d}", "--day", "${{day}}"]')
-        token = " --token ${CRM_TOKEN}" if source == "crm" else ""
+        # The token in the task's environment, not its command line (W212).
+        token = ' env CRM_AUTH = "${CRM_TOKEN}"' if source == "crm" else ""
         return (f'run "python3 -m extract.{source} --table {source}_{index:03d} '
-                f'--day ${{day}}{token}"')
+                f'--day ${{day}}"{token}')
     if kind == "transformation":
         if index % 9 == 4:
             return f'run "dbt run --select stg_{phase:03d}_{index:03d} --vars \'day: ${{day}}\'"'

@@ -1,10 +1,13 @@
-"""Compile a checked orchestration into a ``networkx.DiGraph`` (LANGUAGE.md 4).
+"""Compile a checked orchestration into a ``networkx.DiGraph`` (docs/language.md, "The
+compiled graph").
 
 One node per task (its name) and two barrier nodes per phase, ``<phase>:start`` and
 ``<phase>:end``: ``start -> task -> end`` for every task, ``end(k) -> start(k+1)`` between
-phases, and ``needed -> task`` for ``needs`` (which replaces that task's ``start`` edge). Edges
-stay O(tasks). A nested orchestration stays one node; its own compiled graph is in
-``Compiled.children`` under the node's ``file``.
+phases, and ``needed -> task`` for ``needs`` (which replaces that task's ``start`` edge). A
+phase gets a ``start -> end`` edge of its own only where no task links the two barriers: an
+empty phase, or one whose every task starts by ``needs`` or is disabled. Edges stay O(tasks).
+A nested orchestration stays one node; its own compiled graph is in ``Compiled.children``
+under the node's ``file``.
 """
 
 from __future__ import annotations
@@ -103,9 +106,8 @@ def compile_orchestration(orchestration: ast.Orchestration,
         graph.add_node(end, type="barrier", phase=name, phase_index=index, barrier="end")
         if previous_end is not None:
             graph.add_edge(previous_end, start, type="phase")
-        # Keeps phase k ending after phase k-1 even when all its tasks start early by ``needs``
-        # (and links the barriers of an empty phase).
-        graph.add_edge(start, end, type="phase")
+        if not any(_starts_with_its_phase(task) for task in phase.tasks):
+            graph.add_edge(start, end, type="phase")
         for task in phase.tasks:
             graph.add_node(task.name.text, **task_attributes(task, name, index,
                                                               nested_files.get(task.name.text)))
@@ -117,6 +119,15 @@ def compile_orchestration(orchestration: ast.Orchestration,
         for needed in task.needs:
             graph.add_edge(needed.text, task.name.text, type="needs")
     return graph
+
+
+def _starts_with_its_phase(task: ast.Task) -> bool:
+    """A task that links its phase's start barrier to its end one: one that starts at the
+    barrier (no ``needs``) and runs. Without such a task a phase gets its own ``start -> end``
+    edge, else it could end before the phase before it (every task started early by
+    ``needs``) or pass although the phase before did not (a task that does not run counts as
+    met whatever came before it); see docs/language.md, "The compiled graph"."""
+    return not task.needs and not task.disabled
 
 
 def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: str | None) -> dict:

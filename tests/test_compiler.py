@@ -1,4 +1,4 @@
-"""orchdsl.compiler: a checked file to a networkx.DiGraph (LANGUAGE.md 4 and 5.3).
+"""orchdsl.compiler: a checked file to a networkx.DiGraph (docs/language.md, "The compiled graph").
 
 Barriers ``<phase>:start`` / ``<phase>:end``, ``start -> task -> end``, ``end(k) -> start(k+1)``,
 a ``needs`` edge in place of the task's ``start`` edge, O(tasks) edges, nested files compiled once.
@@ -12,9 +12,13 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+import orchdsl
+
 import orchdsl.lang.loader
 from orchdsl.lang import ast
 from orchdsl.compiler import CompileError, compile_file, end_of, start_of, tasks_of
+from orchdsl.model import JobState
+from jobfiles import PY
 
 SMALL = '''\
 orchestration "Small" {
@@ -42,15 +46,14 @@ orchestration "Child" {
 }
 '''
 
-# (source, target, type): every edge of SMALL, no more.
+# (source, target, type): every edge of SMALL, no more. A phase has a start -> end edge of its
+# own only where no task links its barriers (here the empty phase C).
 SMALL_EDGES = {
-    ("A:start", "A:end", "phase"),
     ("A:start", "a1", "phase"),
     ("A:start", "a2", "phase"),
     ("a1", "A:end", "phase"),
     ("a2", "A:end", "phase"),
     ("A:end", "B:start", "phase"),
-    ("B:start", "B:end", "phase"),
     ("B:start", "b1", "phase"),
     ("b1", "B:end", "phase"),
     ("a1", "b2", "needs"),        # replaces B:start -> b2
@@ -58,7 +61,6 @@ SMALL_EDGES = {
     ("B:end", "C:start", "phase"),
     ("C:start", "C:end", "phase"),  # an empty phase still links its barriers
     ("C:end", "D:start", "phase"),
-    ("D:start", "D:end", "phase"),
     ("D:start", "d1", "phase"),
     ("d1", "D:end", "phase"),
 }
@@ -101,6 +103,76 @@ def test_needs_replaces_the_start_edge_of_that_task_only(small):
     assert graph.edges["a1", "b2"]["type"] == "needs"
 
 
+# A phase's own start -> end edge: only where no task links the barriers (docs/language.md, "The
+# compiled graph": the edge is there where phase order would break without it).
+PHASE_SHAPES = [
+    # tasks of phase "B" (after phase "A" with tasks a1, a2), whether B:start -> B:end exists
+    ("empty", "", True),
+    ("tasks at the barrier", 'task b1 run "x"\n task b2 run "y"', False),
+    ("every task by needs", 'task b1 run "x" needs a1\n task b2 run "y" needs a2', True),
+    ("one task by needs, one at the barrier", 'task b1 run "x" needs a1\n task b2 run "y"', False),
+    ("only disabled tasks", 'task b1 run "x" disabled', True),
+    ("needs and disabled", 'task b1 run "x" needs a1\n task b2 run "y" disabled', True),
+    ("disabled and at the barrier", 'task b1 run "x" disabled\n task b2 run "y"', False),
+]
+
+
+@pytest.mark.parametrize("tasks, has_edge", [s[1:] for s in PHASE_SHAPES],
+                         ids=[s[0] for s in PHASE_SHAPES])
+def test_a_phase_links_its_own_barriers_only_where_no_task_does(tmp_path, tasks, has_edge):
+    text = ('orchestration "O" {\n phase "A" { task a1 run "x"\n task a2 run "y" }\n'
+            f' phase "B" {{ {tasks} }}\n}}\n')
+    graph = compile_file(str(write(tmp_path, "o.orch", text))).graph
+    assert graph.has_edge("A:start", "A:end") is False
+    assert graph.has_edge("B:start", "B:end") is has_edge
+    assert nx.has_path(graph, "A:end", "B:end")  # phase B never ends before phase A
+
+
+@pytest.fixture
+def private_home(tmp_path, monkeypatch):
+    """Jobs run by these tests go to a store of their own, wherever orchdsl.run records."""
+    monkeypatch.setenv("ORCHDSL_HOME", str(tmp_path / "home"))
+
+
+def test_a_phase_whose_tasks_all_start_by_needs_still_ends_after_the_phase_before(
+        tmp_path, private_home):
+    """Phase "Early" starts only by needs on the quick task; without its start -> end edge it
+    would end at once, and "Last" would start while "First"'s slow task still runs."""
+    text = f'''orchestration "O" {{
+    phase "First" {{
+        task slow run "{PY} -c 'import time; time.sleep(0.5)' && touch slow.done"
+        task quick run "true"
+    }}
+    phase "Early" {{
+        task early run "true" needs quick
+    }}
+    phase "Last" {{
+        task last run "test -f slow.done"
+    }}
+}}
+'''
+    job = orchdsl.run(str(write(tmp_path, "o.orch", text)))
+    assert {n: t.state.value for n, t in job.tasks.items()} == {
+        "slow": "succeeded", "quick": "succeeded", "early": "succeeded", "last": "succeeded"}
+    assert job.state is JobState.SUCCESS
+
+
+def test_a_phase_of_disabled_tasks_still_carries_the_phase_before_it_not_passing(
+        tmp_path, private_home):
+    """A needs that did not succeed leaves phase "Needs" not passed; the phase of disabled
+    tasks after it must not turn that into a pass for the phase after it."""
+    text = '''orchestration "O" {
+    phase "First"  { task x run "false" continue_on_failure }
+    phase "Needs"  { task y run "true" needs x }
+    phase "Off"    { task d run "true" disabled }
+    phase "Last"   { task z run "true" }
+}
+'''
+    job = orchdsl.run(str(write(tmp_path, "o.orch", text)))
+    assert {n: t.state.value for n, t in job.tasks.items()} == {
+        "x": "failed", "y": "skipped", "d": "disabled", "z": "skipped"}
+
+
 @pytest.mark.parametrize("node, expected", [
     ("A:start", {"type": "barrier", "phase": "A", "barrier": "start", "phase_index": 0}),
     ("C:end", {"type": "barrier", "phase": "C", "barrier": "end", "phase_index": 2}),
@@ -124,7 +196,7 @@ def test_node_attributes(small, node, expected):
 
 
 def test_cwd_and_env_options_are_node_attributes(tmp_path):
-    """LANGUAGE.md 4: node attributes carry the task's options; ``cwd`` and ``env`` are options
+    """docs/language.md, "The compiled graph": node attributes carry the task's options; ``cwd`` and ``env`` are options
     (3, "Task line") as much as ``timeout`` and ``retries`` are."""
     path = write(tmp_path, "x.orch", '''\
 orchestration "X" {
@@ -217,7 +289,7 @@ def test_one_big_phase_has_no_quadratic_edges(tmp_path):
     text = 'orchestration "Wide" {\n    phase "P" {\n' + "".join(
         f'        task t{i} run "x"\n' for i in range(2000)) + "    }\n}\n"
     graph = compile_file(str(write(tmp_path, "wide.orch", text))).graph
-    assert graph.number_of_edges() == 2 * 2000 + 1
+    assert graph.number_of_edges() == 2 * 2000  # start -> task -> end, no start -> end
 
 
 @pytest.fixture

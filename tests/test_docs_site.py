@@ -85,3 +85,40 @@ def test_every_orch_block_is_in_the_canonical_layout(page, orchdsl):
     for block in FENCE.findall(page.read_text()):
         formatted = orchdsl("fmt", "-", stdin=block)
         assert (formatted.code, formatted.stdout) == (0, block)
+
+
+# --- the docs extra: what the README tells a user to install builds the site -----------------
+
+def test_the_readme_names_the_docs_extra_and_the_extra_holds_what_the_build_imports():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names = {re.split(r"[<>=\[ ]", requirement)[0].lower() for requirement in extras["docs"]}
+    assert {"mkdocs", "pygments"} <= names  # mkdocs_hooks.py and codehilite import them
+    assert 'pip install ".[docs]"' in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_fresh_environment_with_the_docs_extra_builds_the_site(tmp_path):
+    """The README's way: a new virtual environment, ``pip install ".[docs]"``, ``mkdocs
+    build`` (nothing of the test extra)."""
+    import shutil
+
+    # A copy of what the build reads: pip builds in the source tree, which must stay clean.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "orchdsl", source / "orchdsl",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "docs", source / "docs")
+    for name in ("pyproject.toml", "README.md", "mkdocs.yml", "mkdocs_hooks.py"):
+        shutil.copy(ROOT / name, source / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", f"{source}[docs]"],
+                               capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr
+    built = subprocess.run([venv / "bin" / "mkdocs", "build", "--strict", "--quiet", "-f",
+                            source / "mkdocs.yml", "-d", tmp_path / "site"],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert (built.returncode, built.stderr) == (0, "")
+    assert (tmp_path / "site" / "lint-rules" / "index.html").is_file()

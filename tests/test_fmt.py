@@ -13,12 +13,13 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_FILES
+from conftest import EXAMPLE_FILES, LANGUAGE_1_1
 
 from orchdsl.formatting.equivalence import same_document
 from orchdsl.formatting.formatter import Outcome, format_text
 from orchdsl.formatting.regroup import UnknownTask, group_by_kind, move_task
 from orchdsl.check.linter import lint_source
+from orchdsl.lang import ast
 from orchdsl.lang.parser import parse
 
 CASES = sorted((Path(__file__).parent / "cases" / "fmt").glob("*.case"))
@@ -117,7 +118,10 @@ def test_an_ignore_at_the_end_of_a_task_keeps_the_task_on_its_line(tmp_path):
 # -- the examples -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=[p.name for p in EXAMPLE_FILES])
+FORMATTED = [*EXAMPLE_FILES, LANGUAGE_1_1]
+
+
+@pytest.mark.parametrize("example", FORMATTED, ids=[p.name for p in FORMATTED])
 def test_every_example_is_formatted(example):
     text = example.read_text(encoding="utf-8")
     assert fmt(text, path=str(example)) == text
@@ -163,7 +167,7 @@ def _other_space(space: str, quiet: bool, rng: random.Random) -> str:
     return "".join(rng.choice(" \t") for _ in range(rng.randint(1, 4)))
 
 
-@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=[p.name for p in EXAMPLE_FILES])
+@pytest.mark.parametrize("example", FORMATTED, ids=[p.name for p in FORMATTED])
 def test_perturbed_examples_format_back_to_the_same_text(example):
     text = example.read_text(encoding="utf-8")
     rng = random.Random(f"orchdsl-fmt-{example.name}")
@@ -179,6 +183,50 @@ def test_perturbed_cases_format_to_the_same_text(case):
     for _ in range(20):
         changed = perturbed(source, rng)
         assert fmt(changed) == expected, changed
+
+
+# -- the safety check covers language 1.1 ---------------------------------------------------------
+
+
+def _with(option: str, when: str = "") -> ast.Document:
+    text = (f'orchestration "X" {{\n    phase "P"{when} {{\n        task t run "x" {option}\n'
+            "    }\n}\n")
+    parsed = parse(text, "x.orch")
+    assert parsed.ok, parsed.diagnostics
+    return parsed.document
+
+
+@pytest.mark.parametrize(("first", "second", "same"), [
+    ('when params.a == "1"', 'when params.a=="1"', True),
+    ('when (params.a == "1")', 'when params.a == "1"', True),
+    ('when params.a == "1"', 'when params.a != "1"', False),
+    ('when params.a == "1"', 'when params.b == "1"', False),
+    ('when params.a == "1"', 'when params.a == 1', False),
+    ('when params.a == "1" or params.b == "2" and params.c == "3"',
+     'when (params.a == "1" or params.b == "2") and params.c == "3"', False),
+    ("when not true", "when true", False),
+    ("when failed(a)", "when failed(b)", False),
+    ('when failed("a")', "when failed(a)", False),
+    ("when failed(a)", "when succeeded(a)", False),
+    ("when tasks.a.eu.outputs.x == 1", "when tasks.a.us.outputs.x == 1", False),
+    ('matrix x = ["a"]', 'matrix x = ["b"]', False),
+    ('matrix x = ["a"]', 'matrix y = ["a"]', False),
+    ("matrix x from tasks.a.outputs.f", "matrix x from tasks.a.outputs.g", False),
+    ('on "gpu"', 'on "cpu"', False),
+    ('param n = "1"', 'env n = "1"', False),
+    ('cwd r"a\\b"', 'cwd "a\\\\b"', True),
+], ids=repr)
+def test_the_safety_check_sees_every_part_of_the_new_options(first, second, same):
+    assert same_document(_with(first), _with(second)) is same
+
+
+@pytest.mark.parametrize(("first", "second", "same"), [
+    (" when failed()", " when failed()", True),
+    (" when failed()", "", False),
+    (" when failed()", " when always()", False),
+], ids=repr)
+def test_the_safety_check_sees_a_phase_condition(first, second, same):
+    assert same_document(_with("", first), _with("", second)) is same
 
 
 # -- line ends, odd input -----------------------------------------------------------------------
@@ -333,6 +381,80 @@ def test_group_by_kind_refuses_and_names_the_tasks(tasks, messages):
     assert result.text is None
     assert [f"{d.span.line}:{d.span.column} {d.code} {d.message}"
             for d in result.diagnostics] == messages
+
+
+@pytest.mark.parametrize(("tasks", "messages"), [
+    pytest.param('phase "A" { task w writer run "w.py" task e extractor run "e.py" }\n'
+                 'phase "Alert" when failed() { task page application run "page.sh" }',
+                 ['5:15 E119 phase "Alert" has a condition, and --group-by-kind would change '
+                  "which tasks it decides for"], id="a-phase-condition-would-decide-for-others"),
+    pytest.param('phase "Extract" { task e extractor run "e.py" }\n'
+                 'phase "Late" when failed(e) { task x extractor run "x.py" }',
+                 ['5:14 E119 phase "Late" has a condition, and --group-by-kind would change '
+                  "which tasks it decides for"], id="a-phase-condition-would-be-lost"),
+    pytest.param('phase "A" { task w transformation run "w.py" }\n'
+                 'phase "B" { task e extractor run "e.py" when tasks.w.outputs.n > 1 }',
+                 ['5:46 E119 task "e" names "w", but after --group-by-kind "w" would be in the '
+                  'later phase "Transform"'], id="a-condition-naming-a-later-task"),
+    pytest.param('phase "A" { task w transformation run "w.py" }\n'
+                 'phase "B" { task e extractor run "e.py" when failed(w.eu) }',
+                 ['5:53 E119 task "e" names "w", but after --group-by-kind "w" would be in the '
+                  'later phase "Transform"'], id="a-status-call-naming-a-later-instance"),
+    pytest.param('phase "A" { task w transformation run "w.py" }\n'
+                 'phase "B" { task e extractor run "e.py ${tasks.w.outputs.n}" }',
+                 ['5:40 E118 task "e" reads an output of "w", but after --group-by-kind "w" '
+                  'would be in the later phase "Transform"'], id="an-output-of-a-later-task"),
+    pytest.param('phase "A" { task w extractor run "w.py" }\n'
+                 'phase "B" { task e extractor run "e.py" matrix f from tasks.w.outputs.f }',
+                 ['5:55 E120 task "e" takes its matrix from "w", but after --group-by-kind both '
+                  'would be in phase "Extract"'], id="a-matrix-from-the-same-phase"),
+    pytest.param('phase "Load" { task l writer run "l.py" task e extractor run "e.py" }\n'
+                 'phase "Apps" { task p application run "p.sh" when failed("Load") }',
+                 ['5:58 E119 a condition names phase "Load", whose tasks --group-by-kind would '
+                  "change"], id="a-condition-naming-a-phase-that-changes"),
+])
+def test_group_by_kind_refuses_to_change_what_a_condition_means(tasks, messages):
+    source = f'orchestration "X" {{\n\n\n{tasks}\n}}\n'
+    result = format_text(source, "x.orch", group_by_kind)
+    assert result.outcome is Outcome.REFUSED
+    assert [f"{d.span.line}:{d.span.column} {d.code} {d.message}"
+            for d in result.diagnostics] == messages
+
+
+GROUPED_WITH_CONDITIONS = """\
+orchestration "X" {
+    phase "Extract" {
+        task crm extractor run "crm.sh"
+    }
+
+    phase "Write" when succeeded(crm) {
+        task load writer run "load.sh ${tasks.crm.outputs.file}" matrix day = ["mon", "tue"]
+    }
+
+    phase "Apps" when failed("Write") {
+        task page application run "page.sh" when tasks.crm.state == "succeeded"
+    }
+}
+"""
+
+
+def test_group_by_kind_keeps_conditions_whose_phases_stay_as_they_are():
+    assert fmt(GROUPED_WITH_CONDITIONS, group_by_kind) == GROUPED_WITH_CONDITIONS
+
+
+def test_group_by_kind_moves_tasks_with_conditions_of_their_own():
+    source = GROUPED_WITH_CONDITIONS.replace('    phase "Apps" when failed("Write") {',
+                                             '    phase "Later" {')
+    expected = source.replace('    phase "Later" {', '    phase "Apps" {')
+    assert fmt(source, group_by_kind) == expected
+
+
+def test_move_refuses_an_output_that_would_be_read_before_it_is_written():
+    source = GROUPED_WITH_CONDITIONS.replace('when succeeded(crm) ', '')
+    result = format_text(source, "x.orch", partial(move_task, name="load", phase_name="Extract"))
+    assert result.outcome is Outcome.REFUSED
+    assert [d.message for d in result.diagnostics] == [
+        'task "load" reads an output of "crm", but after --move both would be in phase "Extract"']
 
 
 def test_group_by_kind_keeps_an_orchestration_without_tasks():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_FILES, EXAMPLES, lark_token_names, run_command
+from conftest import EXAMPLE_FILES, EXAMPLES, LANGUAGE_1_1, lark_token_names, run_command
 from orchdsl.cli.main import main
 
 SEED = 20_240_611
@@ -24,13 +24,20 @@ FORMATS = ("text", "json", "sarif", "github")
 KEYWORDS = """orchestration description schedule notify concurrency timeout fail_fast param secret
     phase task run call extractor transformation writer application retries backoff
     continue_on_failure disabled cwd env needs timezone to after overlap queue skip catchup none
-    last error warning success processing fixed""".split()
+    last error warning success processing fixed when matrix from on and or not true false
+    succeeded failed always""".split()
 SNIPPETS = KEYWORDS + [
     '"', '"""', "{", "}", "[", "]", ",", "=", "${", "${x}", "${env.", "}", "\\", "\\q", "\\$",
     "#", "\n", "\t", "\r", "\r\n", "\f", "\u2028", " ", "é", "€", "日本語", "\u200b", "\ufeff",
     "\x00", "\x7f", "0", "30s", "1h30m", "0s", "90x", "99999999999999999999999", "@daily",
     '"0 6 * * *"', '"*/10 * * * * *"', '"Europe/Prague"', '"ops@example.com"', '""', "-", "_",
     "x" * 300, "n" * 5000, "task t run \"x\"", 'phase "P" {', "# orchdsl: ignore",
+    # language 1.1
+    "==", "!=", "<", "<=", ">", ">=", "(", ")", "()", 'r"', 'r"""', "$${", "params.day",
+    "tasks.a.outputs.b", "tasks.a.b.c.state", "job.id", "env.HOME", "${tasks.a.outputs.b}",
+    "${job.fire_date}", "failed()", 'succeeded(a, "P")', "when", "when always()", "matrix m = [",
+    'matrix m = ["a", "b"]', "matrix m from tasks.a.outputs.f", 'on "gpu"', 'param p = "v"',
+    "a < b < c", "1.5h", "15",
 ]
 TOKEN = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\w+|\S')
 
@@ -112,12 +119,17 @@ def problems_of(path: Path, text: str, output: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.name)
+SEEDS = [*EXAMPLE_FILES, LANGUAGE_1_1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", SEEDS, ids=lambda p: p.name)
 def test_mutants_lint_without_crashing(examples_copy, example):
     rng = random.Random(f"{SEED}:{example.name}")
     original = example.read_text("utf-8")
     # The mutant sits next to the example, so its nested paths (cleanup.orch) still resolve.
-    target = examples_copy / example.relative_to(EXAMPLES).with_suffix(".mutant.orch")
+    target = (examples_copy / example.relative_to(EXAMPLES).with_suffix(".mutant.orch")
+              if example.is_relative_to(EXAMPLES) else examples_copy / "language.mutant.orch")
     failures = []
     for number, text in enumerate(mutants(rng, original, MUTANTS_PER_EXAMPLE)):
         target.write_text(text, encoding="utf-8", newline="")
@@ -163,6 +175,13 @@ EXTREMES = {
     "only newlines": "\n" * 10_000,
     "a lone surrogate escape": 'orchestration "O" {\n    description "\\ud800"\n}\n',
     "unterminated comment at the end": 'orchestration "O" {\n}\n#',
+    "deeply nested condition": 'orchestration "O" {\n    phase "P" {\n        task t run "x" when '
+                               + "(" * 2_000 + "true" + ")" * 2_000 + '\n    }\n}\n',
+    "many nots": 'orchestration "O" {\n    phase "P" when ' + "not " * 5_000 + "true {\n    }\n}\n",
+    "a long or": 'orchestration "O" {\n    phase "P" when ' + " or ".join(["true"] * 5_000)
+                 + " {\n    }\n}\n",
+    "many syntax errors": 'orchestration "O" {\n' + "    tsk\n" * 5_000 + "}\n",
+    "many unclosed parentheses": 'orchestration "O" {\n    phase "P" when ' + "(" * 5_000,
 }
 
 
@@ -173,6 +192,7 @@ def test_extreme_inputs(tmp_path, text):
     assert problems_of(path, text, "text") == []
 
 
+@pytest.mark.slow
 def test_mutants_through_the_installed_command(examples_copy):
     rng = random.Random(SEED + 1)
     jobs = []

@@ -1,4 +1,5 @@
-"""``orchdsl graph`` end to end, through the installed command (LANGUAGE.md 4, 6, 7).
+"""``orchdsl graph`` end to end, through the installed command (docs/language.md, "The compiled
+graph"; docs/reference.md, "Conventions of every command").
 
 Every example renders in every format, Graphviz's real ``dot`` accepts the dot output, the
 drawings show phases as clusters, kinds, disabled tasks and needs edges, and secrets never show.
@@ -108,7 +109,8 @@ def test_mermaid(example):
     code, out, err = render(example, "mermaid")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[:3] == ["---", lines[1], "---"]  # a title: the examples have a description
+    assert lines[3] == "flowchart LR"
     subgraphs = [line.strip() for line in lines if line.strip().startswith("subgraph ")]
     assert subgraphs == [f'subgraph p{i}["{i + 1}. {p}"]' for i, p in enumerate(example.phases)]
     assert sum(line.strip() == "end" for line in lines) == len(example.phases)
@@ -164,6 +166,115 @@ def test_json_is_node_link_data(example):
     graph = nx.node_link_graph(data, edges="edges")
     assert nx.is_directed_acyclic_graph(graph)
     assert graph.number_of_edges() <= 3 * len(tasks) + 3 * len(example.phases)
+
+
+# --- the description (docs/reference.md: "shown by run --dry-run, graph and in notifications")
+
+@functools.lru_cache(maxsize=None)
+def _description(relative: str) -> str:
+    """The example's description as the plan shows it (the planner, not the graph code)."""
+    path = EXAMPLES / relative
+    plan = orchdsl("run", path.name, "--dry-run", "--format", "json", cwd=path.parent)
+    return json.loads(plan.stdout)["description"]
+
+
+def _svg_texts(svg: str) -> list[str]:
+    import html
+
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+@pytest.mark.parametrize("fmt", ["ascii", "dot", "mermaid", "json", "svg"])
+@pytest.mark.parametrize("example", EXAMPLE_TABLE, ids=EXAMPLE_IDS)
+def test_every_format_shows_the_description(example, fmt):
+    description = _description(example.path)
+    assert description
+    code, out, err = render(example, fmt)
+    assert (code, err) == (0, "")
+    lines = description.splitlines()
+    if fmt == "ascii":
+        assert out.splitlines()[1:len(lines) + 2] == [f"  {line}" for line in lines] + [""]
+    elif fmt == "dot":
+        label = "\\n".join([example.name, *lines]).replace('"', '\\"')
+        assert f'    label="{label}";\n' in out
+    elif fmt == "mermaid":
+        title = f"{example.name}: {' '.join(description.split())}"
+        assert out.startswith(f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n")
+    elif fmt == "json":
+        assert json.loads(out)["graph"]["description"] == description
+    else:
+        assert all(line.strip() in _svg_texts(out) for line in lines)
+
+
+DESCRIBED = r'''orchestration "D" {
+    description """
+        Say "hi" \\ #1; <b>
+        second line
+    """
+    phase "P" { task a run "x" }
+}
+'''
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("ascii", 'D (d.orch)\n  Say "hi" \\ #1; <b>\n  second line\n\n[1] P\n'),
+    ("mermaid", '---\ntitle: "D: Say \\"hi\\" \\\\ #1; <b> second line"\n---\nflowchart LR\n'),
+    ("dot", '    label="D\\nSay \\"hi\\" \\\\ #1; <b>\\nsecond line";\n'),
+])
+def test_a_description_with_quotes_and_lines_in_each_format(tmp_path, fmt, expected):
+    (tmp_path / "d.orch").write_text(DESCRIBED, encoding="utf-8")
+    code, out, err = orchdsl("graph", "d.orch", "-f", fmt, cwd=tmp_path)
+    assert (code, err) == (0, "")
+    assert (out.startswith(expected) if fmt != "dot" else expected in out), out
+    if fmt == "dot":
+        done = subprocess.run([DOT, "-Tsvg"], input=out.encode(), capture_output=True, timeout=60)
+        assert done.returncode == 0 and 'Say "hi" \\ #1; <b>' in _svg_texts(done.stdout.decode())
+
+
+# --- file order of tasks in the drawing ----------------------------------------------------
+
+# Phases whose tasks Graphviz, left alone, stacks by the tasks they need instead of the file.
+CROSSING = '''orchestration "Order" {
+    phase "A" {
+        task a1 run "x"
+        task a2 run "x"
+        task a3 run "x"
+    }
+    phase "B" {
+        task b1 run "x" needs a3
+        task b2 run "x" needs a1
+        task b3 run "x"
+        task b4 run "x" needs a2
+    }
+    phase "C" {
+        task c1 run "x" needs b4
+        task c2 run "x" disabled
+        task c3 run "x" needs b1
+    }
+}
+'''
+CROSSING_PHASES = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3", "b4"], "C": ["c1", "c2", "c3"]}
+
+
+def _top_to_bottom(dot: str, phases: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each phase's tasks as Graphviz lays them out, top first (-Tplain: y grows upwards)."""
+    plain = subprocess.run([DOT, "-Tplain"], input=dot.encode(), capture_output=True,
+                           timeout=60, check=True).stdout.decode()
+    y = {name.strip('"'): float(value)
+         for name, value in re.findall(r'^node ("[^"]*"|\S+) \S+ (\S+)', plain, re.M)}
+    return {phase: sorted(tasks, key=lambda t: -y[t]) for phase, tasks in phases.items()}
+
+
+@pytest.mark.parametrize("example", [*EXAMPLE_TABLE, "crossing"], ids=[*EXAMPLE_IDS, "crossing"])
+def test_the_drawing_keeps_the_file_order_of_tasks(example, tmp_path):
+    if example == "crossing":
+        (tmp_path / "o.orch").write_text(CROSSING, encoding="utf-8")
+        dot, phases = orchdsl("graph", "o.orch", "-f", "dot", cwd=tmp_path).stdout, CROSSING_PHASES
+    else:
+        dot, phases = render(example, "dot").stdout, example.phases
+    in_output = re.findall(r'^        "(\w+)" \[label=', dot, re.M)
+    assert in_output == [t for tasks in phases.values() for t in tasks]
+    assert _top_to_bottom(dot, phases) == phases
 
 
 @pytest.mark.parametrize("fmt, magic", [("svg", None), ("png", b"\x89PNG\r\n\x1a\n")],
@@ -224,6 +335,67 @@ def test_output_file_gets_what_stdout_would(fmt, tmp_path):
     code, out, err = orchdsl("graph", path.name, "-f", fmt, "-o", target, cwd=path.parent)
     assert (code, out, err) == (0, "", "")
     assert target.read_text(encoding="utf-8") == render(example, fmt).stdout
+
+
+EXTENSION_FORMATS = [(".dot", "dot"), (".gv", "dot"), (".mmd", "mermaid"), (".json", "json"),
+                     (".txt", "ascii"), (".GV", "dot"), ("", "ascii"), (".svg", "svg"),
+                     (".png", "png")]
+
+
+@pytest.mark.parametrize("extension, fmt", EXTENSION_FORMATS,
+                         ids=[e or "no extension" for e, _ in EXTENSION_FORMATS])
+def test_without_format_the_output_file_extension_picks_it(tmp_path, extension, fmt):
+    example = EXAMPLE_TABLE[0]
+    path = EXAMPLES / example.path
+    target = tmp_path / f"graph{extension}"
+    done = run_raw("graph", path.name, "-o", target, cwd=path.parent)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    data = target.read_bytes()
+    if fmt == "png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    elif fmt == "svg":
+        assert data.lstrip().startswith((b"<?xml", b"<svg")) and b"</svg>" in data
+    else:
+        assert data.decode("utf-8") == render(example, fmt).stdout
+
+
+@pytest.mark.parametrize("given, name", [("dot", "g.png"), ("ascii", "g.svg"), ("png", "g.txt"),
+                                         ("json", "g.dot"), ("mermaid", "g.json"),
+                                         ("svg", "g.mmd")])
+def test_a_format_the_output_extension_contradicts_is_refused(tmp_path, given, name):
+    path = EXAMPLES / EXAMPLE_TABLE[0].path
+    code, out, err = orchdsl("graph", path, "--format", given, "-o", tmp_path / name)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"orchdsl graph: error: --format {given} does not match -o ")
+    assert err.count("\n") == 1
+    assert not (tmp_path / name).exists()
+
+
+def test_a_mismatch_says_what_to_do(tmp_path):
+    code, out, err = orchdsl("graph", EXAMPLES / EXAMPLE_TABLE[0].path, "--format", "dot",
+                             "-o", "g.png", cwd=tmp_path)
+    assert (code, out, err) == (2, "", "orchdsl graph: error: --format dot does not match -o "
+                                       "g.png (.png is png): give -o a .dot name, or leave out "
+                                       "--format\n")
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "json", "ascii"])
+def test_a_txt_file_takes_any_text_format(tmp_path, fmt):
+    example = EXAMPLE_TABLE[0]
+    path = EXAMPLES / example.path
+    code, out, err = orchdsl("graph", path.name, "-f", fmt, "-o", tmp_path / "g.txt",
+                             cwd=path.parent)
+    assert (code, out, err) == (0, "", "")
+    assert (tmp_path / "g.txt").read_text(encoding="utf-8") == render(example, fmt).stdout
+
+
+def test_an_image_orchdsl_does_not_make_is_refused_with_the_command_that_does(tmp_path):
+    code, out, err = orchdsl("graph", EXAMPLES / EXAMPLE_TABLE[0].path, "-o", "g.pdf",
+                             cwd=tmp_path)
+    assert (code, out) == (2, "")
+    assert err == ("orchdsl graph: error: -o g.pdf: orchdsl graph makes svg and png images; for "
+                   "pdf: orchdsl graph FILE --format dot | dot -Tpdf -o g.pdf\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_default_format_is_ascii():
@@ -301,6 +473,8 @@ digraph "Small" {
         "Extract:end" [shape=point, width=0.08, label=""];
         "crm" [label="crm\\nextractor", shape=cylinder, fillcolor="#cfe2ff"];
         "sheet" [label="sheet\\nextractor", shape=cylinder, fillcolor="#cfe2ff"];
+        {rank=same; "crm"; "sheet"}
+        "sheet" -> "crm" [style=invis];  // file order, top to bottom
     }
     subgraph cluster_1 {
         label="2. Transform";
@@ -309,6 +483,8 @@ digraph "Small" {
         "Transform:end" [shape=point, width=0.08, label=""];
         "prep" [label="prep\\ntransformation: call pkg.mod:prepare", shape=box, fillcolor="#fff3cd"];
         "early" [label="early\\ntransformation", shape=box, fillcolor="#fff3cd"];
+        {rank=same; "prep"; "early"}
+        "early" -> "prep" [style=invis];  // file order, top to bottom
     }
     subgraph cluster_2 {
         label="3. Write";
@@ -318,12 +494,14 @@ digraph "Small" {
         "upload" [label="upload\\nwriter", shape=folder, fillcolor="#d1e7dd"];
         "old" [label="old\\nwriter", shape=folder, fillcolor="#eeeeee", style="filled,dashed", fontcolor="#888888", tooltip="old (disabled)"];
         "child" [label="child\\napplication: child.orch", shape=box3d, fillcolor="#e2d9f3"];
+        {rank=same; "upload"; "old"; "child"}
+        "child" -> "old" -> "upload" [style=invis];  // file order, top to bottom
     }
     "Extract:start" -> "crm";
     "Extract:start" -> "sheet";
     "Extract:end" -> "Transform:start";
     "crm" -> "Extract:end";
-    "crm" -> "early" [style=dashed, color="#d63384", label="needs", fontsize=9, fontcolor="#d63384"];
+    "crm" -> "early" [style=dashed, color="#d63384", label="needs", fontsize=9, fontcolor="#d63384", constraint=false];
     "sheet" -> "Extract:end";
     "Transform:start" -> "prep";
     "Transform:end" -> "Write:start";
@@ -352,16 +530,17 @@ def test_small_file_json(small_pipeline):
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["version"] == 1
-    assert data["graph"] == {"name": "Small", "file": "small.orch"}
+    assert data["graph"] == {"name": "Small", "file": "small.orch", "description": None}
     edges = {(e["source"], e["target"], e["type"]) for e in data["edges"]}
+    # no phase has a start -> end edge of its own: a task links the barriers of each
     assert edges == {
-        ("Extract:start", "Extract:end", "phase"), ("Extract:start", "crm", "phase"),
+        ("Extract:start", "crm", "phase"),
         ("Extract:start", "sheet", "phase"), ("crm", "Extract:end", "phase"),
         ("sheet", "Extract:end", "phase"), ("Extract:end", "Transform:start", "phase"),
-        ("Transform:start", "Transform:end", "phase"), ("Transform:start", "prep", "phase"),
+        ("Transform:start", "prep", "phase"),
         ("crm", "early", "needs"), ("prep", "Transform:end", "phase"),
         ("early", "Transform:end", "phase"), ("Transform:end", "Write:start", "phase"),
-        ("Write:start", "Write:end", "phase"), ("Write:start", "upload", "phase"),
+        ("Write:start", "upload", "phase"),
         ("Write:start", "old", "phase"), ("Write:start", "child", "phase"),
         ("upload", "Write:end", "phase"), ("old", "Write:end", "phase"),
         ("child", "Write:end", "phase"),
@@ -382,6 +561,38 @@ def test_small_file_json(small_pipeline):
     # the nested file's own graph is reachable from the node that runs it
     child = data["children"][nodes["child"]["nested_file"]]
     assert {n["id"] for n in child["nodes"]} == {"Only:start", "Only:end", "c1"}
+
+
+def _dot_edges(dot: str) -> set[tuple[str, str]]:
+    return set(re.findall(r'^    "((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)"', dot, re.M))
+
+
+NEEDS_ONLY_PHASE = '''orchestration "N" {
+    phase "A" { task a run "x" }
+    phase "B" { task b run "y" needs a }
+    phase "C" { }
+    phase "D" { task d run "z" }
+}
+'''
+
+
+@pytest.mark.parametrize("example", [*EXAMPLE_TABLE, "needs-only"],
+                         ids=[*EXAMPLE_IDS, "needs-only"])
+def test_dot_draws_exactly_the_edges_of_the_json_graph(example, tmp_path):
+    """docs/language.md, "The compiled graph": start -> task -> end, end(k) -> start(k+1),
+    and a phase's own start -> end edge only where no task links its barriers (B: every task
+    by needs; C: none); what the json graph has, the drawing shows."""
+    if example == "needs-only":
+        (tmp_path / "n.orch").write_text(NEEDS_ONLY_PHASE, encoding="utf-8")
+        dot = orchdsl("graph", "n.orch", "-f", "dot", cwd=tmp_path).stdout
+        data = json.loads(orchdsl("graph", "n.orch", "-f", "json", cwd=tmp_path).stdout)
+    else:
+        dot, data = render(example, "dot").stdout, json.loads(render(example, "json").stdout)
+    edges = {(e["source"], e["target"]) for e in data["edges"]}
+    assert _dot_edges(dot) == edges
+    own = {(s, t) for s, t in edges if s.endswith(":start") and t == s[:-6] + ":end"}
+    assert own == ({("B:start", "B:end"), ("C:start", "C:end")} if example == "needs-only"
+                   else set())
 
 
 TRICKY = r'''orchestration "Tricky \"name\" \\ é" {
@@ -445,7 +656,7 @@ def test_missing_file_exits_2(tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", ["ascii", "png"])
 def test_output_into_a_missing_folder_is_a_usage_error(tmp_path, fmt):
-    """LANGUAGE.md 7: a path that cannot be written is exit 2 with one line, not an internal
+    """docs/reference.md: a path that cannot be written is exit 2 with one line, not an internal
     error."""
     path = EXAMPLES / EXAMPLE_TABLE[0].path
     code, out, err = orchdsl("graph", path, "--format", fmt, "-o", tmp_path / "no" / "such" / "x",

@@ -23,8 +23,9 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import (Comment, Error, Keyword, Name, Number, Operator, Punctuation,
                             String)
 
-from orchdsl.lang import parser
-from orchdsl.highlight import EVENTS, RESERVED, OrchLexer
+from conftest import LANGUAGE_1_1
+from orchdsl.lang import ast, parser
+from orchdsl.highlight import EVENTS, RESERVED, STATUS_FUNCTIONS, OrchLexer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").rglob("*.orch"))
@@ -42,7 +43,7 @@ def doc_blocks():
 
 
 def example_files():
-    for path in EXAMPLES:
+    for path in [*EXAMPLES, LANGUAGE_1_1]:
         yield pytest.param(path.read_text(), id=str(path.relative_to(ROOT)))
 
 
@@ -60,6 +61,7 @@ def tokens(text: str) -> list[tuple]:
 def test_the_word_lists_are_the_parsers():
     assert RESERVED == parser.RESERVED
     assert EVENTS == parser.EVENTS
+    assert STATUS_FUNCTIONS == ast.STATUS_FUNCTIONS
 
 
 @pytest.mark.parametrize("text", SOURCES)
@@ -144,6 +146,54 @@ CASES = [
     ('phase "p" { ... }', [(Keyword.Declaration, "phase"), (String.Double, '"'),
                            (String.Double, "p"), (String.Double, '"'), (Punctuation, "{"),
                            (Comment, "..."), (Punctuation, "}")]),
+    # language 1.1: conditions
+    ('when params.day == "mon" and not failed(crm, "Extract") timeout 5m',
+     [(Keyword, "when"), (Name.Variable, "params.day"), (Operator, "=="), (String.Double, '"'),
+      (String.Double, "mon"), (String.Double, '"'), (Operator.Word, "and"),
+      (Operator.Word, "not"), (Name.Builtin, "failed"), (Punctuation, "("),
+      (Name.Function, "crm"), (Punctuation, ","), (String.Double, '"'),
+      (String.Double, "Extract"), (String.Double, '"'), (Punctuation, ")"), (Keyword, "timeout"),
+      (Number, "5m")]),
+    ("when (tasks.load.eu.outputs.n >= 2 or true) != false",
+     [(Keyword, "when"), (Punctuation, "("), (Name.Variable, "tasks.load.eu.outputs.n"),
+      (Operator, ">="), (Number.Integer, "2"), (Operator.Word, "or"), (Keyword.Constant, "true"),
+      (Punctuation, ")"), (Operator, "!="), (Keyword.Constant, "false")]),
+    ('phase "Alert" when always() {', [(Keyword.Declaration, "phase"), (String.Double, '"'),
+                                       (String.Double, "Alert"), (String.Double, '"'),
+                                       (Keyword, "when"), (Name.Builtin, "always"),
+                                       (Punctuation, "("), (Punctuation, ")"),
+                                       (Punctuation, "{")]),
+    # the words of a condition are names elsewhere: a task may be called "on" or "failed"
+    ("task on run needs failed, and", [(Keyword.Declaration, "task"), (Name.Function, "on"),
+                                       (Keyword, "run"), (Keyword, "needs"),
+                                       (Name.Function, "failed"), (Punctuation, ","),
+                                       (Name.Function, "and")]),
+    # matrix, on, a task's param
+    ('matrix region = ["eu", "us"] on "gpu"',
+     [(Keyword.Declaration, "matrix"), (Name.Variable, "region"), (Operator, "="),
+      (Punctuation, "["), (String.Double, '"'), (String.Double, "eu"), (String.Double, '"'),
+      (Punctuation, ","), (String.Double, '"'), (String.Double, "us"), (String.Double, '"'),
+      (Punctuation, "]"), (Keyword, "on"), (String.Double, '"'), (String.Double, "gpu"),
+      (String.Double, '"')]),
+    ("matrix file from tasks.ls.outputs.files", [(Keyword.Declaration, "matrix"),
+                                                 (Name.Variable, "file"), (Keyword, "from"),
+                                                 (Name.Variable, "tasks.ls.outputs.files")]),
+    ('param day = "${job.fire_date}"',
+     [(Keyword.Declaration, "param"), (Name.Variable, "day"), (Operator, "="),
+      (String.Double, '"'), (String.Interpol, "${"), (Name.Variable, "job.fire_date"),
+      (String.Interpol, "}"), (String.Double, '"')]),
+    ('"${tasks.load.eu.outputs.rows}"', [(String.Double, '"'), (String.Interpol, "${"),
+                                         (Name.Variable, "tasks.load.eu.outputs.rows"),
+                                         (String.Interpol, "}"), (String.Double, '"')]),
+    ('"${job.start}"', [(String.Double, '"'), (Error, "${job.start}"), (String.Double, '"')]),
+    # raw strings: a backslash is itself, $${ a literal ${
+    (r'r"sed \. $${x} ${day}"', [(String.Double, 'r"'), (String.Double, r"sed \. "),
+                                  (String.Escape, "$${"), (String.Double, "x} "),
+                                  (String.Interpol, "${"), (Name.Variable, "day"),
+                                  (String.Interpol, "}"), (String.Double, '"')]),
+    ('r"""a "b"\n c\\d"""', [(String.Double, 'r"""'), (String.Double, "a "),
+                                (String.Double, '"'), (String.Double, "b"), (String.Double, '"'),
+                                (String.Double, " c\\d"), (String.Double, '"""')]),
 ]
 
 
@@ -348,6 +398,22 @@ TM_CASES = [
                                 "=": "keyword.operator.assignment.orch"}),
     ("disabled # kept: orchdsl: ignore[W205]", {"kept": "comment.line.number-sign.orch",
                                                 "ignore": "keyword.other.directive.ignore.orch"}),
+    # language 1.1
+    ('when params.day == "mon" and not failed(crm, "Extract") timeout 5m',
+     {"when": "keyword.control.conditional.orch", "params": "variable.other.reference.orch",
+      "and": "keyword.operator.logical.orch",
+      "not": "keyword.operator.logical.orch", "failed": "support.function.status.orch",
+      "crm": "entity.name.function.task.orch", "timeout": "keyword.other.orch",
+      "5m": "constant.numeric.duration.orch"}),
+    ('phase "Alert" when true {\n    task on run "x" on "gpu"',
+     {"true": "constant.language.boolean.orch", "{": "punctuation.section.block.begin.orch",
+      "task": "storage.type.task.orch", "on": "entity.name.function.task.orch"}),
+    ('task x run "x" on "gpu"', {"on": "keyword.other.orch"}),
+    ('matrix region = ["eu"] matrix file from tasks.ls.outputs.files',
+     {"matrix": "storage.type.orch", "region": "variable.other.declaration.orch",
+      "from": "keyword.other.orch", "tasks": "variable.other.reference.orch"}),
+    ("task from run needs and", {"from": "entity.name.function.task.orch",
+                                 "and": "entity.name.function.task.orch"}),
 ]
 
 
@@ -361,12 +427,33 @@ def test_textmate_scopes(text, expected):
     (r'"a \n b"', "constant.character.escape.orch"),
     (r'"a \q b"', "invalid.illegal.escape.orch"),
     ('"--day ${day}"', "variable.other.interpolated.orch"),
+    ('"${tasks.load.eu.outputs.rows}"', "variable.other.interpolated.orch"),
+    ('"${job.fire_time}"', "variable.other.interpolated.orch"),
     ('"${1x}"', "invalid.illegal.interpolation.orch"),
+    ('"${job.start}"', "invalid.illegal.interpolation.orch"),
 ])
 def test_textmate_string_contents(text, scope):
     scopes = TextMate(load_grammar()).scopes(text)
     assert any(scope in s for s in scopes)
     assert all("string.quoted.double.orch" in s for s in scopes)
+
+
+@pytest.mark.parametrize(("text", "scope"), [
+    (r'r"sed \. ${day}"', "variable.other.interpolated.orch"),
+    (r'r"a $${b}"', "constant.character.escape.orch"),
+])
+def test_textmate_raw_strings_have_no_escapes_but_interpolate(text, scope):
+    scopes = TextMate(load_grammar()).scopes(text)
+    assert any(scope in s for s in scopes)
+    assert all("string.quoted.double.raw.orch" in s for s in scopes)
+    assert not any(x.startswith("invalid") for s in scopes for x in s)
+
+
+def test_textmate_comparison_operators():
+    text = "when tasks.a.outputs.n >= 2 or params.x != params.y"
+    scopes = TextMate(load_grammar()).scopes(text)
+    for operator in (">=", "!="):
+        assert scopes[text.index(operator)][-1] == "keyword.operator.comparison.orch"
 
 
 def test_textmate_long_strings_span_lines_and_short_ones_do_not():

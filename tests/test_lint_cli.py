@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import resource
+import subprocess
 
 import pytest
 
-from conftest import EXAMPLE_FILES, EXAMPLES, REPO
+from conftest import EXAMPLE_FILES, EXAMPLES, REPO, orchdsl_executable
 
 
 def orch(body: str) -> str:
@@ -94,6 +96,15 @@ EXACT = [
      ' 3 |         task a run "x\n'
      "   |                    ^\n"
      '  help: end it with ", or use """...""" for a string that spans lines\n'),
+    ("a secret on the command line",
+     orch('    secret CRM_TOKEN\n'
+          + phase('        task crm extractor run "python3 crm.py --token ${CRM_TOKEN}"\n')), 0,
+     'x.orch:4:56: warning[W212]: secret "CRM_TOKEN" is passed on the command line of task '
+     '"crm", where any user of the machine can read it\n'
+     ' 4 |         task crm extractor run "python3 crm.py --token ${CRM_TOKEN}"\n'
+     "   |                                                        ^^^^^^^^^^^^\n"
+     "  help: the task's environment already holds it: let the program read $CRM_TOKEN "
+     'itself ("$CRM_TOKEN" in a shell command would still put the value in its arguments)\n'),
     ("tab before the span", 'orchestration "O" {\n\tphase "P" {\n\t\ttask a run "x" disabled\n'
      '\t\ttask b run "y"\n\t}\n}\n', 0,
      'x.orch:3:8: warning[W205]: task "a" is disabled\n'
@@ -228,6 +239,54 @@ def test_a_byte_order_mark_is_not_part_of_the_text(orchdsl, write_orch, tmp_path
     assert (result.code, result.stdout) == (0, "")
 
 
+# -- input size (docs/language.md: at most 10 MiB are read from one file) ----------------------
+
+LIMIT = 10 * 1024 * 1024
+LIMIT_MESSAGE = "more than 10 MiB, the most orchdsl reads from one file"
+
+
+def run_with_memory_cap(args, stdin=subprocess.DEVNULL, cwd=None) -> tuple[int, str, str]:
+    """The installed command with its address space capped at 1 GiB, so an input read without
+    a limit ends in a MemoryError (exit 3) within a second instead of filling the machine."""
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run([orchdsl_executable(), *map(str, args)], stdin=stdin, cwd=cwd,
+                          capture_output=True, preexec_fn=cap, timeout=60,
+                          env={**os.environ, "PYTHONUTF8": "1"})
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+@pytest.mark.parametrize("command", [["lint"], ["graph"], ["run", "--dry-run"], ["next"]],
+                         ids=["lint", "graph", "run", "next"])
+def test_an_endless_file_is_refused_at_the_size_limit(command):
+    code, out, err = run_with_memory_cap([*command[:1], "/dev/zero", *command[1:]])
+    assert (code, out) == (2, "")
+    assert err == f"orchdsl {command[0]}: error: /dev/zero: {LIMIT_MESSAGE}\n"
+
+
+def test_endless_standard_input_is_refused_at_the_size_limit():
+    with open("/dev/zero", "rb") as zero:
+        code, out, err = run_with_memory_cap(["lint", "-"], stdin=zero)
+    assert (code, out) == (2, "")
+    assert err == f"orchdsl lint: error: -: {LIMIT_MESSAGE}\n"
+
+
+def _file_of_size(path, size: int):
+    body = CLEAN.encode()
+    path.write_bytes(b"#" + b"x" * (size - len(body) - 2) + b"\n" + body)
+    assert path.stat().st_size == size
+    return path
+
+
+def test_a_file_of_exactly_the_limit_is_read_and_one_byte_more_is_refused(orchdsl, tmp_path):
+    _file_of_size(tmp_path / "limit.orch", LIMIT)
+    _file_of_size(tmp_path / "over.orch", LIMIT + 1)
+    assert orchdsl("lint", "limit.orch", cwd=tmp_path) == (0, "", "1 file checked: no problems\n")
+    assert orchdsl("lint", "over.orch", cwd=tmp_path) == (
+        2, "", f"orchdsl lint: error: over.orch: {LIMIT_MESSAGE}\n")
+
+
 # -- stdin and paths ----------------------------------------------------------------------------
 
 def test_dash_reads_stdin(orchdsl, tmp_path):
@@ -337,3 +396,55 @@ def test_version(orchdsl):
 
 def test_examples_are_where_the_tests_expect_them():
     assert EXAMPLES.is_dir() and len(EXAMPLE_FILES) >= 4
+
+
+# -- call targets: read, never run (E111, E121, W213) --------------------------------------------
+
+NOISY_MODULE = """\
+import pathlib
+pathlib.Path(__file__).with_name("IMPORTED").write_text("lint ran this module")
+
+def go(region):
+    pathlib.Path(__file__).with_name("CALLED").write_text("the call ran")
+"""
+
+
+def test_lint_reads_a_call_module_without_importing_it(orchdsl, write_orch, tmp_path):
+    write_orch(NOISY_MODULE, "steps.py")
+    write_orch(orch('    param day = "mon"\n' + phase('        task a call "steps:go"\n')))
+    result = orchdsl("lint", "x.orch", cwd=tmp_path)
+    assert result.code == 1
+    assert headers(result.stdout) == [("x.orch", 4, 21, "E121")]
+    assert "  note: go is defined here: steps.py:4:1\n" in result.stdout
+    assert not (tmp_path / "IMPORTED").exists()
+
+
+def test_a_call_that_cannot_take_its_params_stops_the_run_before_any_task(orchdsl, write_orch,
+                                                                           tmp_path):
+    write_orch(NOISY_MODULE, "steps.py")
+    write_orch(orch(phase('        task first run "touch FIRST"\n')
+                    + phase('        task a call "steps:go"\n', "Later")))
+    result = orchdsl("run", "x.orch", cwd=tmp_path, env={"ORCHDSL_HOME": str(tmp_path / "home")})
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr.startswith('x.orch:6:21: error[E121]: go() needs "region", which no '
+                                    "param of the file gives\n")
+    assert not any((tmp_path / name).exists() for name in ("FIRST", "IMPORTED", "CALLED"))
+
+
+def test_cwd_and_env_on_a_call_are_warnings_that_say_what_to_do(orchdsl, write_orch, tmp_path):
+    write_orch(orch(phase('        task a call "m:f" cwd "out" env MODE = "full"\n')))
+    result = orchdsl("lint", "x.orch", cwd=tmp_path)
+    assert result.code == 0
+    assert result.stdout == (
+        'x.orch:3:27: warning[W213]: cwd does not apply to call task "a": a call runs in the '
+        "runner's process and folder\n"
+        ' 3 |         task a call "m:f" cwd "out" env MODE = "full"\n'
+        "   |                           ^^^^^^^^^\n"
+        "  help: remove it, and build paths from Path(__file__).parent in the module; or run it "
+        'as run ["python3", "-m", "MODULE"] with cwd\n'
+        'x.orch:3:37: warning[W213]: env MODE does not apply to call task "a": a call runs in '
+        "the runner's process, whose environment is shared\n"
+        ' 3 |         task a call "m:f" cwd "out" env MODE = "full"\n'
+        "   |                                     ^^^^^^^^^^^^^^^^^\n"
+        "  help: remove it, and pass the value as a param (params reach the function as keyword "
+        'arguments); or run it as run ["python3", "-m", "MODULE"] with env\n')

@@ -1,4 +1,4 @@
-"""``orchdsl next FILE``: fire times merged and sorted, local and UTC (LANGUAGE.md 6 and 5.7),
+"""``orchdsl next FILE``: fire times merged and sorted, local and UTC (docs/language.md, "Schedules"),
 through the installed command."""
 
 from __future__ import annotations
@@ -153,3 +153,77 @@ def test_years_before_1000_are_written_with_four_digits(orchdsl, write_orch):
     result = orchdsl("next", write_orch(LEAP_DAY), "-n", "1", "--from", "0001-01-01")
     assert result.stdout == ('0004-02-29T00:00:00+00:00  0004-02-29 00:00:00 UTC  '
                              '"0 0 29 2 *" timezone "UTC"\n')
+
+
+# --- folders, as the scheduler takes them -----------------------------------------------------
+
+DAILY = ('orchestration "Daily" {\n  schedule "0 6 * * *"\n'
+         '  phase "A" { task a run "true" }\n}\n')
+PRAGUE = ('orchestration "Prague" {\n  schedule "30 6 * * *" timezone "Europe/Prague"\n'
+          '  phase "A" { task a run "true" }\n}\n')
+NONE = 'orchestration "Manual" {\n  phase "A" { task a run "true" }\n}\n'
+
+
+@pytest.fixture
+def pipelines(write_orch, tmp_path):
+    """pipelines/ with a daily file, a Prague file in a subfolder and one without a schedule."""
+    write_orch(DAILY, "pipelines/daily.orch")
+    write_orch(PRAGUE, "pipelines/eu/prague.orch")
+    write_orch(NONE, "pipelines/manual.orch")
+    write_orch("not an orchestration", "pipelines/notes.txt")
+    return tmp_path
+
+
+def test_a_folder_merges_the_fires_of_every_orch_file_below_it(orchdsl, pipelines):
+    result = orchdsl("next", "pipelines", "--from", "2027-01-04T00:00Z", "-n", "4", cwd=pipelines)
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout == (
+        '2027-01-04T06:30:00+01:00  2027-01-04 05:30:00 UTC  "30 6 * * *" timezone '
+        '"Europe/Prague"  pipelines/eu/prague.orch\n'
+        '2027-01-04T06:00:00+00:00  2027-01-04 06:00:00 UTC  "0 6 * * *" timezone "UTC"  '
+        'pipelines/daily.orch\n'
+        '2027-01-05T06:30:00+01:00  2027-01-05 05:30:00 UTC  "30 6 * * *" timezone '
+        '"Europe/Prague"  pipelines/eu/prague.orch\n'
+        '2027-01-05T06:00:00+00:00  2027-01-05 06:00:00 UTC  "0 6 * * *" timezone "UTC"  '
+        'pipelines/daily.orch\n')
+
+
+def test_a_folder_in_json_names_the_files_and_each_fires_file(orchdsl, pipelines):
+    result = orchdsl("next", "pipelines", "--from", "2027-01-04T00:00Z", "-n", "2",
+                     "--format", "json", cwd=pipelines)
+    assert result.code == 0
+    assert json.loads(result.stdout) == {
+        "version": 1, "from": "2027-01-04T00:00:00Z",
+        "files": ["pipelines/daily.orch", "pipelines/manual.orch", "pipelines/eu/prague.orch"],
+        "fires": [
+            {"local": "2027-01-04T06:30:00+01:00", "utc": "2027-01-04T05:30:00Z",
+             "cron": "30 6 * * *", "timezone": "Europe/Prague", "file": "pipelines/eu/prague.orch"},
+            {"local": "2027-01-04T06:00:00+00:00", "utc": "2027-01-04T06:00:00Z",
+             "cron": "0 6 * * *", "timezone": "UTC", "file": "pipelines/daily.orch"}]}
+
+
+def test_files_and_folders_mix(orchdsl, pipelines, write_orch):
+    write_orch(DAILY.replace('"0 6', '"0 5'), "early.orch")
+    result = orchdsl("next", "early.orch", "pipelines/eu", "--from", "2027-01-04T00:00Z", "-n", "2",
+                     cwd=pipelines)
+    assert [line.rsplit("  ", 1)[1] for line in result.stdout.splitlines()] == [
+        "early.orch", "pipelines/eu/prague.orch"]
+
+
+def test_an_invalid_file_in_a_folder_is_reported_and_the_others_still_listed(orchdsl, pipelines,
+                                                                             write_orch):
+    write_orch(DAILY.replace("0 6 * * *", "0 25 * * *"), "pipelines/bad.orch")
+    result = orchdsl("next", "pipelines", "--from", "2027-01-04T00:00Z", "-n", "1", cwd=pipelines)
+    assert result.code == 1
+    assert result.stderr.startswith("pipelines/bad.orch:2:12: error[E103]")
+    assert result.stdout.endswith("pipelines/eu/prague.orch\n")
+
+
+def test_a_folder_without_schedules_or_files_says_nothing_fires(orchdsl, write_orch, tmp_path):
+    write_orch(NONE, "manual/a.orch")
+    write_orch(NONE, "manual/b.orch")
+    (tmp_path / "empty").mkdir()
+    assert orchdsl("next", "manual", cwd=tmp_path) == (
+        0, "", "orchdsl next: none of the 2 files has a schedule: nothing fires\n")
+    assert orchdsl("next", "empty", cwd=tmp_path) == (
+        0, "", "orchdsl next: no .orch file in empty: nothing fires\n")

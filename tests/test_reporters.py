@@ -173,6 +173,23 @@ def test_sarif_results_agree_with_json(orchdsl, tmp_path):
                                          diagnostic["end_line"], diagnostic["end_column"])
 
 
+# An astral character (one code point, two UTF-16 units) before the finding on its line.
+ASTRAL = orch(phase('        task a extractor run "\U0001F642 ${nope}"\n'))
+
+
+def test_sarif_says_columns_are_code_points_and_counts_them_so(orchdsl, tmp_path):
+    """SARIF 2.1.0 §3.14.27: a run with results SHALL have columnKind; a viewer that assumed
+    UTF-16 code units would put the marker one column off after the emoji."""
+    document = assert_valid_sarif(lint(orchdsl, tmp_path, ASTRAL, "sarif").stdout)
+    run = document["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    (result,) = run["results"]
+    line = ASTRAL.splitlines()[2]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startColumn"], region["endColumn"]) == (
+        line.index("${nope}") + 1, line.index("${nope}") + 1 + len("${nope}"))
+
+
 @pytest.mark.parametrize("name", ["x.orch", "sub dir/we:ird,50%#.orch", "ünï/cödé.orch"])
 def test_sarif_artifact_uri_leads_to_the_file(orchdsl, tmp_path, name):
     document = assert_valid_sarif(lint(orchdsl, tmp_path, NO_PHASE, "sarif", name).stdout)
@@ -216,7 +233,7 @@ def test_github_annotations_exactly(orchdsl, tmp_path):
 
 
 def test_github_annotation_of_a_duplicate_points_at_the_first_definition(orchdsl, tmp_path):
-    # LANGUAGE.md 7: a duplicate is reported with a note pointing at the first definition; the
+    # docs/reference.md: a duplicate is reported with a note pointing at the first definition; the
     # json format appends it to the message, sarif has relatedLocations, text a "note:" line.
     (line,) = lint(orchdsl, tmp_path, DUPLICATE, "github").stdout.splitlines()
     assert line.startswith("::error file=x.orch,line=4,col=14,")

@@ -92,6 +92,16 @@ RULES = [
     ("E111", orch(phase('        task a extractor call "m.n.f"\n')),
      3, 31, 'call target "m.n.f" is not of the form module.path:function',
      orch(phase('        task a extractor call "m.n:f"\n'))),
+    ("E111", {"a.orch": orch(phase('        task a extractor call "steps:go"\n')),
+              "steps.py": "def gone():\n    pass\n"},
+     3, 31, "module steps (steps.py) has no function go",
+     {"a.orch": orch(phase('        task a extractor call "steps:go"\n')),
+      "steps.py": "def gone():\n    pass\ngo = gone\n"}),
+    ("E111", {"a.orch": orch(phase('        task a extractor call "steps:go"\n')),
+              "steps.py": "def go(:\n    pass\n"},
+     3, 31, "module steps does not parse: steps.py:1:8",
+     {"a.orch": orch(phase('        task a extractor call "steps:go"\n')),
+      "steps.py": "def go():\n    pass\n"}),
     ("E112", orch('    description "a"\n    description "b"\n' + EXTRACT),
      3, 5, '"description" may appear once per orchestration',
      orch('    description "a"\n' + EXTRACT)),
@@ -148,6 +158,36 @@ RULES = [
     ("W209", orch('    description "nothing to do"\n'), 1, 15, 'orchestration "O" has no phase', LEAF),
     ("E116", orch(phase('        task a extractor run "  "\n')), 3, 30, 'task "a" has an empty command',
      LEAF),
+    ("W212", orch('    secret TOKEN\n' + phase('        task a extractor run "x --token ${TOKEN}"\n')),
+     4, 41, 'secret "TOKEN" is passed on the command line of task "a"',
+     orch('    secret TOKEN\n'
+          + phase('        task a extractor run "x" env T = "${TOKEN}" cwd "${TOKEN}"\n'))),
+    ("W212", orch('    secret TOKEN\n' + phase('        task a extractor run ["x", "--t=${env.TOKEN}"]\n')),
+     4, 41, "where any user of the machine can read it",
+     orch('    secret TOKEN\n    param p = "v"\n'
+          + phase('        task a extractor run ["x", "${p}", "${env.OTHER}", "\\${TOKEN}"]\n'))),
+    ("W213", orch(phase('        task a extractor call "m:f" cwd "out"\n')),
+     3, 37, 'cwd does not apply to call task "a"', orch(phase('        task a extractor call "m:f"\n'
+                                                             '        task b extractor run "x" cwd "out"\n'))),
+    ("W213", orch(phase('        task a extractor call "m:f" env MODE = "full"\n')),
+     3, 37, 'env MODE does not apply to call task "a"',
+     orch('    param mode = "full"\n' + phase('        task a extractor call "m:f"\n'))),
+    ("E121", {"a.orch": orch('    param day = "mon"\n' + phase('        task a extractor call "steps:go"\n')),
+              "steps.py": "def go(day, region, mode='x'):\n    pass\n"},
+     4, 31, 'go() needs "region", which no param of the file gives',
+     {"a.orch": orch('    param day = "mon"\n    param region = "eu"\n'
+                     + phase('        task a extractor call "steps:go"\n')),
+      "steps.py": "def go(day, region, mode='x'):\n    pass\n"}),
+    ("E121", {"a.orch": orch(phase('        task a extractor call "pkg.steps:go"\n')),
+              "pkg/__init__.py": "", "pkg/steps.py": "async def go(*, day, **rest):\n    pass\n"},
+     3, 31, 'go() needs "day"',
+     {"a.orch": orch(phase('        task a extractor call "pkg.steps:go"\n')),
+      "pkg/__init__.py": "", "pkg/steps.py": "async def go(*, day='mon', **rest):\n    pass\n"}),
+    ("E121", {"a.orch": orch('    param a = "1"\n' + phase('        task a extractor call "steps:go"\n')),
+              "steps.py": "def go(a, /):\n    pass\n"},
+     4, 31, 'go() takes "a" positionally, which a call never gives',
+     {"a.orch": orch('    param a = "1"\n' + phase('        task a extractor call "steps:go"\n')),
+      "steps.py": "def go(a):\n    pass\n"}),
     ("W210", orch(phase('        task a extractor run "x" disabled  # orchdsl: ignore[W2O5]\n'
                         '        task b extractor run "y"\n')),
      3, 44, 'ignore comment names "W2O5", which is no rule',
@@ -161,6 +201,7 @@ def lint_files(folder, files) -> list:
     if isinstance(files, str):
         files = {"a.orch": files}
     for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
     report = lint_paths(["a.orch"])
     assert not report.unreadable
@@ -259,13 +300,37 @@ def test_rule_docstring_has_a_bad_and_a_good_example(code):
     assert doc.split("\n\n", 1)[0].strip(), "the first paragraph is the rule's summary"
 
 
+def without_markup(doc: str) -> str:
+    """The docstring as a terminal should show it: ``code`` and **bold** as plain words."""
+    return doc.replace("**seconds first**", "seconds first").replace("``", "")
+
+
 @pytest.mark.parametrize("code", RULE_CODES)
 def test_explain_prints_the_docstring(orchdsl, code):
     rule = all_rules()[code]
     result = orchdsl("lint", "--explain", code)
     assert (result.code, result.stderr) == (0, "")
     assert result.stdout.startswith(f"{code} ({rule.slug}), {rule.severity.value}\n")
-    assert rule.doc in result.stdout
+    assert without_markup(rule.doc) in result.stdout
+    assert "``" not in result.stdout
+
+
+def test_explain_prints_plain_text_for_a_terminal(orchdsl):
+    assert orchdsl("lint", "--explain", "E107").stdout == (
+        "E107 (unknown-interpolation), error\n\n"
+        "${name} in a task's command, argv, cwd or env value names no param and no\n"
+        "secret of the file. ${env.NAME} reads the runner's environment and is always\n"
+        "allowed; \\${ writes a literal ${.\n\n"
+        "Bad:\n"
+        '    param day = "today"\n'
+        "    ...\n"
+        '    task crm extractor run "python crm.py --day ${date}"\n\n'
+        "Good:\n"
+        '    task crm extractor run "python crm.py --day ${day}"\n')
+    assert "A schedule's cron is not valid: 5 fields (minute hour day month weekday), 6 fields\n" \
+           "with seconds first (*/10 * * * * * is every 10 s), or one of @hourly @daily\n" \
+           "@weekly @monthly @yearly; or it can never fire (0 0 30 2 *)." in orchdsl(
+               "lint", "--explain", "E103").stdout
 
 
 def test_explain_accepts_a_lowercase_code(orchdsl):
@@ -293,3 +358,73 @@ def test_list_rules_names_every_rule(orchdsl):
     result = orchdsl("lint", "--list-rules")
     assert result.code == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == RULE_CODES
+    assert "``" not in result.stdout and "**" not in result.stdout.replace("***", "")
+
+
+# -- call targets: what lint reads from the module's source, and what it leaves alone ------------
+
+CALL_ORCH = orch('    param day = "mon"\n' + phase('        task a extractor call "steps:go"\n'))
+
+# module source -> the codes lint reports for CALL_ORCH's call "steps:go" (day is the only param)
+CALL_SOURCES = [
+    ("plain def, needs a param the file gives", "def go(day):\n    pass\n", []),
+    ("needs one it does not give", "def go(day, region):\n    pass\n", ["E121"]),
+    ("defaults cover the rest", "def go(day, region='eu', *, mode='x'):\n    pass\n", []),
+    ("**kwargs still needs its named ones", "def go(region, **kw):\n    pass\n", ["E121"]),
+    ("*args and **kwargs", "def go(*args, **kwargs):\n    pass\n", []),
+    ("async def", "async def go(region):\n    pass\n", ["E121"]),
+    ("the last of several definitions", "def go(region):\n    pass\ndef go(day):\n    pass\n",
+     []),
+    ("decorated: the decorator may change the signature",
+     "import functools\n@functools.lru_cache\ndef go(region):\n    pass\n", []),
+    ("defined under an if", "import os\nif os.name:\n    def go(region):\n        pass\n", []),
+    ("defined in a try", "try:\n    from fast import go\nexcept ImportError:\n    def go(x):\n"
+     "        pass\n", []),
+    ("a class", "class go:\n    def __init__(self, region):\n        pass\n", []),
+    ("an assignment", "import functools\ngo = functools.partial(print)\n", []),
+    ("an import", "from os.path import join as go\n", []),
+    ("a star import may bring it", "from os.path import *\n", []),
+    ("a module __getattr__ may make it", "def __getattr__(name):\n    return print\n", []),
+    ("globals() may make it", "globals()['go'] = print\n", []),
+    ("a global statement may bind it", "def setup():\n    global go\n    go = print\n", []),
+    ("a for loop may bind it", "for go in [print]:\n    pass\n", []),
+    ("missing", "def other():\n    pass\n", ["E111"]),
+    ("a syntax error", "def go(:\n", ["E111"]),
+    ("not UTF-8 in its declared encoding", b"def go(day):\n    return '\xff'\n", ["E111"]),
+]
+
+
+@pytest.mark.parametrize("source, codes", [c[1:] for c in CALL_SOURCES],
+                         ids=[c[0] for c in CALL_SOURCES])
+def test_a_call_target_is_judged_from_the_module_source(in_tmp, source, codes):
+    module = in_tmp / "steps.py"
+    module.write_bytes(source if isinstance(source, bytes) else source.encode())
+    found = [d.code for d in lint_files(in_tmp, CALL_ORCH) if d.code in ("E111", "E121")]
+    assert found == codes
+
+
+def test_a_module_that_is_not_next_to_the_file_is_left_alone(in_tmp):
+    # it may be on the runner's sys.path: json is, and json.dumps needs an argument
+    text = orch(phase('        task a extractor call "json:dumps"\n'
+                      '        task b extractor call "not_installed_anywhere.mod:go"\n'))
+    assert [d.code for d in lint_files(in_tmp, text)] == []
+
+
+def test_a_package_next_to_the_file_is_read_too(in_tmp):
+    (in_tmp / "pkg" / "sub").mkdir(parents=True)
+    (in_tmp / "pkg" / "__init__.py").write_text("")
+    (in_tmp / "pkg" / "sub" / "__init__.py").write_text("def go(region):\n    pass\n")
+    text = orch(phase('        task a extractor call "pkg.sub:go"\n'))
+    (diagnostic,) = lint_files(in_tmp, text)
+    assert (diagnostic.code, diagnostic.message) == (
+        "E121", 'go() needs "region", which no param of the file gives')
+    (note,) = diagnostic.notes
+    assert (note.span.path, note.span.line, note.span.column) == ("pkg/sub/__init__.py", 1, 1)
+
+
+def test_an_edited_module_is_read_again(in_tmp):
+    module = in_tmp / "steps.py"
+    module.write_text("def go(rgn):\n    pass\n")
+    assert [d.code for d in lint_files(in_tmp, CALL_ORCH)] == ["E121"]
+    module.write_text("def go(day):\n    pass\n")  # same size, maybe the same mtime tick
+    assert [d.code for d in lint_files(in_tmp, CALL_ORCH)] == []

@@ -1,4 +1,5 @@
-"""An argparse parser whose usage errors are one line and exit 2 (LANGUAGE.md 7)."""
+"""An argparse parser whose usage errors are one line and exit 2 (docs/reference.md, "Conventions
+of every command")."""
 
 from __future__ import annotations
 

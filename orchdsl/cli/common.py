@@ -13,7 +13,8 @@ from orchdsl.lang.source import STDIN, SourceError
 
 def compile_or_report(path: str, command: str) -> Compiled | int:
     """The compiled file, or the exit code after printing its diagnostics on stderr: 1 for
-    errors in the file, 2 when it cannot be read (LANGUAGE.md 7)."""
+    errors in the file, 2 when it cannot be read (docs/reference.md, "Conventions of every
+    command")."""
     if path == STDIN:
         # Nested files and task folders are found from the file's folder: a path is needed.
         usage_error(command, "give the path of a .orch file ('-' is not supported here)")

@@ -12,7 +12,9 @@ SHELLS = ("bash", "zsh", "fish")
 
 DESCRIPTION = """\
 Print a script that completes orchdsl's commands, options, --format values and .orch files
-in your shell. It is written from the installed version, so load it at shell start-up:
+in your shell, and, read on TAB, the task and phase names of the .orch file earlier on the
+line (--only, --skip, --phase, --from-phase) and the job ids of the store (job, logs,
+--rerun). It is written from the installed version, so load it at shell start-up:
 
   bash   ~/.bashrc:                    eval "$(orchdsl completion bash)"
   zsh    ~/.zshrc, after compinit:     eval "$(orchdsl completion zsh)"
@@ -33,7 +35,17 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+# The scripts' own question on TAB, not for people: ``orchdsl completion --words tasks FILE``
+# (see orchdsl.cli.completion.disk_words). Answered before argparse, so it never prints an error.
+WORDS_FLAG = "--words"
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == [WORDS_FLAG]:
+        from orchdsl.cli.completion.disk_words import words
+
+        sys.stdout.write("".join(word + "\n" for word in words(argv[1:])))
+        return exits.OK
     args = build_parser().parse_args(argv)
     from orchdsl.cli.completion import script
 

@@ -1,4 +1,5 @@
-"""Exit statuses of every command (LANGUAGE.md 7), and 3 for a bug in orchdsl itself."""
+"""Exit statuses of every command (docs/reference.md, "Conventions of every command"), and 3
+for a bug in orchdsl itself."""
 
 OK = 0
 FAILED = 1  # the input has errors, or the job failed

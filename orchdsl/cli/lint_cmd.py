@@ -57,13 +57,14 @@ def lint(args) -> int:
     from orchdsl.check.linter import lint_paths
     from orchdsl.cli.reporters import reporter
     from orchdsl.cli.reporters.text import summary
-    from orchdsl.lang.source import STDIN, SourceError, decode_utf8
+    from orchdsl.lang.source import STDIN, SourceError, decode_utf8, read_stdin_bytes
 
     paths = args.paths or ["."]
     stdin_text = None
     if STDIN in paths:
+        shown = args.stdin_filename or STDIN
         try:
-            stdin_text = decode_utf8(sys.stdin.buffer.read(), args.stdin_filename or STDIN)
+            stdin_text = decode_utf8(read_stdin_bytes(sys.stdin.buffer, shown), shown)
         except SourceError as exc:
             sys.stderr.write(f"orchdsl lint: error: {exc}\n")
             return exits.USAGE
@@ -99,7 +100,7 @@ def explain(code: str) -> int:
         sys.stderr.write(f'orchdsl lint: error: no rule "{code}"'
                          f"{' (' + hint + ')' if hint else ''}; see orchdsl lint --list-rules\n")
         return exits.USAGE
-    sys.stdout.write(rule.explain())
+    sys.stdout.write(plain_text(rule.explain()))
     return exits.OK
 
 
@@ -107,6 +108,16 @@ def list_rules() -> int:
     from orchdsl.check.rules import all_rules
 
     for rule in all_rules().values():
-        summary = rule.doc.split("\n\n", 1)[0].replace("\n", " ")
+        summary = plain_text(rule.doc.split("\n\n", 1)[0].replace("\n", " "))
         print(f"{rule.code}  {rule.severity.value:<7}  {rule.slug:<36} {summary}")
     return exits.OK
+
+
+def plain_text(doc: str) -> str:
+    """A rule's docstring for a terminal: its markup (``code``, **bold**) as the plain words.
+    The generated docs/lint-rules.md keeps the markup."""
+    import re
+
+    # Bold first: ``***`` (the mask) must not be read as the start of bold text.
+    unbold = re.sub(r"\*\*([^*].*?)\*\*", r"\1", doc, flags=re.S)
+    return re.sub(r"``(.+?)``", r"\1", unbold, flags=re.S)  # may run over a line break

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),
     "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
     "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
+    "import": ("orchdsl.cli.import_cmd", "convert Keboola orchestrations and flows to a .orch file"),
 }
 
 ONE_SHOT = frozenset({"lint", "graph", "next", "fmt"})

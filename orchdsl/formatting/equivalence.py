@@ -15,6 +15,8 @@ from orchdsl.lang import ast
 from orchdsl.lang.source import Span
 
 _SKIPPED = frozenset({"span", "kind_span", "raw"})
+# A condition's text is how it was spelt (its spacing); the condition itself is compared.
+_SKIPPED_OF = {ast.When: {"text"}, ast.WhenOption: {"text"}}
 
 
 def same_document(a: ast.Document, b: ast.Document) -> bool:
@@ -45,4 +47,5 @@ def normalized(value):
 def _field_names(cls: type) -> tuple[str, ...] | None:
     if not dataclasses.is_dataclass(cls):
         return None
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _SKIPPED)
+    skipped = _SKIPPED | _SKIPPED_OF.get(cls, set())
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in skipped)

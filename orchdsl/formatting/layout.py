@@ -97,7 +97,7 @@ def _head(node, field: str, indent: str, source: words.Source):
                   *node.closing_comments]
     inside = [c for c in candidates if brace and node.span.start < c.span.start < brace.start]
     if not inside:
-        line = f"{indent}{_plain_head(node)} {{"
+        line = f"{indent}{words.plain_head(node, source)} {{"
         return ([line + GAP + _text(opening)], False) if opening else ([line], True), node
     end = first.span.start if first else node.span.end
     after = [c for c in candidates
@@ -111,11 +111,6 @@ def _head(node, field: str, indent: str, source: words.Source):
     closing = tuple(c for c in node.closing_comments if c not in taken)
     node = replace(node, **{field: children}, opening_comment=None, closing_comments=closing)
     return (lines, not after), node
-
-
-def _plain_head(node) -> str:
-    keyword = "phase" if isinstance(node, ast.Phase) else "orchestration"
-    return f"{keyword} {node.name.raw}"
 
 
 def _block(out: list[str], head: tuple[list[str], bool], node, children: list[str],

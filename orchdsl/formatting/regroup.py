@@ -1,11 +1,12 @@
-"""Rewrites that move tasks between phases, as AST → AST transforms (LANGUAGE.md 7, ``fmt``).
+"""Rewrites that move tasks between phases, as AST → AST transforms (docs/reference.md, ``fmt``).
 
 ``group_by_kind`` is Keboola's "Group tasks into phases by component type": every task goes to
 the Extract, Transform, Write or Apps phase of its kind, in file order. ``move_task`` is its
 "move selected tasks between phases". Both refuse, with diagnostics naming the tasks, rather
-than write a file whose ``needs`` would point at the same or a later phase (LANGUAGE.md 5.3)
-or whose tasks have nowhere to go. No comment is dropped: the comments of a phase that
-disappears go with its first task.
+than write a file where a task would depend on one of the same or a later phase (``needs``,
+conditions, outputs, matrices: ``regroup_checks``), whose tasks have nowhere to go, or (for
+``group_by_kind``) where a phase condition would decide for other tasks. No comment is
+dropped: the comments of a phase that disappears go with its first task.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from orchdsl.lang import ast
 from orchdsl.lang.diagnostics import Diagnostic, did_you_mean, error
+from orchdsl.formatting.regroup_checks import changed_conditions, dependencies, later_dependency
 
 # The phases of Keboola's ETL scheme, in order, and the kind each one holds.
 PHASE_OF_KIND = {ast.Kind.EXTRACTOR: "Extract", ast.Kind.TRANSFORMATION: "Transform",
@@ -33,7 +35,6 @@ Bad:
 Good:
     task crm extractor run "python3 extract_db.py"
 """
-BAD_NEEDS = "E110"  # the move would leave a needs that does not point at an earlier phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +61,20 @@ def group_by_kind(orchestration: ast.Orchestration) -> ast.Orchestration | Refus
     for task in tasks:
         own = order.index(task.kind) if task.kind is not None else None
         problems.extend(
-            _forward_needs(task, word, PHASE_OF_KIND[task.kind],
-                           PHASE_OF_KIND[order[rank[word.text]]], "--group-by-kind")
-            for word in task.needs
-            if own is not None and word.text in rank and rank[word.text] >= own)
+            later_dependency(task, dependency, PHASE_OF_KIND[task.kind],
+                             PHASE_OF_KIND[order[rank[dependency.name]]], FLAG)
+            for dependency in dependencies(task)
+            if own is not None and dependency.name in rank and rank[dependency.name] >= own)
+    if not problems:
+        regrouped = _regrouped(orchestration)
+        problems = changed_conditions(orchestration, regrouped, FLAG)
     if problems:
         problems.sort(key=Diagnostic.sort_key)
         return Refused(tuple(problems))
-    return _regrouped(orchestration)
+    return regrouped
+
+
+FLAG = "--group-by-kind"
 
 
 def _regrouped(orchestration: ast.Orchestration) -> ast.Orchestration:
@@ -136,16 +143,6 @@ def _kindless(task: ast.Task) -> Diagnostic:
                  "give it a kind (extractor, transformation, writer or application)")
 
 
-def _forward_needs(task: ast.Task, word: ast.Word, phase: str, needed_phase: str,
-                   flag: str) -> Diagnostic:
-    where = (f'both would be in phase "{phase}"' if phase == needed_phase
-             else f'"{word.text}" would be in the later phase "{needed_phase}"')
-    return error(BAD_NEEDS, f'task "{task.name.text}" needs "{word.text}", but after {flag} '
-                            f"{where}", word.span,
-                 "needs may only name tasks of earlier phases: remove it, or move the tasks "
-                 "by hand")
-
-
 # -- move one task --------------------------------------------------------------------------
 
 
@@ -181,11 +178,12 @@ def _needs_after_move(orchestration, moved: ast.Task, source: ast.Phase, new_ind
     for number, phase in enumerate(orchestration.phases):
         for task in phase.tasks:
             own = new_index if task is moved else number
-            for word in task.needs:
-                involved = task is moved or word.text == moved.name.text
-                if involved and word.text in index and index[word.text] >= own:
-                    found.append(_forward_needs(task, word, order[own], order[index[word.text]],
-                                                "--move"))
+            for dependency in dependencies(task):
+                name = dependency.name
+                involved = task is moved or name == moved.name.text
+                if involved and name in index and index[name] >= own:
+                    found.append(later_dependency(task, dependency, order[own], order[index[name]],
+                                                  "--move"))
     return found
 
 

@@ -1,5 +1,5 @@
 """String literals as the formatter prints them: as written, except that the lines of a
-``\"\"\"`` block are re-indented to sit under the clause that holds them.
+``\"\"\"`` block (raw or not) are re-indented to sit under the clause that holds them.
 
 A block's text drops the indentation its lines share (``lexical.decode_string``), so moving
 every line by the same amount keeps the text. The new spelling is used only when it decodes
@@ -18,9 +18,10 @@ BLOCK = '"""'
 def spell(string: ast.StringLit, indent: str) -> str:
     """The text of ``string`` for a line that starts with ``indent``."""
     raw = string.raw
-    if not raw.startswith(BLOCK) or "\n" not in raw:
+    prefix = "r" if string.is_raw else ""  # a raw block, r"""...""", moves the same way
+    if not raw.startswith(prefix + BLOCK) or "\n" not in raw:
         return raw
-    candidate = _reindented(raw, indent)
+    candidate = prefix + _reindented(raw[len(prefix):], indent)
     if candidate != raw and meaning(candidate) == meaning(raw):
         return candidate
     return raw

@@ -1,159 +1,46 @@
-"""Clauses and tasks as words, and the lines they take when comments sit between the words.
-
-A clause or a task is cut into pieces: its words in order, each with where it stood in the
-source (``,`` and ``=`` go with the word before them; the brackets of an argv list are pieces,
-because a comment before ``]`` is inside the action and one after it is not). Without comments the pieces are joined on one line. The comments inside a node go back
-between the pieces by source position, so that a comment after word X is printed after X and
-before the word that followed it (docs/language.md, "fmt"):
-
-- a comment that ended a line with code on it ends the line of the word before it again; one
-  that stood on a line of its own gets a line of its own;
-- the word after a comment starts a continuation line;
-- options (a task's, a schedule's) start lines of their own, one level deeper, unless the
-  option, the word before it and the comment after it were written on one line: they stay on
-  one line, so a ``# orchdsl: ignore[...]`` still covers every word it covered. A break inside
-  an option goes one more level deeper.
+"""Clauses and tasks as words (``orchdsl.formatting.pieces``): what each node of the tree
+prints as, in order, with where each word stood in the source.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from orchdsl.lang import ast
-from orchdsl.formatting.strings import spell
+from orchdsl.formatting.condition_words import condition, inline
+from orchdsl.formatting.pieces import (GAP, INDENT, Piece, Source, flow, keyword_piece, listed,
+                                       node_piece, one_line)
 
-INDENT = "    "
-GAP = "  "  # between code and a comment at the end of its line
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """One word, with the punctuation printed around it and where it stood in the source."""
-
-    body: str | ast.StringLit  # a string is spelt for the indentation of its line
-    start: int  # source offset: orders the piece among the comments
-    line: int
-    end_line: int
-    depth: int = 1  # levels under the node's line, for a continuation line it starts
-    option: bool = False  # the first word of an option: starts a line of its own
-    after: str = ""  # a comma, " ="
-    joined: str = " "  # between it and the word before it on the same line
-
-    def text(self, indent: str) -> str:
-        body = self.body if isinstance(self.body, str) else spell(self.body, indent)
-        return body + self.after
-
-
-class Source:
-    """The text the spans point into: where a keyword that has no node of its own stands."""
-
-    _GAP = re.compile(r"(?:[\s,=]|#[^\n]*)*")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._newlines: list[int] | None = None
-
-    def keyword(self, word: str, after: int, fallback: ast.Node, depth: int = 1) -> Piece:
-        """``word``, the first thing after offset ``after`` but blanks, commas and comments."""
-        at = self._GAP.match(self.text, after).end()
-        if not self.text.startswith(word, at):  # the spans do not point into this text
-            return _keyword(word, fallback.span, depth)
-        line = self._line(at)
-        return Piece(word, at, line, line, depth)
-
-    def _line(self, offset: int) -> int:
-        if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
-        return bisect.bisect_left(self._newlines, offset) + 1
-
-
-def one_line(pieces: list[Piece], indent: str) -> str:
-    return flow(pieces, (), indent)[0]
-
-
-def flow(pieces: list[Piece], comments, indent: str, options_apart: bool = False) -> list[str]:
-    """The lines of ``pieces`` (the first starts at ``indent``) with ``comments`` between
-    them; with ``options_apart`` (or comments) each option starts a line of its own."""
-    items = sorted([*pieces, *comments], key=_start)
-    apart = options_apart or bool(comments)
-    lines: list[str] = []
-    line: str | None = None
-    line_indent = indent
-    previous: Piece | None = None
-    for index, item in enumerate(items):
-        if isinstance(item, ast.Comment):
-            text = item.text.rstrip()
-            if line is not None and previous is not None and item.span.line == previous.end_line:
-                lines.append(line.rstrip() + GAP + text)
-            else:
-                if line is not None:
-                    lines.append(line.rstrip())
-                following = next((p for p in items[index:] if isinstance(p, Piece)), previous)
-                lines.append(indent + INDENT * following.depth + text)
-            line = None
-            continue
-        if (line is not None and apart and item.option
-                and not _shares_line(previous, item, items[index + 1:])):
-            lines.append(line.rstrip())
-            line = None
-        if line is None:
-            line_indent = indent + INDENT * item.depth
-            line = line_indent + item.text(line_indent)
-        else:
-            line += item.joined + item.text(line_indent)
-        previous = item
-    if line is not None:
-        lines.append(line.rstrip())
-    return lines
-
-
-def _start(item: Piece | ast.Comment) -> int:
-    return item.start if isinstance(item, Piece) else item.span.start
-
-
-def _shares_line(previous: Piece, option: Piece, rest) -> bool:
-    """The option, the word before it and the next comment were written on one line."""
-    comment = next((c for c in rest if isinstance(c, ast.Comment)), None)
-    return comment is not None and previous.end_line == option.line == comment.span.line
-
-
-# -- the words of each node -------------------------------------------------------------------
-
-
-def _keyword(text: str, span, depth: int = 1, option: bool = False) -> Piece:
-    """A keyword at the start of ``span``."""
-    return Piece(text, span.start, span.line, span.line, depth, option)
-
-
-def _node(node: ast.Node, body: str | ast.StringLit | None = None, depth: int = 1,
-          after: str = "") -> Piece:
-    """A word that is a node: its text, or ``body`` (a string literal, a number)."""
-    span = node.span
-    text = body if body is not None else node.text
-    return Piece(text, span.start, span.line, span.end_line, depth, after=after)
-
-
-def _listed(nodes, depth: int = 1, body=None) -> list[Piece]:
-    """Comma-separated words, the comma with the word before it."""
-    last = len(nodes) - 1
-    return [_node(n, body(n) if body else None, depth, after="" if i == last else ",")
-            for i, n in enumerate(nodes)]
+__all__ = ["GAP", "INDENT", "Piece", "Source", "flow", "one_line", "block_head", "task_head",
+           "action", "option", "clause", "plain_head"]
 
 
 def block_head(node: ast.Orchestration | ast.Phase, source: Source) -> list[Piece] | None:
-    """``orchestration NAME {`` or ``phase NAME {``; None when the ``{`` is not found after the
-    name (a phase that a rewrite made)."""
+    """``orchestration NAME {``, ``phase NAME {`` or ``phase NAME when CONDITION {``; None when
+    the ``{`` is not found after the name (a phase that a rewrite made)."""
     keyword = "phase" if isinstance(node, ast.Phase) else "orchestration"
-    brace = source.keyword("{", node.name.span.end, node.name)
-    if brace.start == node.name.span.start:
+    when = node.when if isinstance(node, ast.Phase) else None
+    before_brace = when if when is not None else node.name
+    brace = source.keyword("{", before_brace.span.end, before_brace)
+    if brace.start == before_brace.span.start:
         return None
-    return [_keyword(keyword, node.span, 0), _node(node.name, node.name.raw), brace]
+    pieces = [keyword_piece(keyword, node.span, 0), node_piece(node.name, node.name.raw)]
+    if when is not None:
+        pieces += [keyword_piece("when", when.span), *condition(when.condition, source, 1)]
+    return [*pieces, brace]
+
+
+def plain_head(node: ast.Orchestration | ast.Phase, source: Source) -> str:
+    """The head without comments, on one line, without its ``{``."""
+    if isinstance(node, ast.Orchestration):
+        return f"orchestration {node.name.raw}"
+    when = f" when {inline(node.when.condition, source)}" if node.when is not None else ""
+    return f"phase {node.name.raw}{when}"
 
 
 def task_head(task: ast.Task, name_width: int) -> list[Piece]:
-    pieces = [_keyword("task", task.span, 0), _node(task.name, task.name.text.ljust(name_width))]
+    pieces = [keyword_piece("task", task.span, 0),
+              node_piece(task.name, task.name.text.ljust(name_width))]
     if task.kind is not None:
         pieces.append(Piece(task.kind.value, task.kind_span.start, task.kind_span.line,
                             task.kind_span.end_line))
@@ -164,68 +51,91 @@ def action(node: ast.Action, source: Source) -> list[Piece]:
     """The action's words: a break before the first is one level under the task line, a break
     inside two levels."""
     if isinstance(node, ast.RunShell):
-        return [_keyword("run", node.span), _node(node.command, node.command, 2)]
+        return [keyword_piece("run", node.span), node_piece(node.command, node.command, 2)]
     if isinstance(node, ast.RunArgv):
-        run = _keyword("run", node.span)
-        argv = _listed(node.argv, 2, lambda s: s)
+        run = keyword_piece("run", node.span)
+        argv = listed(node.argv, 2, lambda s: s)
         end = node.span
         close = Piece("]", end.end - 1, end.end_line, end.end_line, 2, joined="")
         return [run, source.keyword("[", run.start + len("run"), node.argv[0], 2),
                 replace(argv[0], joined=""), *argv[1:], close]
     if isinstance(node, ast.Call):
-        return [_keyword("call", node.span), _node(node.target, node.target, 2)]
-    return [_keyword("orchestration", node.span), _node(node.path, node.path, 2)]
+        return [keyword_piece("call", node.span), node_piece(node.target, node.target, 2)]
+    return [keyword_piece("orchestration", node.span), node_piece(node.path, node.path, 2)]
 
 
 def option(node: ast.TaskOption, source: Source) -> list[Piece]:
-    first = _keyword(ast.OPTION_KEYWORDS[type(node)], node.span, 1, option=True)
+    first = keyword_piece(ast.OPTION_KEYWORDS[type(node)], node.span, 1, option=True)
     if isinstance(node, ast.TimeoutOption):
-        return [first, _node(node.duration, depth=2)]
+        return [first, node_piece(node.duration, depth=2)]
     if isinstance(node, ast.RetriesOption):
-        pieces = [first, _node(node.count, str(node.count.value), 2)]
+        pieces = [first, node_piece(node.count, str(node.count.value), 2)]
         if node.backoff is not None:
             pieces += [source.keyword("backoff", node.count.span.end, node.backoff, 2),
-                       _node(node.backoff, depth=2)]
+                       node_piece(node.backoff, depth=2)]
         return pieces
     if isinstance(node, ast.CwdOption):
-        return [first, _node(node.path, node.path, 2)]
-    if isinstance(node, ast.EnvOption):
-        return [first, _node(node.name, depth=2, after=" ="), _node(node.value, node.value, 2)]
+        return [first, node_piece(node.path, node.path, 2)]
+    if isinstance(node, (ast.EnvOption, ast.ParamOption)):
+        return [first, node_piece(node.name, depth=2, after=" ="),
+                node_piece(node.value, node.value, 2)]
     if isinstance(node, ast.NeedsOption):
-        return [first, *_listed(node.names, 2)]
+        return [first, *listed(node.names, 2)]
+    if isinstance(node, ast.WhenOption):
+        return [first, *condition(node.condition, source, 2)]
+    if isinstance(node, ast.MatrixOption):
+        return [first, *_matrix(node, source)]
+    if isinstance(node, ast.OnOption):
+        return [first, node_piece(node.label, node.label, 2)]
     return [first]  # continue_on_failure, disabled
+
+
+def _matrix(node: ast.MatrixOption, source: Source) -> list[Piece]:
+    """``NAME = ["a", "b"]`` (``[]`` when empty) or ``NAME from tasks.T.outputs.O``."""
+    if node.source is not None:
+        return [node_piece(node.name, depth=2),
+                source.keyword("from", node.name.span.end, node.source, 2),
+                node_piece(node.source, node.source.text, 2)]
+    opening = source.keyword("[", node.name.span.end, node, 2)
+    end = node.span
+    close = Piece("]", end.end - 1, end.end_line, end.end_line, 2, joined="")
+    values = listed(node.values, 2, lambda s: s)
+    if values:
+        values[0] = replace(values[0], joined="")
+    return [node_piece(node.name, depth=2, after=" ="), opening, *values, close]
 
 
 def clause(node: ast.Clause, source: Source) -> list[Piece]:
     """The words of an orchestration clause (not a phase)."""
-    first = _keyword(ast.CLAUSE_KEYWORDS[type(node)], node.span, 0)
+    first = keyword_piece(ast.CLAUSE_KEYWORDS[type(node)], node.span, 0)
     if isinstance(node, ast.Description):
-        return [first, _node(node.text, node.text)]
+        return [first, node_piece(node.text, node.text)]
     if isinstance(node, ast.Schedule):
-        pieces = [first, _node(node.cron, node.cron)]
+        pieces = [first, node_piece(node.cron, node.cron)]
         for choice in node.options:
             value = choice.value
-            pieces += [_keyword(choice.keyword, choice.span, 1, option=True),
-                       _node(value, value if isinstance(value, ast.StringLit) else None, 2)]
+            pieces += [keyword_piece(choice.keyword, choice.span, 1, option=True),
+                       node_piece(value, value if isinstance(value, ast.StringLit) else None, 2)]
         return pieces
     if isinstance(node, ast.Notify):
         return [first, *_notify(node, source)]
     if isinstance(node, ast.Concurrency):
-        return [first, _node(node.value, str(node.value.value))]
+        return [first, node_piece(node.value, str(node.value.value))]
     if isinstance(node, ast.JobTimeout):
-        return [first, _node(node.duration)]
+        return [first, node_piece(node.duration)]
     if isinstance(node, ast.Param):
-        return [first, _node(node.name, after=" ="), _node(node.default, node.default)]
+        return [first, node_piece(node.name, after=" ="),
+                node_piece(node.default, node.default)]
     if isinstance(node, ast.Secret):
-        return [first, _node(node.name)]
+        return [first, node_piece(node.name)]
     return [first]  # fail_fast
 
 
 def _notify(node: ast.Notify, source: Source) -> list[Piece]:
-    pieces = _listed(node.events)
+    pieces = listed(node.events)
     last = node.events[-1]
     if node.after is not None:
-        pieces += [source.keyword("after", last.span.end, node.after), _node(node.after)]
+        pieces += [source.keyword("after", last.span.end, node.after), node_piece(node.after)]
         last = node.after
     pieces.append(source.keyword("to", last.span.end, node.targets[0]))
-    return pieces + _listed(node.targets, body=lambda s: s)
+    return pieces + listed(node.targets, body=lambda s: s)

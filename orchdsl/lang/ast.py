@@ -3,6 +3,17 @@
 The tree keeps everything a formatter needs to print the file again: every clause in file
 order (phases among the other clauses), repeated clauses and options (the checks report them),
 string literals as written, and comments attached to the node they precede or follow.
+
+Three modules hold it, and this one re-exports the other two, so ``ast.X`` names every class:
+``orchdsl.lang.nodes`` (comments, ``Node``, names, strings, interpolations, durations,
+integers), ``orchdsl.lang.conditions`` (``When`` and the nodes of a condition, language 1.1)
+and this one (tasks, their actions and options, the orchestration's clauses).
+
+Language 1.1 adds to 1.0 (docs/reference.md): ``Phase.when``; the task options
+``WhenOption``, ``MatrixOption``, ``OnOption`` and ``ParamOption`` with the ``Task`` properties
+``when``, ``matrices``, ``on`` and ``params``; raw strings (``StringLit.is_raw``); and the
+interpolations ``${tasks.<task>.outputs.<name>}`` and ``${job.<value>}``
+(``Interpolation.output_ref``, ``Interpolation.job_value``).
 """
 
 from __future__ import annotations
@@ -11,90 +22,26 @@ import enum
 from dataclasses import dataclass, field
 from typing import Union
 
+from orchdsl.lang.conditions import (COMPARISONS, MAX_DEPTH, REFERENCE_ROOTS, STATUS_FUNCTIONS,
+                                     BoolLit, BoolOp, Comparison, Condition, Not, Operand,
+                                     Reference, StatusCall, When, depth, parts, references,
+                                     status_calls, walk)
+from orchdsl.lang.nodes import (JOB_VALUES, NO_COMMENTS, Comment, Comments, Duration, Integer,
+                                Interpolation, Node, StringLit, Word)
 from orchdsl.lang.source import Span
 
-# --------------------------------------------------------------------------------------------
-# Comments
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Comment:
-    text: str  # as written, starting with "#"
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Comments:
-    """Comments on the lines before a node (``leading``) and at the end of its last line."""
-
-    leading: tuple[Comment, ...] = ()
-    trailing: Comment | None = None
-
-
-NO_COMMENTS = Comments()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Node:
-    span: Span
-    comments: Comments = NO_COMMENTS
-
-
-# --------------------------------------------------------------------------------------------
-# Lexical values
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Word(Node):
-    """A name as written: a task, param, event or mode name."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Interpolation:
-    """``${name}`` or ``${env.NAME}`` inside a string."""
-
-    name: str
-    span: Span
-    well_formed: bool = True  # ``${name}`` or ``${env.NAME}``; else reported as a syntax error
-
-    @property
-    def env_var(self) -> str | None:
-        return self.name[4:] if self.name.startswith("env.") else None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StringLit(Node):
-    raw: str  # as written, quotes included
-    parts: tuple[str | Interpolation, ...]  # decoded text and interpolations, in order
-
-    @property
-    def value(self) -> str:
-        """The decoded text, interpolations written back as ``${name}``."""
-        return "".join(p if isinstance(p, str) else "${" + p.name + "}" for p in self.parts)
-
-    @property
-    def interpolations(self) -> tuple[Interpolation, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Interpolation))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Duration(Node):
-    text: str
-    milliseconds: int | None  # None when the text is not a valid duration (see rule E106)
-
-    @property
-    def seconds(self) -> float | None:
-        return None if self.milliseconds is None else self.milliseconds / 1000
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Integer(Node):
-    value: int
-
+__all__ = [
+    "COMPARISONS", "MAX_DEPTH", "REFERENCE_ROOTS", "STATUS_FUNCTIONS", "JOB_VALUES", "NO_COMMENTS",
+    "BoolLit", "BoolOp", "Comparison", "Condition", "Not", "Operand", "Reference", "StatusCall",
+    "When", "depth", "parts", "references", "status_calls", "walk", "Comment", "Comments",
+    "Duration", "Integer", "Interpolation", "Node", "StringLit", "Word", "Span", "Kind",
+    "RunShell", "RunArgv", "Call", "Nested", "Action", "TimeoutOption", "RetriesOption",
+    "ContinueOnFailureOption", "DisabledOption", "CwdOption", "EnvOption", "NeedsOption",
+    "WhenOption", "MatrixOption", "OnOption", "ParamOption", "TaskOption", "OPTION_KEYWORDS",
+    "Task", "Description", "ScheduleOption", "Schedule", "Notify", "Concurrency", "JobTimeout",
+    "FailFast", "Param", "Secret", "Phase", "Clause", "CLAUSE_KEYWORDS", "Orchestration",
+    "Document"
+]
 
 # --------------------------------------------------------------------------------------------
 # Tasks
@@ -170,14 +117,53 @@ class NeedsOption(Node):
     names: tuple[Word, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WhenOption(When):
+    """``when <condition>`` as a task option: a ``When`` (the same fields), kept apart from a
+    phase's condition by its type."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatrixOption(Node):
+    """``matrix <name> = ["a", "b"]`` (``values``; ``()`` for an empty list, which lint
+    reports) or ``matrix <name> from tasks.<task>.outputs.<output>`` (``source``): exactly one
+    of the two is set."""
+
+    name: Word
+    values: tuple[StringLit, ...] | None = None
+    source: Reference | None = None
+
+    @property
+    def is_dynamic(self) -> bool:
+        return self.source is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OnOption(Node):
+    """``on "<label>"``: run only on workers that offer the label."""
+
+    label: StringLit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParamOption(Node):
+    """``param <name> = "<value>"`` as a task option: a param passed to a nested
+    orchestration (the grammar takes it on any task; lint judges)."""
+
+    name: Word
+    value: StringLit
+
+
 TaskOption = Union[TimeoutOption, RetriesOption, ContinueOnFailureOption, DisabledOption,
-                   CwdOption, EnvOption, NeedsOption]
+                   CwdOption, EnvOption, NeedsOption, WhenOption, MatrixOption, OnOption,
+                   ParamOption]
 
 # The keyword that starts each option, for messages and for the formatter.
 OPTION_KEYWORDS: dict[type, str] = {
     TimeoutOption: "timeout", RetriesOption: "retries",
     ContinueOnFailureOption: "continue_on_failure", DisabledOption: "disabled",
-    CwdOption: "cwd", EnvOption: "env", NeedsOption: "needs",
+    CwdOption: "cwd", EnvOption: "env", NeedsOption: "needs", WhenOption: "when",
+    MatrixOption: "matrix", OnOption: "on", ParamOption: "param",
 }
 
 
@@ -235,8 +221,27 @@ class Task(Node):
     def needs(self) -> tuple[Word, ...]:
         return tuple(w for o in self.options if isinstance(o, NeedsOption) for w in o.names)
 
+    @property
+    def when(self) -> WhenOption | None:
+        return _first(self.options, WhenOption)
+
+    @property
+    def matrices(self) -> tuple[MatrixOption, ...]:
+        """The ``matrix`` options in clause order (the first varies slowest)."""
+        return tuple(o for o in self.options if isinstance(o, MatrixOption))
+
+    @property
+    def on(self) -> OnOption | None:
+        return _first(self.options, OnOption)
+
+    @property
+    def params(self) -> tuple[ParamOption, ...]:
+        return tuple(o for o in self.options if isinstance(o, ParamOption))
+
     def strings(self) -> tuple[StringLit, ...]:
-        """Every string of the task that is interpolated at run time."""
+        """Every string of the task that is interpolated at run time: its command or argv,
+        ``cwd``, ``env`` values and ``param`` values (docs/language.md). Not a ``call``
+        target, a nested path, an ``on`` label, matrix values or a condition's literals."""
         action = self.action
         found: list[StringLit] = []
         if isinstance(action, RunShell):
@@ -246,7 +251,7 @@ class Task(Node):
         for option in self.options:
             if isinstance(option, CwdOption):
                 found.append(option.path)
-            elif isinstance(option, EnvOption):
+            elif isinstance(option, (EnvOption, ParamOption)):
                 found.append(option.value)
         return tuple(found)
 
@@ -320,6 +325,7 @@ class Secret(Node):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Phase(Node):
     name: StringLit
+    when: When | None = None  # phase "<name>" when <condition> { ... }
     tasks: tuple[Task, ...] = ()
     opening_comment: Comment | None = None  # at the end of the line of "{"
     closing_comments: tuple[Comment, ...] = ()  # after the last task, before "}"

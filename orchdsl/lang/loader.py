@@ -1,5 +1,5 @@
 """Read and parse files once each: the files a command was given and the nested
-orchestrations they name (LANGUAGE.md 3: paths relative to the naming file)."""
+orchestrations they name (docs/reference.md: paths relative to the naming file)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +33,26 @@ class SourceError(Exception):
 
 STDIN = "-"
 
+# The most orchdsl reads from one file or from standard input (docs/language.md, "Input size").
+# A pipeline file is a few KiB; 10,000 tasks of 100-character lines are about 1 MiB. Without
+# a limit, ``orchdsl lint /dev/zero`` read until the machine ran out of memory.
+MAX_SOURCE_BYTES = 10 * 1024 * 1024
+MAX_SOURCE_SHOWN = "10 MiB"
+
 
 def read_source(path: str, stdin_text: str | None = None) -> str:
     """Read a file as UTF-8 (``-`` means the text already read from standard input)."""
     if path == STDIN:
         return stdin_text or ""
+    return decode_utf8(read_bytes(path), path)
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, at most ``MAX_SOURCE_BYTES``: an endless or huge input (``/dev/zero``, a
+    FIFO that never closes) is a SourceError that names the file and the limit."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            return _bounded(handle, path)
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -49,7 +61,23 @@ def read_source(path: str, stdin_text: str | None = None) -> str:
         raise SourceError(f"{path}: permission denied") from None
     except OSError as exc:  # a symbolic link loop, an I/O error, ...
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return decode_utf8(data, path)
+
+
+def read_stdin_bytes(stream, shown: str = STDIN) -> bytes:
+    """Standard input's bytes (``stream``: a binary file, ``sys.stdin.buffer``), bounded as
+    ``read_bytes`` bounds a file; ``shown`` is the name the error gives it."""
+    try:
+        return _bounded(stream, shown)
+    except OSError as exc:
+        raise SourceError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+
+
+def _bounded(handle, shown: str) -> bytes:
+    data = handle.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SourceError(f"{shown}: more than {MAX_SOURCE_SHOWN}, the most orchdsl reads from "
+                          "one file")
+    return data
 
 
 def decode_utf8(data: bytes, path: str) -> str:

@@ -1,46 +1,19 @@
 """Translate lark's parse errors into plain words: no token names reach a user.
 
-``expected a task or "}" after phase "Extract", found "tsk"`` with ``did you mean "task"?``
+``expected a task or "}" after phase "Extract", found "tsk"`` with ``did you mean "task"?``.
+The hints (what to write instead) are in ``orchdsl.lang.syntax_hints``.
 """
 
 from __future__ import annotations
-
-import re
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import Diagnostic, did_you_mean, error
+from orchdsl.lang.diagnostics import Diagnostic, Note, error
 from orchdsl.lang.source import Span
-
-KINDS = ("EXTRACTOR", "TRANSFORMATION", "WRITER", "APPLICATION")
-ACTIONS = ("RUN", "CALL", "ORCHESTRATION")
-CLAUSES = ("DESCRIPTION", "SCHEDULE", "NOTIFY", "CONCURRENCY", "TIMEOUT", "FAIL_FAST", "PARAM",
-           "SECRET", "PHASE")
-TASK_OPTIONS = ("TIMEOUT", "RETRIES", "CONTINUE_ON_FAILURE", "DISABLED", "CWD", "ENV", "NEEDS")
-SCHEDULE_OPTIONS = ("TIMEZONE", "OVERLAP", "CATCHUP")
-
-# Groups of expected terminals that read better as one phrase, largest first.
-GROUPS = (
-    (CLAUSES, "a clause (description, schedule, notify, concurrency, timeout, fail_fast, "
-              "param, secret, phase)"),
-    (TASK_OPTIONS, "a task option (timeout, retries, continue_on_failure, disabled, cwd, env, "
-                   "needs)"),
-    (KINDS, "a kind (extractor, transformation, writer, application)"),
-    (ACTIONS, "an action (run, call, orchestration)"),
-    (SCHEDULE_OPTIONS, "a schedule option (timezone, overlap, catchup)"),
-)
-
-WORDS = {
-    "NAME": "a name", "STRING": "a string", "LONG_STRING": "a string", "INT": "a number",
-    "DURATION": "a duration (like 30s, 10m or 1h30m)", "LBRACE": '"{"', "RBRACE": '"}"',
-    "LSQB": '"["', "RSQB": '"]"', "COMMA": '","', "EQUAL": '"="', "$END": "the end of the file",
-    "TASK": "a task",
-}
-_WORDLIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-_WORD_AT = re.compile(r"[^\s,{}\[\]\"#]+")
-
+from orchdsl.lang.syntax_hints import character_hint, chained_comparison, hint, unclosed_phase
+from orchdsl.lang.terminals import NOT_KEYWORDS, STRINGS, describe_expected, is_end
 
 def translate(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     if isinstance(exc, UnexpectedToken):
@@ -70,11 +43,11 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Di
                      'end it with ", or use """...""" for a string that spans lines')
     char = exc.char if exc.char.isprintable() else f"U+{ord(exc.char):04X}"
     expected = _accepted_by_state(exc)
-    if not expected or all(_is_end(name) for name in expected):
+    if not expected or all(is_end(name) for name in expected):
         return error("E001", f'unexpected character "{char}" after the end of the orchestration',
                      span, _AFTER_END_HELP)
-    return error("E001", f'unexpected character "{char}"', span,
-                 "expected " + describe_expected(expected))
+    help = character_hint(text, position, expected) or "expected " + describe_expected(expected)
+    return error("E001", f'unexpected character "{char}"', span, help)
 
 
 _AFTER_END_HELP = 'a file holds one orchestration; nothing may follow its closing "}"'
@@ -116,14 +89,28 @@ def _unexpected_token(exc: UnexpectedToken, text: str, path: str) -> Diagnostic:
             return error("E001", "the file holds no orchestration", span,
                          'a file holds one orchestration: orchestration "Name" { ... }')
         return error("E001", f"unexpected end of file: expected {describe_expected(expected)}"
-                     f"{where}", span, _unclosed_hint(stack))
-    span = Span(path, token.line, token.column, token.end_line, token.end_column,
-                token.start_pos, token.end_pos)
-    if expected and all(_is_end(name) for name in expected):
+                     f"{where}", span, _unclosed_hint(stack), _opened_here(stack, path))
+    span = _token_span(token, path)
+    if expected and all(is_end(name) for name in expected):
         return error("E001", f"unexpected {_describe_found(token)} after the end of the "
                              "orchestration", span, _AFTER_END_HELP)
+    unclosed = unclosed_phase(token, stack)
+    if unclosed is not None:
+        name, brace = unclosed
+        return error("E001", f'phase "{name}" is not closed: this "{{" has no "}}"',
+                     _token_span(brace, path),
+                     f'add "}}" to end phase "{name}" before line {token.line}',
+                     (Note(f'"{token}" found inside the phase', span),))
+    chained = chained_comparison(token, stack, text)
+    if chained is not None:
+        return error("E001", chained[0], span, chained[1])
     message = f"expected {describe_expected(expected)}{where}, found {_describe_found(token)}"
-    return error("E001", message, span, _hint(token, expected, text))
+    return error("E001", message, span, hint(token, expected, text, stack))
+
+
+def _token_span(token: Token, path: str) -> Span:
+    return Span(path, token.line, token.column, token.end_line, token.end_column,
+                token.start_pos, token.end_pos)
 
 
 def _accepted(exc: UnexpectedToken) -> set[str]:
@@ -139,38 +126,9 @@ def _value_stack(exc: UnexpectedToken) -> list:
     return list(getattr(state, "value_stack", None) or [])
 
 
-def describe_expected(expected: set[str]) -> str:
-    expected = {e for e in expected if not e.startswith("__")}
-    phrases: list[str] = []
-    for members, phrase in GROUPS:
-        if expected.issuperset(members):
-            phrases.append(phrase)
-            expected -= set(members)
-    for name in sorted(expected, key=_expected_order):
-        phrase = WORDS["$END"] if _is_end(name) else WORDS.get(name) or f'"{_keyword(name)}"'
-        if phrase not in phrases:
-            phrases.append(phrase)
-    if not phrases:
-        return "something else"
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
-
-
-def _expected_order(name: str) -> tuple[int, str]:
-    # Punctuation and the end of the file read best last.
-    return (1 if name in ("RBRACE", "RSQB") or _is_end(name) else 0, name)
-
-
-def _is_end(name: str) -> bool:
-    return name == "$END" or "END-OF-FILE" in name.upper()
-
-
-def _keyword(terminal: str) -> str:
-    return terminal.lower()
-
-
 def _describe_found(token: Token) -> str:
     value = str(token)
-    if token.type in ("STRING", "LONG_STRING"):
+    if token.type in STRINGS:
         shown = value if len(value) <= 40 else value[:37] + '..."'
         return f"the string {shown}"
     if token.type == "INT":
@@ -178,14 +136,10 @@ def _describe_found(token: Token) -> str:
     return f'"{value}"'
 
 
-_NOT_KEYWORDS = ("LBRACE", "RBRACE", "LSQB", "RSQB", "NAME", "INT", "DURATION", "STRING",
-                 "LONG_STRING")
-
-
 def _context(stack: list) -> str:
     """Where the parser was, in the user's words: ``after "timeout"`` when a keyword was the
     last thing read, else the enclosing task, phase or orchestration."""
-    if stack and isinstance(stack[-1], Token) and stack[-1].type not in _NOT_KEYWORDS:
+    if stack and isinstance(stack[-1], Token) and stack[-1].type not in NOT_KEYWORDS:
         return f'after "{stack[-1]}"'
     for index in range(len(stack) - 1, -1, -1):
         item = stack[index]
@@ -205,33 +159,27 @@ def _context(stack: list) -> str:
     return ""
 
 
-def _hint(token: Token, expected: set[str], text: str) -> str | None:
-    value = str(token)
-    if token.type in CLAUSES and "TASK" in expected and token.type not in expected:
-        return f'"{value}" is an orchestration clause: it belongs outside phases'
-    if token.type == "TASK" and "PHASE" in expected:
-        return 'tasks belong inside a phase: phase "Name" { task ... }'
-    keywords = [_keyword(name) for name in expected if name not in WORDS or name == "TASK"]
-    if _WORDLIKE.match(value):
-        for keyword in keywords:
-            if value.startswith(keyword) and value[len(keyword):len(keyword) + 1].isdigit():
-                return f'put a space after "{keyword}": {keyword} {value[len(keyword):]}'
-        hint = did_you_mean(value, keywords)
-        if hint:
-            return hint
-    if token.type == "INT" and "DURATION" in expected:
-        return f'give a unit: "{value}s", "{value}m" or "{value}h"'
-    if token.type == "NAME" and ("STRING" in expected or "LONG_STRING" in expected):
-        word = _WORD_AT.match(text, token.start_pos).group(0)
-        return f'strings are written in double quotes: "{word}"'
-    return None
-
-
 def _unclosed_hint(stack: list) -> str | None:
     opened = sum(1 for v in stack if isinstance(v, Token) and v.type == "LBRACE")
     if opened:
         return 'a "{" is not closed: add "}"'
     return None
+
+
+def _opened_here(stack: list, path: str) -> tuple[Note, ...]:
+    """Where the innermost block that is still open starts."""
+    closed = 0
+    for index in range(len(stack) - 1, -1, -1):
+        kind = getattr(stack[index], "type", None)
+        closed += kind == "RBRACE"
+        if kind == "LBRACE" and closed:
+            closed -= 1
+        elif kind == "LBRACE":
+            keyword = next((v for v in reversed(stack[:index])
+                            if getattr(v, "type", None) in ("PHASE", "ORCHESTRATION")), None)
+            what = f'the "{{" of this {keyword}' if keyword is not None else 'this "{"'
+            return (Note(f"{what} is still open", _token_span(stack[index], path)),)
+    return ()
 
 
 # -- positions ---------------------------------------------------------------------------------

@@ -19,10 +19,10 @@ TABLES = ["dim_customer", "fact_orders", "fact_sessions"]
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--schema", default="analytics")
-    parser.add_argument("--token", default=os.environ.get("WAREHOUSE_TOKEN", ""),
-                        help="warehouse API token (default: $WAREHOUSE_TOKEN)")
     args = parser.parse_args()
-    if not args.token.strip():
+    # From the environment, not an option: a command line is readable by every user.
+    token = os.environ.get("WAREHOUSE_TOKEN", "")
+    if not token.strip():
         sys.exit("load_warehouse: no warehouse token; set the WAREHOUSE_TOKEN secret")
     target = OUT / "warehouse" / args.schema
     target.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from orchdsl.lang.source import Span
 
 # The modules that hold rules, in the order their rules are listed.
 RULE_MODULES = ("syntax", "names", "clauses", "values", "schedules", "notify", "tasks",
-                "nested", "phases")
+                "nested", "phases", "secrets", "calls")
 
 
 @dataclass(frozen=True, slots=True)

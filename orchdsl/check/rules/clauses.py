@@ -10,8 +10,10 @@ ONCE_PER_ORCHESTRATION = (ast.Description, ast.Concurrency, ast.JobTimeout, ast.
 
 
 def _option_key(option):
-    if isinstance(option, ast.EnvOption):
-        return ("env", option.name.text)  # env repeats, once per variable
+    if isinstance(option, (ast.EnvOption, ast.ParamOption)):  # once per variable, per param
+        return (type(option), option.name.text)
+    if isinstance(option, ast.MatrixOption):
+        return None  # matrix repeats; a name used twice is E120's
     return type(option)
 
 
@@ -19,8 +21,9 @@ def _option_key(option):
 def repeated_clause(ctx):
     """A clause or option that may appear once appears again: ``description``,
     ``concurrency``, ``timeout`` and ``fail_fast`` of the orchestration; each option of a task
-    (``env`` once per variable); ``timezone``, ``overlap`` and ``catchup`` of a schedule.
-    ``schedule``, ``notify``, ``param``, ``secret`` and ``phase`` may repeat.
+    (``env`` once per variable, a task's ``param`` once per name, ``matrix`` repeats);
+    ``timezone``, ``overlap`` and ``catchup`` of a schedule. ``schedule``, ``notify``,
+    ``param``, ``secret`` and ``phase`` may repeat.
 
     Bad:
         task crm extractor run "python crm.py" timeout 10m timeout 20m
@@ -41,14 +44,19 @@ def repeated_clause(ctx):
             yield _finding(event, first, f'event "{event.text}" is listed twice')
     for task in orchestration.tasks:
         for option, first in repeats(task.options, _option_key):
-            if isinstance(option, ast.EnvOption):
-                message = f'env {option.name.text} is set twice in task "{task.name.text}"'
+            if isinstance(option, (ast.EnvOption, ast.ParamOption)):
+                keyword = ast.OPTION_KEYWORDS[type(option)]
+                message = (f'{keyword} {option.name.text} is set twice in task '
+                           f'"{task.name.text}"')
             else:
                 keyword = ast.OPTION_KEYWORDS[type(option)]
                 message = f'"{keyword}" may appear once per task (task "{task.name.text}")'
-            yield _finding(option, first, message)
+            help = None
+            if isinstance(option, ast.NeedsOption):  # needs a needs b: one list says it
+                help = "list them in one: needs " + ", ".join(w.text for w in task.needs)
+            yield _finding(option, first, message, help)
 
 
-def _finding(node, first, message: str) -> Finding:
-    return Finding(node.span, message, "remove one of them",
+def _finding(node, first, message: str, help: str | None = None) -> Finding:
+    return Finding(node.span, message, help or "remove one of them",
                    (Note("first given here", first.span),))

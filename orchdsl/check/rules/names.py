@@ -82,18 +82,23 @@ def unknown_interpolation(ctx):
     Good:
         task crm extractor run "python crm.py --day ${day}"
     """
-    declared = ctx.declared
     for task in ctx.orchestration.tasks:
+        declared = set(ctx.declared) | {m.name.text for m in task.matrices}
         for string in task.strings():
             for interp in string.interpolations:
-                if not interp.well_formed:
-                    continue  # already a syntax error (E001)
-                if interp.env_var is None and interp.name not in declared:
-                    hint = did_you_mean(interp.name, declared) or (
-                        f'declare it with param {interp.name} = "..." or secret {interp.name}, '
-                        f"or read the environment with ${{env.{interp.name}}}")
-                    yield Finding(interp.span, f'"${{{interp.name}}}" is not a param or secret',
-                                  hint)
+                name = interp.plain_name  # None: ${env.X}, an output, a job value, malformed
+                if name is not None and name not in declared:
+                    shell = isinstance(task.action, ast.RunShell) and string is task.action.command
+                    help = did_you_mean(name, sorted(declared)) or _undeclared_help(name, shell)
+                    yield Finding(interp.span, f'"${{{name}}}" is not a param or secret', help)
+
+
+def _undeclared_help(name: str, shell: bool) -> str:
+    declare = f'declare it with param {name} = "..." or secret {name}'
+    if shell:  # ${HOME} in a shell command most often meant the shell's own variable
+        return (f"the shell reads its variable as ${name} (or \\${{{name}}}), orchdsl reads the "
+                f"environment as ${{env.{name}}}; or {declare}")
+    return f"{declare}, or read the environment with ${{env.{name}}}"
 
 
 @rule("W206", "unused-param", Severity.WARNING)
@@ -113,6 +118,8 @@ def unused_param(ctx):
     if any(isinstance(t.action, ast.Call) for t in tasks):
         return
     used = {i.name for t in tasks for s in t.strings() for i in s.interpolations}
+    conditions = [t.when for t in tasks] + [p.when for p in ctx.orchestration.phases]
+    used |= {r.param for w in conditions if w for r in ast.references(w.condition) if r.param}
     reported: set[str] = set()
     for param in ctx.orchestration.params:
         if param.name.text not in used and param.name.text not in reported:

@@ -7,13 +7,14 @@ from orchdsl.check.rules import Finding, rule
 
 @rule("E001", "syntax", checked=False)
 def syntax(ctx):
-    """The file does not follow the grammar of LANGUAGE.md sections 2 and 3: a misspelt
+    """The file does not follow the grammar of the language (docs/reference.md): a misspelt
     keyword, a missing brace or quote, an unknown escape in a string, a reserved word used as a
-    name, an unknown notify event or overlap/catchup mode.
+    name, an unknown notify event or overlap/catchup mode, a malformed condition, reference or
+    interpolation.
 
-    The message says what was expected where, in plain words, with a ``did you mean`` hint for
-    a misspelt keyword or kind. Only the first syntax error of a file is reported: fix it and
-    lint again.
+    The message says what was expected where, in plain words, with a hint where one is known
+    (``did you mean "extractor"?``). Every syntax error of a file is reported, each at its own
+    place, up to ten; an error that follows from an earlier one is not.
 
     Bad:
         phase "Extract" {

@@ -8,7 +8,7 @@ from orchdsl.lang import ast
 from orchdsl.lang.diagnostics import Note, Severity, did_you_mean
 from orchdsl.check.rules import Finding, rule
 
-_CALL_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*\Z")
+CALL_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*\Z")
 
 
 @rule("E110", "bad-needs")
@@ -63,16 +63,23 @@ def bad_call_target(ctx):
     (looked up in the .orch file's folder first, then on ``sys.path``), a colon, and the name of
     a function of that module.
 
+    Also reported when the module lies next to the .orch file but does not parse, or defines
+    no such function (read with Python's ``ast`` module, never imported; see E121 for what is
+    left alone).
+
     Bad:
         task summary transformation call "metrics.compute.summarize"
 
     Good:
         task summary transformation call "metrics.compute:summarize"
     """
+    from orchdsl.check.rules.calls import check_call_target_source
+
+    yield from check_call_target_source(ctx)
     for task in ctx.orchestration.tasks:
         if isinstance(task.action, ast.Call):
             target = task.action.target.value
-            if not _CALL_TARGET.match(target):
+            if not CALL_TARGET.match(target):
                 hint = "write it as package.module:function"
                 if ":" not in target and "." in target:
                     module, _, function = target.rpartition(".")

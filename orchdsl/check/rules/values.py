@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchdsl.lang import ast
-from orchdsl.lang.lexical import parse_duration
+from orchdsl.lang.lexical import DurationError, parse_duration
 from orchdsl.check.rules import Finding, rule
 
 
@@ -30,6 +30,8 @@ def invalid_duration(ctx):
     Bad:
         timeout 90x
         timeout 30m1h
+        timeout 15
+        timeout 1.5h
         timeout 0s
 
     Good:
@@ -39,8 +41,8 @@ def invalid_duration(ctx):
         if duration.milliseconds is None:
             try:
                 parse_duration(duration.text)
-            except ValueError as exc:
-                yield Finding(duration.span, str(exc), "write durations like 30s, 10m or 1h30m")
+            except DurationError as exc:
+                yield Finding(duration.span, str(exc), exc.help)
         elif duration.milliseconds == 0:
             yield Finding(duration.span, f'"{keyword}" must be longer than zero',
                           "give a positive duration like 30s")

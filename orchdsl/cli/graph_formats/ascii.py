@@ -1,4 +1,5 @@
-"""A plain-text drawing for a terminal: phases top to bottom, one task a line, needs named."""
+"""A plain-text drawing for a terminal: the name and description, then phases top to bottom,
+one task a line, needs named."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ def render(compiled) -> str:
     graph = compiled.graph
     orchestration = compiled.orchestration
     phases = orchestration.phases
-    out = [f"{orchestration.name.value} ({compiled.path})", ""]
+    out = [f"{orchestration.name.value} ({compiled.path})"]
+    # The description under the name, indented as the plan shows it (run --dry-run).
+    out.extend(f"  {line}" for line in (orchestration.description or "").splitlines())
+    out.append("")
     width = max((len(t.name.text) for t in orchestration.tasks), default=0)
     phase_of = {t.name.text: p.name.value for p in phases for t in p.tasks}
     for index, phase in enumerate(phases):

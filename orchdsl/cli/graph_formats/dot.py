@@ -1,5 +1,7 @@
-"""Graphviz dot: phases as ``subgraph cluster_*``, kinds as shapes and colours, disabled tasks
-dimmed and dashed, ``needs`` edges dashed and coloured, barriers as points."""
+"""Graphviz dot: the name and description as the graph's label, phases as
+``subgraph cluster_*`` with their tasks top to bottom in file order, kinds as shapes and
+colours, disabled tasks dimmed and dashed, ``needs`` edges dashed and coloured, barriers as
+points."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def render(compiled) -> str:
            "    compound=true;",
            '    node [fontname="Helvetica", fontsize=11, style=filled];',
            '    edge [color="#6c757d"];',
-           f"    label={quote(orchestration.name.value)};",
+           f"    label={quote(_title(orchestration))};",
            "    labelloc=t;"]
     for index, phase in enumerate(orchestration.phases):
         name = phase.name.value
@@ -32,24 +34,35 @@ def render(compiled) -> str:
             out.append(f"        {quote(barrier)} [shape=point, width=0.08, label=\"\"];")
         for task in phase.tasks:
             out.append("        " + _task_node(task.name.text, graph.nodes[task.name.text]))
+        out.extend("        " + line for line in _file_order([t.name.text for t in phase.tasks]))
         out.append("    }")
     for source, target, data in graph.edges(data=True):
-        if _implied(graph, source, target):
-            continue
+        # A needs edge does not place nodes (constraint=false): Graphviz would otherwise order
+        # a phase's tasks by the tasks they need, not as the file lists them.
         attributes = (f' [style=dashed, color="{NEEDS_COLOR}", label="needs", fontsize=9, '
-                      f'fontcolor="{NEEDS_COLOR}"]' if data["type"] == "needs" else "")
+                      f'fontcolor="{NEEDS_COLOR}", constraint=false]'
+                      if data["type"] == "needs" else "")
         out.append(f"    {quote(source)} -> {quote(target)}{attributes};")
     out.append("}")
     return "\n".join(out) + "\n"
 
 
-def _implied(graph, source: str, target: str) -> bool:
-    """A phase's own start -> end edge, drawn only when no task already links the two: it keeps
-    the phases in order when every task of a phase starts early through ``needs``."""
-    data = graph.nodes[source]
-    return (data["type"] == "barrier" and data["barrier"] == "start"
-            and target == end_of(data["phase"])
-            and any(graph.nodes[t]["type"] == "task" for t in graph.successors(source)))
+def _file_order(names: list[str]) -> list[str]:
+    """A phase's tasks top to bottom as in the file: one rank, and invisible edges between
+    them. With rankdir=LR, Graphviz puts the tail of such an edge below its head, so the chain
+    runs from the last task to the first."""
+    if len(names) < 2:
+        return []
+    quoted = [quote(n) for n in names]
+    return [f"{{rank=same; {'; '.join(quoted)}}}",
+            " -> ".join(reversed(quoted)) + " [style=invis];  // file order, top to bottom"]
+
+
+def _title(orchestration) -> str:
+    """The graph's label: the name, and the description under it (docs/language.md, "The
+    compiled graph")."""
+    description = orchestration.description
+    return orchestration.name.value + (f"\n{description}" if description else "")
 
 
 def _task_node(name: str, data: dict) -> str:

@@ -1,6 +1,8 @@
-"""``--format json``: networkx node-link data with ``"version": 1`` (LANGUAGE.md 7).
+"""``--format json``: networkx node-link data with ``"version": 1`` (docs/reference.md,
+"Conventions of every command").
 
-Each node has ``id``, ``type`` (``task`` or ``barrier``) and ``phase``; tasks also ``kind``,
+The graph's attributes are ``name``, ``file`` and ``description`` (null when the file has
+none). Each node has ``id``, ``type`` (``task`` or ``barrier``) and ``phase``; tasks also ``kind``,
 ``action``, ``disabled`` and their options; each edge ``source``, ``target`` and ``type``
 (``phase`` or ``needs``). Nested orchestrations' graphs are under ``children``, keyed by the
 ``nested_file`` of their task node: a path relative to the folder of the file naming it.
@@ -21,7 +23,8 @@ def graph_data(compiled) -> dict:
     graph = compiled.graph
     data = {
         "directed": True, "multigraph": False,
-        "graph": {"name": compiled.orchestration.name.value, "file": compiled.path},
+        "graph": {"name": compiled.orchestration.name.value, "file": compiled.path,
+                  "description": compiled.orchestration.description},
         # "node" is the AST node: for the runner, not for output
         "nodes": [{"id": node, **{k: v for k, v in attributes.items() if k != "node"}}
                   for node, attributes in graph.nodes(data=True)],

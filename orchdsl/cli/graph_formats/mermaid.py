@@ -1,5 +1,6 @@
-"""Mermaid flowchart: phases as ``subgraph`` blocks linked in order, kinds as shapes and
-classes, disabled tasks dimmed, ``needs`` as dotted labelled links. Renders on GitHub."""
+"""Mermaid flowchart: the name and description as its title, phases as ``subgraph`` blocks
+linked in order, kinds as shapes and classes, disabled tasks dimmed, ``needs`` as dotted
+labelled links. Renders on GitHub."""
 
 from __future__ import annotations
 
@@ -26,12 +27,23 @@ def label(markup: str) -> str:
     return f'"{markup}"'
 
 
+def _front_matter(orchestration) -> list[str]:
+    """A title above the chart, the name and the description on one line (Mermaid's front
+    matter is YAML; a JSON string is a valid YAML double-quoted scalar)."""
+    import json
+
+    if not orchestration.description:
+        return []
+    title = f"{orchestration.name.value}: {' '.join(orchestration.description.split())}"
+    return ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---"]
+
+
 def render(compiled) -> str:
     graph = compiled.graph
     phases = compiled.orchestration.phases
     ids = {name: f"t{i}" for i, name in enumerate(
         t.name.text for p in phases for t in p.tasks)}
-    out = ["flowchart LR"]
+    out = _front_matter(compiled.orchestration) + ["flowchart LR"]
     for index, phase in enumerate(phases):
         out.append(f"    subgraph p{index}[{label(escape(f'{index + 1}. {phase.name.value}'))}]")
         out.append("        direction TB")

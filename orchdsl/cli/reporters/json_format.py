@@ -1,4 +1,5 @@
-"""``--format json``: one document, ``{"version": 1, "diagnostics": [...]}`` (LANGUAGE.md 7).
+"""``--format json``: one document, ``{"version": 1, "diagnostics": [...]}`` (docs/reference.md,
+"Conventions of every command").
 
 Each diagnostic has exactly the keys ``path line column end_line end_column severity code
 message help`` (``help`` may be null); lines and columns are 1-based, ``end_column`` exclusive.

@@ -30,6 +30,9 @@ class SarifReporter:
                 "name": "orchdsl", "version": __version__, "informationUri": INFORMATION_URI,
                 "rules": [_rule(r) for r in rules],
             }},
+            # SARIF 2.1.0 §3.14.27: a run with results SHALL say how columns are counted. The
+            # parser counts characters of the decoded text: code points, not UTF-16 units.
+            "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
             "results": [_result(d, index) for d in report.diagnostics],
         }
