@@ -87,14 +87,15 @@ def run_isolated(*args, cwd, env: dict[str, str] | None = None, timeout: float =
 
 
 @pytest.fixture(autouse=True)
-def own_store_home(tmp_path_factory, monkeypatch):
-    """Every test has a job store of its own: the default store is per user
-    (``$ORCHDSL_HOME``, else ``~/.local/state/orchdsl``), and tests must neither write into
-    the real one nor see each other's jobs. Commands the tests start inherit it."""
-    home = tmp_path_factory.mktemp("orchdsl-home")
-    monkeypatch.setenv("ORCHDSL_HOME", str(home))
+def own_state_home(tmp_path_factory, monkeypatch):
+    """Every test has a per-user state folder of its own: the default job store is
+    ``$XDG_STATE_HOME/orchdsl/orchdsl.db`` (docs/language.md), and tests must neither write
+    into the real one nor see each other's jobs. Commands the tests start inherit it."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.delenv("ORCHDSL_HOME", raising=False)
     monkeypatch.delenv("ORCHDSL_STORE", raising=False)
-    return home
+    return state
 
 
 @pytest.fixture

@@ -7,15 +7,19 @@ from orchdsl.runner.job import Cancel, RunOptions, run_job
 
 
 class JobUnderTest:
-    def __init__(self, plan, observer=None, store=None, notify_me=(), **options):
+    def __init__(self, plan, observer=None, store=None, notify_me=(), notifier=None, **options):
         self.plan, self.observer, self.store, self.notify_me = plan, observer, store, notify_me
+        self.notifier = notifier
+        self.job = None  # the job, once it ran
         self.options = RunOptions(**options)
         self._cancel = Cancel()
 
     async def run(self):
-        return await run_job(self.plan, store=self.store, notify_me=self.notify_me,
-                             observers=(self.observer,) if self.observer else (),
-                             cancel=self._cancel, options=self.options)
+        self.job = await run_job(self.plan, store=self.store, notify_me=self.notify_me,
+                                 notifier=self.notifier,
+                                 observers=(self.observer,) if self.observer else (),
+                                 cancel=self._cancel, options=self.options)
+        return self.job
 
     def cancel(self, why: str) -> None:
         self._cancel.cancel(why)

@@ -262,22 +262,33 @@ def own_start() -> str:
     return Path(f"/proc/{os.getpid()}/stat").read_bytes().rsplit(b")", 1)[1].split()[19].decode()
 
 
+STALE = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+FRESH = "now"  # replaced by the time the test runs
 RUNNERS = [
-    # the runner recorded: pid, its start time, host -> the job's state after a reopen
-    ("the runner is gone", dead_pid, lambda: None, socket.gethostname, "terminated"),
-    ("its pid now belongs to another process", os.getpid, lambda: "1", socket.gethostname,
+    # the runner recorded: pid, its start time, host, boot id, pid namespace, heartbeat ->
+    # the job's state after recovery
+    ("the runner is gone", dead_pid, lambda: None, socket.gethostname, None, None, FRESH,
      "terminated"),
-    ("the runner is alive", os.getpid, own_start, socket.gethostname, "processing"),
-    ("the runner is on another host", dead_pid, lambda: None, lambda: "elsewhere.example",
+    ("its pid now belongs to another process", os.getpid, lambda: "1", socket.gethostname,
+     None, None, FRESH, "terminated"),
+    ("the runner is alive", os.getpid, own_start, socket.gethostname, None, None, FRESH,
      "processing"),
+    ("this host restarted since", os.getpid, own_start, socket.gethostname, "another-boot",
+     None, FRESH, "terminated"),
+    ("another pid namespace, beating", dead_pid, lambda: None, socket.gethostname, "this",
+     "pid:[1]", FRESH, "processing"),
+    ("another pid namespace, silent for minutes", dead_pid, lambda: None, socket.gethostname,
+     "this", "pid:[1]", STALE, "terminated"),
+    ("another host, beating", dead_pid, lambda: None, lambda: "elsewhere.example", "b", "p",
+     FRESH, "processing"),
+    ("another host, silent for minutes", dead_pid, lambda: None, lambda: "elsewhere.example",
+     "b", "p", STALE, "terminated"),
 ]
 
 
-@pytest.mark.parametrize("pid, started, host, state", [r[1:] for r in RUNNERS],
-                         ids=[r[0] for r in RUNNERS])
-def test_opening_the_store_terminates_a_processing_job_only_when_its_runner_died(
-        path, pid, started, host, state):
-    store = Store(str(path))
+def half_run_job(path: Path) -> None:
+    """A job left processing: one task done, one running, one pending."""
+    store = SQLiteStore(str(path))
     recorder = StoreRecorder(store)
     job = new_job("done", "busy", "Later/later")
     job.job_id = recorder.job_created(job)
@@ -293,33 +304,64 @@ def test_opening_the_store_terminates_a_processing_job_only_when_its_runner_died
     recorder.task_started(job, busy, busy.attempts[0])
     recorder.flush()
     store.close()
+
+
+def set_runner(path: Path, pid, started, host, boot, namespace, heartbeat) -> None:
+    from orchdsl.store.recovery import boot_id
+
     db = sqlite3.connect(path)
-    db.execute("UPDATE jobs SET pid = ?, pid_started = ?, host = ?", (pid(), started(), host()))
+    db.execute("UPDATE jobs SET pid = ?, pid_started = ?, host = ?, boot_id = ?, pid_namespace "
+               "= ?, heartbeat_at = ?",
+               (pid(), started(), host(), boot_id() if boot == "this" else boot, namespace,
+                datetime.now(timezone.utc).isoformat() if heartbeat == FRESH else heartbeat))
     db.commit()
     db.close()
 
-    reopened = Store(str(path))
+
+@pytest.mark.parametrize("pid, started, host, boot, namespace, heartbeat, state",
+                         [r[1:] for r in RUNNERS], ids=[r[0] for r in RUNNERS])
+def test_recovery_terminates_a_processing_job_only_when_its_runner_died(
+        path, pid, started, host, boot, namespace, heartbeat, state):
+    half_run_job(path)
+    set_runner(path, pid, started, host, boot, namespace, heartbeat)
+
+    reopened = SQLiteStore(str(path))
+    assert reopened.job(1).state.value == "processing"  # opening recovers nothing
+    recovered = recover(reopened)
     shown = reopened.job(1)
     reopened.close()
-    assert shown["state"] == state
-    assert reopened.recovered == ([1] if state == "terminated" else [])
-    assert shown["started_at"] == at(0).isoformat()
-    tasks = {t["name"]: t for t in shown["tasks"]}
-    assert tasks["done"]["state"] == "succeeded"
-    assert tasks["done"]["attempts"][0]["stdout"] == "finished\n"
+    assert shown.state.value == state
+    assert recovered == ([1] if state == "terminated" else [])
+    assert shown.started_at == at(0)
+    tasks = shown.tasks
+    assert tasks["done"].state.value == "succeeded"
+    assert tasks["done"].attempts[0].stdout == "finished\n"
     if state == "terminated":
-        assert shown["finished_at"] is not None
-        assert (tasks["busy"]["state"], tasks["later"]["state"]) == ("cancelled", "cancelled")
-        attempt = tasks["busy"]["attempts"][0]
-        assert attempt["started_at"] == at(1).isoformat()
-        assert attempt["finished_at"] is not None and attempt["reason"] == "terminated"
+        assert shown.finished_at is not None
+        assert (tasks["busy"].state.value, tasks["later"].state.value) == ("cancelled", "cancelled")
+        attempt = tasks["busy"].attempts[0]
+        assert attempt.started_at == at(1)
+        assert attempt.finished_at is not None and attempt.reason == "terminated"
     else:
-        assert shown["finished_at"] is None
-        assert (tasks["busy"]["state"], tasks["later"]["state"]) == ("running", "pending")
+        assert shown.finished_at is None
+        assert (tasks["busy"].state.value, tasks["later"].state.value) == ("running", "pending")
+
+
+def test_a_reader_tells_a_dead_runners_job_without_writing_anything(path):
+    from orchdsl.store.recovery import dead_jobs
+
+    half_run_job(path)
+    set_runner(path, dead_pid, lambda: None, socket.gethostname, None, None, FRESH)
+    before = path.read_bytes()
+    reader = SQLiteReader(str(path))
+    assert set(dead_jobs(reader)) == {1}
+    assert reader.job(1).state.value == "processing"
+    reader.close()
+    assert path.read_bytes() == before
 
 
 def test_a_finished_job_is_never_touched_by_recovery(path):
-    store = Store(str(path))
+    store = SQLiteStore(str(path))
     run_job(StoreRecorder(store), new_job("a", "b"), {"a": [0], "b": [2]})
     store.close()
     db = sqlite3.connect(path)
@@ -327,9 +369,9 @@ def test_a_finished_job_is_never_touched_by_recovery(path):
     db.commit()
     db.close()
     before = rows(path, "SELECT * FROM jobs")
-    reopened = Store(str(path))
+    reopened = SQLiteStore(str(path))
+    assert recover(reopened) == []
     reopened.close()
-    assert reopened.recovered == []
     assert rows(path, "SELECT * FROM jobs") == before
 
 
@@ -375,7 +417,7 @@ def test_the_end_of_a_job_writes_everything_still_pending(path, store):
                       ("flaky", 2, 4, "flaky attempt 2\n"), ("flaky", 3, 4, "flaky attempt 3\n")]
 
 
-class CountingStore(Store):
+class CountingStore(SQLiteStore):
     """A store that counts its write transactions."""
 
     writes = 0
@@ -418,8 +460,8 @@ def test_many_openers_of_a_new_store_all_get_it(tmp_path):
         def open_store():
             gate.wait()
             try:
-                store = Store(str(path))
-                opened.append(store.create_job(new_job("a")))
+                store = SQLiteStore(str(path))
+                opened.append(create(store, new_job("a")))
                 store.close()
             except Exception as exc:  # noqa: BLE001 - collected and shown
                 failures.append(str(exc))

@@ -15,12 +15,17 @@ def seen(store, jobs: list[JobResult]) -> list[JobResult]:
     dead = dead_jobs(store)
     for job in unfinished:
         if job.job_id in dead:
-            _as_terminated(job)
+            _as_terminated(job, dead[job.job_id])
     return jobs
 
 
-def _as_terminated(job: JobResult) -> None:
+def _as_terminated(job: JobResult, last_heard) -> None:
     job.state, job.reason = JobState.TERMINATED, "the runner process died"
+    job.finished_at = job.finished_at or last_heard
     for task in job.tasks.values():
         if task.state in (TaskState.RUNNING, TaskState.PENDING):
             task.state, task.reason = TaskState.CANCELLED, "terminated: the runner died"
+        for attempt in task.attempts:
+            if attempt.finished_at is None:
+                attempt.finished_at = job.finished_at
+                attempt.reason = attempt.reason or "terminated"

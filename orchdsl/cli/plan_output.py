@@ -14,8 +14,8 @@ from typing import Mapping
 from orchdsl.durations import written
 from orchdsl.json_output import dumps
 from orchdsl.planning.interpolate import render
-from orchdsl.planning.spec import (ArgvAction, CallAction, NestedAction, Plan, ShellAction,
-                                   TaskSpec)
+from orchdsl.planning.spec import (ArgvAction, CallAction, NestedAction, Plan, ScheduleSpec,
+                                   ShellAction, TaskSpec)
 
 VERSION = 1
 
@@ -25,6 +25,7 @@ class TaskView:
     """A task as a dry run shows it: its strings with the plan's params filled in."""
 
     spec: TaskSpec
+    action: str  # run, call or orchestration
     command: str | None
     argv: tuple[str, ...] | None
     target: str | None
@@ -51,7 +52,7 @@ def task_views(plan: Plan) -> list[TaskView]:
         cwd = task.cwd if task.cwd_template is None else os.path.normpath(
             os.path.join(task.cwd, fill(task.cwd_template)))
         views.append(TaskView(
-            spec=task,
+            spec=task, action=action.name,
             command=fill(action.command, True) if isinstance(action, ShellAction) else None,
             argv=tuple(fill(a) for a in action.argv) if isinstance(action, ArgvAction) else None,
             target=action.target if isinstance(action, CallAction) else None,
@@ -77,6 +78,52 @@ def _waves(plan: Plan) -> dict[str, int]:
             end = max(end, level[task.name])
         phase_end = end
     return waves
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    spec: ScheduleSpec
+    next_fires: tuple[datetime, ...]
+
+    def __getattr__(self, name):
+        return getattr(self.spec, name)
+
+
+@dataclass(frozen=True)
+class NotifyView:
+    events: tuple[str, ...]
+    after_s: float | None
+    targets: tuple[str, ...]  # filled in, secrets and passwords as ***
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A plan as a dry run shows it, for a given environment and moment."""
+
+    plan: Plan
+    tasks: tuple[TaskView, ...]
+    waves: tuple[tuple[str, ...], ...]
+    missing_secrets: tuple[str, ...]
+    schedules: tuple[ScheduleView, ...]
+    notifications: tuple[NotifyView, ...]
+    warnings: tuple[str, ...]
+
+    def __getattr__(self, name):
+        return getattr(self.plan, name)
+
+
+def view(plan: Plan, environ: Mapping[str, str], now: datetime, fires: int = 3) -> PlanView:
+    from orchdsl.scheduling.cron import next_fires, zone
+
+    views = task_views(plan)
+    return PlanView(
+        plan, tuple(views), tuple(tuple(w) for w in _wave_list(views)),
+        tuple(s for s in plan.secrets if s not in environ),
+        tuple(ScheduleView(s, tuple(next_fires(s.cron, zone(s.timezone), now, fires)))
+              for s in plan.schedules),
+        tuple(NotifyView(n.events, n.after_s, tuple(_target(plan, t) for t in n.targets))
+              for n in plan.notifications),
+        tuple(plan_warnings(plan, environ)))
 
 
 def plan_warnings(plan: Plan, environ: Mapping[str, str]) -> list[str]:
@@ -129,8 +176,8 @@ def _wave_list(views: list[TaskView]) -> list[list[str]]:
 def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
     """The plan for people. Its warnings are not part of it: ``orchdsl run`` prints them on
     stderr (and ``--format json`` keeps them under "warnings")."""
-    views = task_views(plan)
-    by_name = {v.name: v for v in views}
+    shown = view(plan, environ, now)
+    by_name = {v.name: v for v in shown.tasks}
     out = [f'Plan for "{plan.name}" ({plan.path})']
     if plan.description:
         out.extend(f"  {line}" for line in plan.description.splitlines())
@@ -141,8 +188,9 @@ def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
     if plan.params:
         out.append("  params: " + ", ".join(f"{k}={v}" for k, v in plan.params))
     if plan.secrets:
-        shown = [f"{s} ({'not set' if s not in environ else 'set'})" for s in plan.secrets]
-        out.append("  secrets: " + ", ".join(shown))
+        secrets = [f"{s} ({'not set' if s in shown.missing_secrets else 'set'})"
+                   for s in plan.secrets]
+        out.append("  secrets: " + ", ".join(secrets))
     width = max((len(t.name) for t in plan.tasks), default=0)
     kind_width = max((len(t.kind or "-") for t in plan.tasks), default=0)
     for index, phase in enumerate(plan.phases, 1):
@@ -153,24 +201,24 @@ def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
         for name in phase.tasks:
             out.extend(_task_lines(by_name[name], plan, width, kind_width))
     out.append("")
-    waves = _wave_list(views)
     selected = sum(t.runs for t in plan.tasks)
     out.append(f"Order: {selected} of {_count(len(plan.tasks), 'task')} in "
-               f"{_count(len(waves), 'wave')} (tasks of a wave run together)")
-    for number, wave in enumerate(waves, 1):
+               f"{_count(len(shown.waves), 'wave')} (tasks of a wave run together)")
+    for number, wave in enumerate(shown.waves, 1):
         out.append(f"  {number}: {', '.join(wave)}")
-    for schedule, fires in _schedules(plan, now):
+    for schedule in shown.schedules:
+        fires = schedule.next_fires
         out.append("")
         out.append(f'Schedule "{schedule.cron}" in {schedule.timezone} (overlap '
                    f"{schedule.overlap}, catchup {schedule.catchup}); next fires:")
         for fire in fires:
             out.append(f"  {fire.isoformat()}  ({fire.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC)")
-    if plan.notifications:
+    if shown.notifications:
         out.append("")
         out.append("Notifications (scheduled runs; a manual run notifies only --notify-me):")
-        for note in plan.notifications:
+        for note in shown.notifications:
             after = f" after {written(note.after_s)}" if note.after_s is not None else ""
-            targets = ", ".join(_target(plan, t) for t in note.targets)
+            targets = ", ".join(note.targets)
             out.append(f"  {', '.join(note.events)}{after} -> {targets}")
     out.append("")
     out.append("Dry run: nothing was run.")
@@ -192,13 +240,6 @@ def _task_lines(task: TaskView, plan: Plan, width: int, kind_width: int) -> list
     return lines
 
 
-def _schedules(plan: Plan, now: datetime, count: int = 3):
-    from orchdsl.scheduling.cron import next_fires, zone
-
-    for schedule in plan.schedules:
-        yield schedule, list(next_fires(schedule.cron, zone(schedule.timezone), now, count))
-
-
 def _target(plan: Plan, template) -> str:
     return _without_password(render(template, dict(plan.params), shell=False,
                                     masked=frozenset(plan.secrets)))
@@ -210,31 +251,30 @@ def _without_password(target: str) -> str:
 
 
 def plan_data(plan: Plan, environ: Mapping[str, str], now: datetime) -> dict:
-    views = task_views(plan)
-    by_name = {v.name: v for v in views}
+    shown = view(plan, environ, now)
+    by_name = {v.name: v for v in shown.tasks}
     return {
         "version": VERSION, "orchestration": plan.name, "file": plan.path,
         "description": plan.description, "params": dict(plan.params),
-        "secrets": [{"name": s, "set": s in environ} for s in plan.secrets],
+        "secrets": [{"name": s, "set": s not in shown.missing_secrets} for s in plan.secrets],
         "concurrency": plan.concurrency, "timeout_s": plan.timeout_s, "fail_fast": plan.fail_fast,
         "phases": [{"name": p.name, "tasks": [_task_data(by_name[n]) for n in p.tasks]}
                    for p in plan.phases],
-        "waves": _wave_list(views),
+        "waves": [list(w) for w in shown.waves],
         "schedules": [{"cron": s.cron, "timezone": s.timezone, "overlap": s.overlap,
                        "catchup": s.catchup,
                        "next": [{"local": f.isoformat(),
                                  "utc": f.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
-                                for f in fires]} for s, fires in _schedules(plan, now)],
+                                for f in s.next_fires]} for s in shown.schedules],
         "notifications": [{"events": list(n.events), "after_s": n.after_s,
-                           "targets": [_target(plan, t) for t in n.targets]}
-                          for n in plan.notifications],
-        "warnings": plan_warnings(plan, environ),
+                           "targets": list(n.targets)} for n in shown.notifications],
+        "warnings": list(shown.warnings),
     }
 
 
 def _task_data(task: TaskView) -> dict:
     return {"name": task.name, "phase": task.phase, "kind": task.kind,
-            "action": task.action.name, "command": task.command,
+            "action": task.action, "command": task.command,
             "argv": list(task.argv) if task.argv is not None else None,
             "target": task.target, "file": task.file, "cwd": task.cwd, "env": dict(task.env),
             "timeout_s": task.timeout_s, "retries": task.retries, "backoff_s": task.backoff_s,

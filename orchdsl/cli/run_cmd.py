@@ -143,13 +143,12 @@ def _rerun_skips(store, job_id: int, path: str) -> dict[str, str] | int:
     """Task name -> reason, for the tasks that succeeded in the job being run again."""
     import os
 
-    from orchdsl.cli.store_option import load_job
+    from orchdsl.store import shown_location
 
-    job = load_job(store, job_id, "run")
-    if isinstance(job, int):
-        if job == exits.FAILED:  # no such job: a usage error here
-            return exits.USAGE
-        return job
+    job = store.job(job_id)
+    if job is None:
+        usage_error("run", f"--rerun {job_id}: no such job in {shown_location(store.location)}")
+        return exits.USAGE
     if os.path.abspath(path) != job.file:
         usage_error("run", f"--rerun {job_id}: that job ran {job.file}, not {path}")
         return exits.USAGE

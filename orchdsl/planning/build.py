@@ -86,6 +86,11 @@ def select(plan: Plan, selection: Selection = EVERYTHING,
                                selection=selection.flags(), warnings=tuple(warnings))
 
 
+def template_of(string: ast.StringLit, secrets: frozenset[str] = frozenset()) -> Template:
+    """A string of the file as the plan holds it (references kept, bound when a job runs)."""
+    return _Names.of_secrets(secrets).template(string)
+
+
 def _selected(task: TaskSpec, reasons: Mapping[str, str]) -> TaskSpec:
     if task.state is Selected.DISABLED:
         return task
@@ -101,6 +106,12 @@ class _Names:
 
     def __init__(self, orchestration: ast.Orchestration):
         self.secrets = frozenset(s.name.text for s in orchestration.secrets)
+
+    @classmethod
+    def of_secrets(cls, secrets: frozenset[str]) -> "_Names":
+        names = cls.__new__(cls)
+        names.secrets = secrets
+        return names
 
     def ref(self, interpolation: ast.Interpolation) -> Ref:
         name = interpolation.name

@@ -68,7 +68,7 @@ class Cancel:
 
 
 async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
-                  notify_me: Sequence[str] = (), cancel: Cancel | None = None,
+                  notify_me: Sequence[str] = (), notifier=None, cancel: Cancel | None = None,
                   options: RunOptions | None = None,
                   task_status=trio.TASK_STATUS_IGNORED) -> JobResult:
     """Run ``plan`` to its end and return the job.
@@ -76,11 +76,14 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
     ``store``: where the job is recorded (orchdsl.store), None to keep it in memory only.
     ``observers`` hear every event (printers, the scheduler's log). ``notify_me``: targets a
     manual run tells; a scheduled run (``options.trigger``) tells the file's own targets too.
+    ``notifier``: one built already (orchdsl.notify.notifier_for, with its own transports or
+    retry policy), used instead.
     ``task_status.started()`` is called once the job exists (the scheduler waits for it)."""
     options = options or RunOptions()
     environ = dict(os.environ if options.environ is None else options.environ)
     recorder = _recorder(store)
-    notifier = _notifier(plan, options.trigger, notify_me, store, environ)
+    if notifier is None:
+        notifier = _notifier(plan, options.trigger, notify_me, store, environ)
     # The recorder gives the job its id; without a store, an observer may (else the memory
     # recorder, last, numbers jobs from 1).
     ears = ([recorder, *observers] if store is not None else [*observers, recorder]) + (

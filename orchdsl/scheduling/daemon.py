@@ -221,7 +221,7 @@ class Scheduler:
         from orchdsl.planning.build import build_plan
 
         try:
-            plan = build_plan(watched.compiled, now=self.clock.now())
+            plan = build_plan(watched.compiled)
         except Exception as exc:  # a bug: the file compiled; say it and go on with the others
             self._log(Kind.ERROR, f"{watched.shown}: cannot plan the job of {_time(fire.due, fire.schedule)}: "
                       f"{type(exc).__name__}: {exc}", file=watched.path)

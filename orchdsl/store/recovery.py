@@ -93,9 +93,10 @@ def recover(store: JobStore) -> list[int]:
     return [job.job_id for job in dead]
 
 
-def dead_jobs(reader: StoreReader) -> set[int]:
-    """The unfinished jobs a reader shows as ``terminated`` (nothing is written)."""
-    return {job.job_id for job in reader.unfinished()
+def dead_jobs(reader: StoreReader) -> dict[int, datetime | None]:
+    """The unfinished jobs a reader shows as ``terminated`` (nothing is written), with when
+    their runner was last heard of (its heartbeat), which is when they are shown to end."""
+    return {job.job_id: job.heartbeat_at for job in reader.unfinished()
             if runner_dead(job.runner, job.heartbeat_at)}
 
 

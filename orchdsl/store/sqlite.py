@@ -29,6 +29,7 @@ BUSY_TIMEOUT_MS = 30_000
 class SQLiteReader(StoreReader):
     def __init__(self, path: str):
         self.location = self.path = path
+        _refuse_by_header(path)
         self.db = _connect(path, read_only=True)
         self.version = _check(self.db, path)
         if self.version > VERSION:
@@ -220,13 +221,13 @@ class SQLiteStore(SQLiteReader, JobStore):
                     "UPDATE tasks SET state = 'cancelled', reason = 'terminated: the runner "
                     "died' WHERE job_id = ? AND state IN ('running', 'pending')", (job_id,))
                 self.db.execute(
-                    "UPDATE attempts SET finished_at = coalesce(finished_at, ?), reason = "
-                    "coalesce(reason, 'terminated') WHERE job_id = ? AND finished_at IS NULL",
-                    (now, job_id))
+                    "UPDATE attempts SET finished_at = coalesce((SELECT heartbeat_at FROM jobs "
+                    "WHERE id = ?), ?), reason = coalesce(reason, 'terminated') WHERE job_id = ? "
+                    "AND finished_at IS NULL", (job_id, now, job_id))
                 self.db.execute(
                     "UPDATE jobs SET state = 'terminated', reason = 'the runner process died', "
-                    "finished_at = coalesce(finished_at, ?) WHERE id = ? AND state IN "
-                    "('waiting', 'processing')", (now, job_id))
+                    "finished_at = coalesce(finished_at, heartbeat_at, ?) WHERE id = ? AND "
+                    "state IN ('waiting', 'processing')", (now, job_id))
 
 
 # -- opening ------------------------------------------------------------------------------
@@ -273,6 +274,32 @@ def _connect_read_only(path: str) -> sqlite3.Connection:
             raise
         return sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None,
                                check_same_thread=False)
+
+
+def _refuse_by_header(path: str) -> None:
+    """Refuse a file that is no store of this orchdsl from its first bytes, before SQLite
+    opens it (which would leave -shm and -wal files beside it). Only while no -wal file is
+    there: else the newest header may be in it, and SQLite itself must read it."""
+    if os.path.exists(f"{path}-wal"):
+        return
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the job store: {_os_problem(exc)}") from None
+    if not header:
+        return  # created, never written: an empty store
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+        raise StoreError(f"{path}: not an orchdsl job store (not an SQLite database, or a "
+                         "damaged one); give another --store")
+    version = int.from_bytes(header[60:64], "big")
+    application_id = int.from_bytes(header[68:72], "big")
+    if application_id not in (0, APPLICATION_ID):
+        raise StoreError(f"{path}: an SQLite database of another program, not an orchdsl job "
+                         "store; give another --store")
+    if version > VERSION:
+        raise StoreError(f"{path}: written by a newer orchdsl (schema {version}, this one "
+                         f"knows {VERSION}); upgrade orchdsl to read it")
 
 
 def _check(db: sqlite3.Connection, path: str) -> int:
