@@ -14,6 +14,7 @@ import trio
 from orchdsl.runner.executors.base import (Executor, Outcome, Placement, ProcessWork, Sink,
                                            Work)
 from orchdsl.runner.executors.processes import run_process
+from orchdsl.runner.outputs import OUTPUT_VARIABLE, OutputError, OutputFiles, read_outputs
 
 
 class ProcessExecutor(Executor):
@@ -24,9 +25,13 @@ class ProcessExecutor(Executor):
         self._executables: dict[tuple[str, bytes], str | None] = {}
         self._host = socket.gethostname()
         self._nursery: trio.Nursery | None = None
+        self._outputs = OutputFiles()
 
     async def open(self, nursery: trio.Nursery) -> None:
         self._nursery = nursery
+
+    async def aclose(self) -> None:
+        self._outputs.close()
 
     def can_run(self, work: Work) -> bool:
         return isinstance(work.what, ProcessWork)
@@ -38,7 +43,9 @@ class ProcessExecutor(Executor):
 
     async def _attempt(self, work: Work, sink: Sink, scope: trio.CancelScope) -> None:
         what = work.what
-        env = {**self._base, **{os.fsencode(k): os.fsencode(v) for k, v in what.env.items()}}
+        outputs = self._outputs.next_path()
+        env = {**self._base, **{os.fsencode(k): os.fsencode(v) for k, v in what.env.items()},
+               OUTPUT_VARIABLE.encode(): os.fsencode(outputs)}
         outcome = Outcome(None, "cancelled")
         if scope.cancel_called:  # cancelled before it started: nothing to spawn
             sink.finished(outcome)
@@ -49,7 +56,7 @@ class ProcessExecutor(Executor):
                 grace=work.grace_s, stdout=sink.stdout, stderr=sink.stderr,
                 on_start=lambda pid: sink.started(Placement(pid=pid, host=self._host)),
                 executable=self._executable(what.argv[0], env))
-        sink.finished(outcome)
+        sink.finished(_with_outputs(outcome, outputs))
 
     def _executable(self, program: str, env: dict[bytes, bytes]) -> str | None:
         """Where ``program`` is on the command's PATH, looked up once per job (Popen would
@@ -62,6 +69,18 @@ class ProcessExecutor(Executor):
             self._executables[key] = None if os.sep in program or relative else \
                 shutil.which(program, path=path)
         return self._executables[key]
+
+
+def _with_outputs(outcome: Outcome, path: str) -> Outcome:
+    """The outcome with what the attempt wrote to its outputs file (only a success has
+    outputs; a malformed file fails the attempt)."""
+    from dataclasses import replace
+
+    try:
+        outputs = read_outputs(path)
+    except OutputError as exc:
+        return replace(outcome, reason=str(exc)) if outcome.succeeded else outcome
+    return replace(outcome, outputs=outputs) if outcome.succeeded and outputs else outcome
 
 
 class _Handle:
