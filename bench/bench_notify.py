@@ -28,7 +28,7 @@ def fan_out(folder: str, targets: int, smtp, http) -> tuple[float, int]:
     import orchdsl
     from orchdsl.notify import notifier_for
     from orchdsl.runner.engine import Engine, RunOptions
-    from orchdsl.runner.events import MemoryRecorder, Observers
+    from orchdsl.observer import MemoryRecorder, Observers
     from orchdsl.model import Trigger
 
     mails = ", ".join(f'"ops{i}@example.com"' for i in range(targets))

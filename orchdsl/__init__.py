@@ -10,8 +10,9 @@ from orchdsl._version import __version__
 
 __all__ = [
     "__version__", "parse", "lint", "lint_paths", "compile", "plan", "run",
-    "Diagnostic", "Severity", "JobResult", "JobState", "TaskResult", "TaskState",
+    "Diagnostic", "Severity", "JobResult", "JobState", "TaskResult", "TaskState", "Trigger",
     "Orchestration", "Phase", "Task", "Document",
+    "CompileError", "ParamError", "SelectionError", "SourceError", "StoreError",
 ]
 
 _EXPORTS = {
@@ -31,6 +32,12 @@ _EXPORTS = {
     "Phase": ("orchdsl.lang.ast", "Phase"),
     "Task": ("orchdsl.lang.ast", "Task"),
     "Document": ("orchdsl.lang.ast", "Document"),
+    "Trigger": ("orchdsl.model", "Trigger"),
+    "CompileError": ("orchdsl.compiler", "CompileError"),
+    "ParamError": ("orchdsl.planning.params", "ParamError"),
+    "SelectionError": ("orchdsl.planning.selection", "SelectionError"),
+    "SourceError": ("orchdsl.lang.source", "SourceError"),
+    "StoreError": ("orchdsl.store.base", "StoreError"),
 }
 
 

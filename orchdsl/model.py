@@ -1,4 +1,7 @@
-"""Job and task states (LANGUAGE.md 5.1) and what a job leaves behind: tasks, attempts, output."""
+"""Jobs, tasks and attempts: their states (docs/language.md, "Job and task states") and what a
+job leaves behind. The bottom of the package: the runner, the stores, notify, the history
+commands and the dashboard all speak these types, and this module imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ class TaskState(str, enum.Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    SKIPPED = "skipped"  # not reached, or not selected
+    SKIPPED = "skipped"  # not reached, not selected, or its condition was false
     DISABLED = "disabled"
     CANCELLED = "cancelled"
 
@@ -31,11 +34,17 @@ class JobState(str, enum.Enum):
     TERMINATED = "terminated"  # set by recovery for a job whose runner died
     SKIPPED = "skipped"  # a scheduled fire skipped by ``overlap``
 
+    @property
+    def finished(self) -> bool:
+        return self not in (JobState.WAITING, JobState.PROCESSING)
+
 
 class Trigger(str, enum.Enum):
     MANUAL = "manual"
     SCHEDULE = "schedule"
     RERUN = "rerun"
+    BACKFILL = "backfill"
+    NESTED = "nested"  # the job of a nested ``orchestration`` task
 
 
 @dataclass
@@ -45,9 +54,12 @@ class Attempt:
     finished_at: datetime | None = None
     exit_code: int | None = None
     reason: str | None = None  # why it failed when the exit code does not say: timeout, signal
-    stdout: str = ""  # masked; bounded (see capture.OutputBuffer)
+    stdout: str = ""  # masked; bounded (see runner.capture.OutputBuffer)
     stderr: str = ""
     pid: int | None = None  # of a run task's process (its process group), while it runs
+    outputs: dict[str, str] = field(default_factory=dict)  # masked (docs/language.md, outputs)
+    host: str | None = None  # where it ran
+    worker: str | None = None  # the executor's worker that ran it (a Dask worker's address)
 
     @property
     def succeeded(self) -> bool:
@@ -68,10 +80,30 @@ class TaskResult:
     attempts: list[Attempt] = field(default_factory=list)
     reason: str | None = None  # why it was skipped, cancelled or failed
     continue_on_failure: bool = False
+    instance_of: str | None = None  # the matrix task this one is an instance of
 
     @property
     def exit_code(self) -> int | None:
         return self.attempts[-1].exit_code if self.attempts else None
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        """The outputs of its last attempt; only a task that succeeded has any."""
+        if self.state is not TaskState.SUCCEEDED or not self.attempts:
+            return {}
+        return self.attempts[-1].outputs
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one notification of a job became (targets and errors already masked)."""
+
+    event: str
+    target: str
+    outcome: str  # delivered, failed, undeliverable
+    attempts: int
+    error: str | None
+    at: datetime | None = None
 
 
 @dataclass
@@ -88,6 +120,13 @@ class JobResult:
     file_hash: str | None = None  # sha256 of the file's text
     rerun_of: int | None = None  # the job this one runs again (``run --rerun``)
     parent_job: int | None = None  # the job whose task ran this nested one
+    created_at: datetime | None = None
+    params: tuple[tuple[str, str], ...] = ()  # the params it ran with (secrets never)
+    selection: tuple[str, ...] = ()  # the selection flags it ran with, as given
+    fire_time: datetime | None = None  # the fire it serves (scheduled, backfilled)
+    token: str | None = None  # carried by every process of the job (recovery finds them by it)
+    children: tuple[int, ...] = ()  # the jobs of its nested tasks (read back from a store)
+    deliveries: tuple[Delivery, ...] = ()  # read back from a store
 
     @property
     def ok(self) -> bool:
@@ -103,8 +142,8 @@ class JobResult:
         return [t for t in self.tasks.values() if t.state is TaskState.FAILED]
 
 
-def job_state(tasks: list[TaskResult]) -> JobState:
-    """The final state of a job that ran to its end (5.1): error when a task without
+def job_state(tasks) -> JobState:
+    """The final state of a job that ran to its end: error when a task without
     continue_on_failure failed, warning when only such tasks failed, else success."""
     failed = [t for t in tasks if t.state is TaskState.FAILED]
     if any(not t.continue_on_failure for t in failed):

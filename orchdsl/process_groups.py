@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 
+# Every process of a job carries it in its environment: recovery finds what a runner that
+# died left running by it, and the runner finds descendants that left their process group.
+JOB_TOKEN_VARIABLE = "ORCHDSL_JOB_TOKEN"
+
 
 def group_alive(group: int) -> bool:
     """Whether a process group has a member that is not a zombie."""

@@ -86,6 +86,18 @@ def run_isolated(*args, cwd, env: dict[str, str] | None = None, timeout: float =
     return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
 
 
+@pytest.fixture(autouse=True)
+def own_state_home(tmp_path_factory, monkeypatch):
+    """Every test has a per-user state folder of its own: the default job store is
+    ``$XDG_STATE_HOME/orchdsl/orchdsl.db`` (docs/language.md), and tests must neither write
+    into the real one nor see each other's jobs. Commands the tests start inherit it."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.delenv("ORCHDSL_HOME", raising=False)
+    monkeypatch.delenv("ORCHDSL_STORE", raising=False)
+    return state
+
+
 @pytest.fixture
 def orchdsl():
     """``orchdsl("lint", "x.orch", stdin=..., cwd=...) -> (exit code, stdout, stderr)``, through

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from orchdsl.store import MIGRATIONS, Store
+from orchdsl.store.schema import MIGRATIONS
+from orchdsl.store.sqlite import SQLiteStore
 
 
 def text_file(path: Path) -> None:
@@ -34,7 +35,7 @@ def foreign_application_id(path: Path) -> None:
 
 
 def newer_store(path: Path) -> None:
-    Store(str(path)).close()
+    SQLiteStore(str(path)).close()
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.commit()

@@ -1,6 +1,7 @@
 """The job history end to end, through the installed ``orchdsl`` command in real subprocesses
 (LANGUAGE.md 5.1, 5.6, 6, 7 "Job store"): ``run`` records jobs; ``jobs``, ``job`` and ``logs``
-read them; ``run --rerun``; where the store lives (``--store``, ``ORCHDSL_HOME``, ``.orchdsl``);
+read them; ``run --rerun``; where the store lives (``--store``, ``ORCHDSL_HOME``, the per-user
+state folder);
 recovery after a runner killed with SIGKILL; several runners on one store; files at the store's
 path that are not a store.
 
@@ -28,7 +29,8 @@ from jobfiles import PY, STAMP_PY, alive, sh, stamp, starts
 from conftest import Result, isolated_env, run_isolated  # tests/ is on sys.path
 from store_files import foreign_database, newer_store, text_file
 from conftest import orchdsl_executable as executable
-from orchdsl.store import MIGRATIONS, Store
+from orchdsl.store.schema import MIGRATIONS
+from orchdsl.store.sqlite import SQLiteStore
 
 SECRET = "tok-77e1c0ffee42"
 WHEN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -39,14 +41,17 @@ BAR = re.compile(r"\|[ #]{40}\|")
 # --- helpers ---------------------------------------------------------------------------------
 
 HIDDEN = ("ORCHDSL_HOME", "TOKEN")  # set by the tests themselves, never inherited
+STATE = ".state"  # each folder's own per-user state folder (XDG_STATE_HOME), so its history
+DEFAULT_STORE = f"{STATE}/orchdsl/orchdsl.db"
 
 
-def environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    return isolated_env(env, hide=HIDDEN)
+def environment(cwd: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    return isolated_env({"XDG_STATE_HOME": str(cwd / STATE), **(env or {})}, hide=HIDDEN)
 
 
 def orchdsl(*args, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
-    return run_isolated(*args, cwd=cwd, env=env, timeout=timeout, hide=HIDDEN)
+    return run_isolated(*args, cwd=cwd, env={"XDG_STATE_HOME": str(cwd / STATE), **(env or {})},
+                        timeout=timeout, hide=HIDDEN)
 
 
 def as_json(result: Result) -> dict:
@@ -100,7 +105,7 @@ SMOKE = orch(
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory) -> Path:
-    """A folder where two jobs ran, with the default store (.orchdsl): job 1 of good.orch
+    """A folder where two jobs ran, with the default store: job 1 of good.orch
     (success), job 2 of smoke.orch (error: flaky failed twice, later skipped)."""
     folder = tmp_path_factory.mktemp("history")
     (folder / "stamp.py").write_text(STAMP_PY)
@@ -156,7 +161,7 @@ def test_jobs_filters_by_status_limit_and_file(history, args, ids):
     shown = [line.split()[0] for line in text.stdout.splitlines()[1:]]
     assert shown == ([str(i) for i in ids] if ids else [])
     if not ids:
-        assert text.stdout == "no jobs\n"
+        assert text.stdout == f"no jobs in {history / DEFAULT_STORE}\n"
 
 
 def test_jobs_json_has_each_job_with_its_state_trigger_file_and_times(history):
@@ -275,8 +280,8 @@ def test_a_secret_is_stored_as_stars_never_its_value(history):
         result = orchdsl(*args, cwd=history)
         assert SECRET not in result.stdout + result.stderr, args
     assert "***" in orchdsl("logs", "2", "flaky", cwd=history).stdout
-    files = list((history / ".orchdsl").iterdir())
-    assert history / ".orchdsl" / "orchdsl.db" in files
+    files = list((history / DEFAULT_STORE).parent.iterdir())
+    assert history / DEFAULT_STORE in files
     for path in files:  # the database and any write-ahead log beside it
         data = path.read_bytes()
         assert SECRET.encode() not in data and SECRET.encode("utf-16-le") not in data, path
@@ -331,17 +336,22 @@ def test_a_rerun_of_a_job_it_cannot_rerun_is_a_usage_error_and_runs_nothing(fold
 
 PLACES = [
     # environment, flags, where the store is (relative to the cwd), what must not be created
-    ({}, [], ".orchdsl/orchdsl.db", ["home"]),
-    ({"ORCHDSL_HOME": "home"}, [], "home/orchdsl.db", [".orchdsl"]),
-    ({"ORCHDSL_HOME": "{tmp}/abs-home"}, [], "abs-home/orchdsl.db", [".orchdsl"]),
-    ({"ORCHDSL_HOME": "home"}, ["--store", "given/jobs.db"], "given/jobs.db", ["home", ".orchdsl"]),
-    ({}, ["--store", "{tmp}/given/jobs.db"], "given/jobs.db", [".orchdsl"]),
+    ({"XDG_STATE_HOME": "", "HOME": "{tmp}"}, [], ".local/state/orchdsl/orchdsl.db",
+     ["home", STATE, ".orchdsl"]),
+    ({}, [], DEFAULT_STORE, ["home", ".orchdsl"]),
+    ({"ORCHDSL_HOME": "home"}, [], "home/orchdsl.db", [STATE]),
+    ({"ORCHDSL_HOME": "{tmp}/abs-home"}, [], "abs-home/orchdsl.db", [STATE]),
+    ({"ORCHDSL_HOME": "home"}, ["--store", "given/jobs.db"], "given/jobs.db", ["home", STATE]),
+    ({}, ["--store", "{tmp}/given/jobs.db"], "given/jobs.db", [STATE]),
+    ({"ORCHDSL_STORE": "{tmp}/env/jobs.db", "ORCHDSL_HOME": "home"}, [], "env/jobs.db",
+     ["home", STATE]),
 ]
 
 
 @pytest.mark.parametrize("env, flags, where, not_created", PLACES,
-                         ids=["default", "ORCHDSL_HOME", "absolute ORCHDSL_HOME",
-                              "--store over ORCHDSL_HOME", "absolute --store"])
+                         ids=["default", "XDG_STATE_HOME", "ORCHDSL_HOME",
+                              "absolute ORCHDSL_HOME", "--store over ORCHDSL_HOME",
+                              "absolute --store", "ORCHDSL_STORE"])
 def test_the_store_is_where_store_or_orchdsl_home_say_owner_only(folder, write, env, flags,
                                                                  where, not_created):
     env = {k: v.format(tmp=folder) for k, v in env.items()}
@@ -402,8 +412,8 @@ CRASH = orch(
 
 def test_a_runner_killed_mid_job_leaves_a_job_the_next_command_terminates(folder, write):
     write(CRASH)
-    store = folder / ".orchdsl" / "orchdsl.db"
-    runner = subprocess.Popen([executable(), "run", "job.orch"], cwd=folder, env=environment(),
+    store = folder / DEFAULT_STORE
+    runner = subprocess.Popen([executable(), "run", "job.orch"], cwd=folder, env=environment(folder),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     task_group = None
@@ -457,9 +467,9 @@ def test_four_runs_at_once_on_one_store_all_record_their_jobs_completely(folder,
         write(orch(f"Job{n}", ("One", [f"t{i} " + sh("echo out") for i in range(tasks)]),
                    ("Two", [f"u{i} " + sh("true") for i in range(tasks)])), f"job{n}.orch")
     # the store exists already: this is about writers, not about creating the file
-    Store(str(folder / "shared.db")).close()
+    SQLiteStore(str(folder / "shared.db")).close()
     runners = [subprocess.Popen([executable(), "run", f"job{n}.orch", "--store", "shared.db"],
-                                cwd=folder, env=environment(), stdout=subprocess.PIPE,
+                                cwd=folder, env=environment(folder), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE) for n in range(4)]
     outputs = [runner.communicate(timeout=60) for runner in runners]
     errors = [err.decode() for _, err in outputs]
@@ -484,7 +494,7 @@ def test_four_runs_at_once_on_one_store_all_record_their_jobs_completely(folder,
 def test_logs_follow_prints_each_attempt_once_as_it_finishes_until_the_job_ends(folder, write):
     path = write(orch("Follow", ("One", ["a " + sh("echo first"), "b " + sh("sleep 1.5; echo second")]),
                       ("Two", ["c " + sh("echo third")])))
-    runner = subprocess.Popen([executable(), "run", str(path)], cwd=folder, env=environment(),
+    runner = subprocess.Popen([executable(), "run", str(path)], cwd=folder, env=environment(folder),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: orchdsl("jobs", "--format", "json", cwd=folder).stdout.count('"id": 1'))
@@ -500,13 +510,13 @@ def test_logs_follow_prints_each_attempt_once_as_it_finishes_until_the_job_ends(
 
 
 @pytest.mark.parametrize("args, code, out, err", [
-    (["jobs"], 0, "no jobs\n", ""),
-    (["job", "3"], 1, "", "orchdsl job: error: no job 3 in .orchdsl/orchdsl.db\n"),
-    (["logs", "3"], 1, "", "orchdsl logs: error: no job 3 in .orchdsl/orchdsl.db\n"),
+    (["jobs"], 0, "no jobs in {tmp}/" + DEFAULT_STORE + "\n", ""),
+    (["job", "3"], 1, "", "orchdsl job: error: no job 3 in {tmp}/" + DEFAULT_STORE + "\n"),
+    (["logs", "3"], 1, "", "orchdsl logs: error: no job 3 in {tmp}/" + DEFAULT_STORE + "\n"),
     (["jobs", "--store", "typo/x.db"], 2, "", "orchdsl jobs: error: no job store at typo/x.db\n"),
     (["job", "1", "--store", "typo.db"], 2, "", "orchdsl job: error: no job store at typo.db\n"),
 ], ids=lambda value: " ".join(value) if isinstance(value, list) else "")
 def test_reading_a_history_that_does_not_exist_creates_nothing(tmp_path, args, code, out, err):
     result = orchdsl(*args, cwd=tmp_path, env={"ORCHDSL_HOME": ""})
-    assert result == (code, out, err)
+    assert result == (code, out.format(tmp=tmp_path), err.format(tmp=tmp_path))
     assert list(tmp_path.iterdir()) == []

@@ -16,7 +16,6 @@ from orchdsl import lint
 from orchdsl.formatting.formatter import format_text
 
 CASES = Path(__file__).resolve().parent / "cases" / "keboola"
-NEEDS_WHEN = pytest.mark.xfail(strict=True, reason="needs language 1.1 (when) in the parser")
 
 # case -> the JSON files converted together; the golden files are <case>.orch, <case>.stderr
 CONVERSIONS = [
@@ -25,7 +24,7 @@ CONVERSIONS = [
     pytest.param("flow-strings", ["flow-strings.json"], id="flow-string-ids-and-booleans"),
     pytest.param("conditional-linear", ["conditional-linear.json"], id="conditional-linear"),
     pytest.param("conditional-failure", ["conditional-failure.json"],
-                 id="conditional-failure-branch", marks=NEEDS_WHEN),
+                 id="conditional-failure-branch"),
     pytest.param("scheduled", ["flow-scheduled.json", "schedules.json", "schedule-config.json",
                                "subscriptions.json"], id="schedules-and-subscriptions"),
 ]

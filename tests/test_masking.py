@@ -1,5 +1,5 @@
 """Masking secrets in task output and keeping that output bounded (LANGUAGE.md 7:
-``***`` stands in for a secret, in task output too): ``orchdsl.runner.masking`` and
+``***`` stands in for a secret, in task output too): ``orchdsl.masking`` and
 ``orchdsl.runner.capture``, as units. Output arrives in chunks cut anywhere, so every case
 is also fed cut at every point and must come out the same as the whole text masked at once.
 """
@@ -11,7 +11,7 @@ import re
 import pytest
 
 from orchdsl.runner.capture import HEAD, TAIL, OutputBuffer
-from orchdsl.runner.masking import Masker
+from orchdsl.masking import Masker
 
 URL = "postgres://etl:hunter22@db.internal/warehouse"
 

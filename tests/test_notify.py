@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+
+import store_view as view
 import trio
 import trio.testing
 
@@ -24,10 +26,12 @@ from orchdsl.notify.mail import MailConfigError, SmtpSettings, body, parse_smtp_
 from orchdsl.notify.summary import Summary, TaskSummary
 from orchdsl.notify.targets import Subscription, subscriptions
 from orchdsl.notify.webhook import body_for, payload, slack_payload
-from orchdsl.runner.engine import Engine, RunOptions
-from orchdsl.runner.events import MemoryRecorder, Observers
+from jobrunner import JobUnderTest
+from orchdsl.model import Delivery
+from orchdsl.store import Changes
 from orchdsl.model import JobResult, JobState, Trigger
-from orchdsl.store import MIGRATIONS, Store
+from orchdsl.store.schema import MIGRATIONS
+from orchdsl.store.sqlite import SQLiteStore
 
 E = Event
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)
@@ -98,7 +102,7 @@ ONLY_PROCESSING = '''orchestration "Slow" {
 def subs(write_orch, text, trigger, notify_me=(), nested=False):
     plan = orchdsl.plan(str(write_orch(text)), environ={"TOKEN": "tok-123"})
     values = {**dict(plan.params), "TOKEN": "tok-123"}
-    return subscriptions(plan.compiled.orchestration, trigger, notify_me, values=values,
+    return subscriptions(plan.notifications, trigger, notify_me, values=values,
                          environ={}, nested=nested)
 
 
@@ -323,14 +327,7 @@ def test_a_slack_webhook_receives_the_text_payload_through_httpx(write_orch):
                       f'    phase "P" {{ task crm {sh("echo oops >&2; exit 4")} }}\n}}\n')
     plan = orchdsl.plan(str(path))
     notifier = notifier_for(plan, Trigger.SCHEDULE, http_transport=httpx.MockTransport(slack))
-    engine = Engine(plan, Observers(MemoryRecorder(), notifier), RunOptions(
-        trigger=Trigger.SCHEDULE))
-
-    async def main():
-        async with notifier.running():
-            return await engine.run()
-
-    trio.run(main)
+    trio.run(JobUnderTest(plan, notifier=notifier, trigger=Trigger.SCHEDULE).run)
     [(sent_to, content_type, document)] = seen
     assert (sent_to, content_type) == (url, "application/json")
     assert list(document) == ["text"]
@@ -346,7 +343,7 @@ def test_a_notifier_that_was_not_started_records_its_events_as_undeliverable(wri
                       f'    phase "P" {{ task a {sh("exit 1")} }}\n}}\n')
     plan = orchdsl.plan(str(path))
     notifier = notifier_for(plan, Trigger.SCHEDULE)
-    trio.run(Engine(plan, Observers(MemoryRecorder(), notifier), RunOptions()).run)
+    trio.run(JobUnderTest(plan, observer=notifier).run)  # an observer, never started
     assert [(d.outcome.value, d.error) for d in notifier.deliveries] == [
         ("undeliverable", "the notifier was not running")]
 
@@ -356,13 +353,12 @@ def test_a_notifier_that_was_not_started_records_its_events_as_undeliverable(wri
 def job(store, file, state, seconds=1.0, parent=None):
     result = JobResult(0, "X", str(file), Trigger.SCHEDULE, state=state, started_at=T0,
                        finished_at=T0 + timedelta(seconds=seconds), parent_job=parent)
-    result.job_id = store.create_job(result)
-    store.write([(state.value, None, T0.isoformat(), result.finished_at.isoformat(),
-                  result.job_id)], [], [])
+    result.job_id = view.create(store, result)
+    store.write(Changes(jobs=[result]))
     return result.job_id
 
 
-def test_a_version_1_store_migrates_to_version_2_and_keeps_its_jobs(tmp_path):
+def test_a_version_1_store_migrates_to_the_latest_and_keeps_its_jobs(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     db.executescript(MIGRATIONS[0])
@@ -372,17 +368,17 @@ def test_a_version_1_store_migrates_to_version_2_and_keeps_its_jobs(tmp_path):
                "VALUES ('Old', '/x.orch', 'manual', 'success', '2026-01-01', 'h', 1)")
     db.commit()
     db.close()
-    store = Store(str(path))
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
-    assert [j["orchestration"] for j in store.jobs()] == ["Old"]
-    store.record_delivery(1, "error", "ops@example.com", "failed", 4, "HTTP 500")
-    assert [(d["job_id"], d["event"], d["outcome"], d["attempts"], d["error"])
-            for d in store.deliveries(1)] == [(1, "error", "failed", 4, "HTTP 500")]
+    store = SQLiteStore(str(path))
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert [j["orchestration"] for j in view.jobs(store)] == ["Old"]
+    store.record_delivery(1, Delivery("error", "ops@example.com", "failed", 4, "HTTP 500"))
+    assert [(d["event"], d["outcome"], d["attempts"], d["error"])
+            for d in view.deliveries(store, 1)] == [("error", "failed", 4, "HTTP 500")]
     store.close()
 
 
 def test_previous_job_and_success_durations(tmp_path):
-    store = Store(str(tmp_path / "s.db"))
+    store = SQLiteStore(str(tmp_path / "s.db"))
     file, other = tmp_path / "a.orch", tmp_path / "b.orch"
     first = job(store, file, JobState.SUCCESS, 2)
     failed = job(store, file, JobState.ERROR, 9)
@@ -390,8 +386,8 @@ def test_previous_job_and_success_durations(tmp_path):
     job(store, file, JobState.SUCCESS, 70, parent=first)  # a nested run of the file
     skipped = job(store, file, JobState.SKIPPED)  # a fire skipped by overlap
     last = job(store, file, JobState.SUCCESS, 4)
-    assert store.previous_job(str(file), last)["id"] == failed
-    assert store.previous_job(str(file), skipped)["id"] == failed
+    assert store.previous_job(str(file), last).job_id == failed
+    assert store.previous_job(str(file), skipped).job_id == failed
     assert store.previous_job(str(file), first) is None
     assert store.success_durations(str(file)) == [4.0, 2.0]
     assert store.success_durations(str(file), before_id=last) == [2.0]

@@ -11,17 +11,18 @@ import os
 import time
 
 import pytest
+
+import store_view as view
 import trio
 
 import orchdsl
 from jobfiles import sh, stamp
 from notify_servers import HANG, SmtpServer
 from orchdsl.notify import RetryPolicy, notifier_for
-from orchdsl.runner.engine import Engine, RunOptions
-from orchdsl.runner.events import MemoryRecorder, Observers
+from jobrunner import JobUnderTest
+from orchdsl.store import Changes
 from orchdsl.model import JobState, Trigger
-from orchdsl.store import Store
-from orchdsl.store_recorder import StoreRecorder
+from orchdsl.store.sqlite import SQLiteStore
 
 FAST = RetryPolicy(timeout_s=2.0, delays_s=(0.05, 0.05, 0.05))
 SECRET = "hunter2-c0ffee"
@@ -29,7 +30,7 @@ SECRET = "hunter2-c0ffee"
 
 @pytest.fixture
 def store(tmp_path):
-    opened = Store(str(tmp_path / "orchdsl.db"))
+    opened = SQLiteStore(str(tmp_path / "orchdsl.db"))
     yield opened
     opened.close()
 
@@ -43,14 +44,12 @@ def run(path, *, trigger=Trigger.SCHEDULE, notify_me=(), store=None, env=None,
     plan = orchdsl.plan(str(path), environ=environ)
     notifier = notifier_for(plan, trigger, notify_me=notify_me, store=store, environ=environ,
                             policy=policy)
-    recorder = StoreRecorder(store) if store is not None else MemoryRecorder()
-    engine = Engine(plan, Observers(recorder, notifier), RunOptions(trigger=trigger,
-                                                                    environ=environ))
+    engine = JobUnderTest(plan, store=store, notifier=notifier, trigger=trigger,
+                          environ=environ)
 
     async def main():
         with trio.fail_after(timeout):
-            async with notifier.running():
-                return await engine.run()
+            return await engine.run()
 
     began = time.monotonic()
     job = trio.run(main)
@@ -95,7 +94,7 @@ def test_an_error_job_mails_exactly_the_error_recipients_once(write, smtp, store
     assert SECRET not in mail.message.as_string()
     # the two mails go out concurrently: recorded in the order they ended
     assert sorted((d["event"], d["target"], d["outcome"], d["attempts"])
-                  for d in store.deliveries(1)) == [("error", "a@example.com", "delivered", 1),
+                  for d in view.deliveries(store, 1)) == [("error", "a@example.com", "delivered", 1),
                                                     ("error", "b@example.com", "delivered", 1)]
 
 
@@ -147,7 +146,7 @@ def test_without_smtp_url_mail_is_undeliverable_and_the_job_unaffected(write, se
     assert [(d.target, d.outcome.value, d.error) for d in notifier.failures] == [
         ("ops@example.com", "undeliverable", "ORCHDSL_SMTP_URL is not set: e-mail cannot be sent")]
     assert len(hook.requests) == 1
-    assert store.job(1)["state"] == "success"
+    assert view.job(store, 1)["state"] == "success"
 
 
 def test_a_bad_smtp_url_is_one_clear_line_without_the_password(write):
@@ -163,7 +162,7 @@ def test_a_server_without_login_is_not_asked_again(write, smtp, store):
     # the same answer would come back, so one attempt only.
     path = write(orch('notify error to "a@example.com"', tasks=FAILING))
     run(path, store=store, env={"ORCHDSL_SMTP_URL": f"smtp://bob:pw@127.0.0.1:{smtp.port}"})
-    [delivery] = store.deliveries(1)
+    [delivery] = view.deliveries(store, 1)
     assert (delivery["outcome"], delivery["attempts"]) == ("failed", 1)
     assert "AUTH" in delivery["error"] and "pw" not in delivery["error"].replace("AUTH", "")
     assert smtp.mails == []
@@ -181,7 +180,7 @@ def test_a_webhook_answering_500_twice_then_200_gets_the_event_once_in_the_end(
     assert [(d["event"], d["job_id"], d["status"]) for d in accepted] == [("error", 1, "error")]
     assert all(r.json == accepted[0] for r in hook.requests)  # the same event, retried
     assert hook.requests[0].headers["Content-Type"] == "application/json"
-    assert [(d["outcome"], d["attempts"], d["error"]) for d in store.deliveries(1)] == [
+    assert [(d["outcome"], d["attempts"], d["error"]) for d in view.deliveries(store, 1)] == [
         ("delivered", 3, None)]
     assert job.state is JobState.ERROR
 
@@ -225,7 +224,7 @@ def test_a_webhook_that_never_answers_costs_its_timeouts_and_nothing_more(write,
         ("success", "failed", 4, "no answer within 0.4s")}
     assert policy.bound_s == pytest.approx(2.3)
     assert took < job.duration_s + policy.bound_s + 1.5  # waited for its deliveries, bounded
-    assert store.job(1)["state"] == "success"
+    assert view.job(store, 1)["state"] == "success"
 
 
 def test_an_unreachable_webhook_is_retried_and_recorded_as_failed(write, store):
@@ -233,7 +232,7 @@ def test_an_unreachable_webhook_is_retried_and_recorded_as_failed(write, store):
     path = write(orch(f'notify error to "{url}"', tasks=FAILING, secret=True))
     job, notifier, _ = run(path, store=store)
     assert job.state is JobState.ERROR
-    [row] = store.deliveries(1)
+    [row] = view.deliveries(store, 1)
     assert (row["outcome"], row["attempts"], row["target"]) == ("failed", 4, url)
     assert row["error"].startswith("ConnectError: ")
 
@@ -278,9 +277,8 @@ def history(store, path, durations, state=JobState.SUCCESS):
     for seconds in durations:
         job = JobResult(0, "Opportunities", str(path), Trigger.SCHEDULE, state=state,
                         started_at=start, finished_at=start + timedelta(seconds=seconds))
-        job.job_id = store.create_job(job)
-        store.write([(state.value, None, start.isoformat(), job.finished_at.isoformat(),
-                      job.job_id)], [], [])
+        job.job_id = view.create(store, job)
+        store.write(Changes(jobs=[job]))
 
 
 @pytest.mark.parametrize("durations, fires", [
@@ -337,15 +335,13 @@ def test_a_cancelled_job_notifies_nobody(write, servers):
                       secret=False))
     plan = orchdsl.plan(str(path))
     notifier = notifier_for(plan, Trigger.SCHEDULE, policy=FAST)
-    engine = Engine(plan, Observers(MemoryRecorder(), notifier), RunOptions(
-        trigger=Trigger.SCHEDULE))
+    engine = JobUnderTest(plan, notifier=notifier, trigger=Trigger.SCHEDULE)
 
     async def main():
-        async with notifier.running():
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(engine.run)
-                await trio.sleep(0.3)
-                engine.cancel("SIGTERM")
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(engine.run)
+            await trio.sleep(0.3)
+            engine.cancel("SIGTERM")
 
     trio.run(main)
     assert engine.job.state is JobState.CANCELLED

@@ -7,10 +7,10 @@ import trio
 
 import orchdsl
 from orchdsl.notify import notifier_for
-from orchdsl.runner.engine import Engine, RunOptions
-from orchdsl.runner.events import Observers
+from jobrunner import JobUnderTest
+import store_view as view
 from orchdsl.model import Trigger
-from orchdsl.store import Store
+from orchdsl.store.sqlite import SQLiteStore
 from conftest import run_command
 
 PASSWORD = "Sup3r/Secret"
@@ -20,21 +20,13 @@ def test_smtp_url_password_with_slash_leaks_into_delivery_error_and_store(tmp_pa
     path = tmp_path / "x.orch"
     path.write_text('orchestration "X" { phase "P" { task a run "false" } }\n')
     plan = orchdsl.plan(str(path))
-    store = Store(str(tmp_path / "s.db"))
+    store = SQLiteStore(str(tmp_path / "s.db"))
     environ = {"ORCHDSL_SMTP_URL": f"smtp://robot:{PASSWORD}@mail.example.com:587"}
     notifier = notifier_for(plan, Trigger.MANUAL, notify_me=["me@example.com"], store=store,
                             environ=environ)
-    from orchdsl.store_recorder import StoreRecorder
-    recorder = StoreRecorder(store)
-
-    async def main():
-        engine = Engine(plan, Observers(recorder, notifier), RunOptions())
-        async with notifier.running():
-            return await engine.run()
-
-    result = trio.run(main)
+    result = trio.run(JobUnderTest(plan, store=store, notifier=notifier).run)
     shown = [f.describe() for f in notifier.failures]
-    stored = [d["error"] for d in store.deliveries(result.job_id)]
+    stored = [d["error"] for d in view.deliveries(store, result.job_id)]
     assert shown and stored
     assert not any(PASSWORD in s for s in shown), shown
     assert not any(PASSWORD in (s or "") for s in stored), stored

@@ -1,5 +1,6 @@
-"""orchdsl.planning.build and orchdsl.planning.selection: resolved values, selection and waves (LANGUAGE.md 3, 5.3,
-5.7, 7). Plans are built with an explicit ``environ`` and a fixed ``now``."""
+"""orchdsl.planning (the plan, selection, params) as a dry run shows it (orchdsl.cli.plan_output):
+resolved values, selection and waves (docs/language.md). Views are made with an explicit
+``environ`` and a fixed ``now``."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from orchdsl.compiler import compile_file
-from orchdsl.planning.build import ParamError, TaskState, build_plan, parse_params
-from orchdsl.cli.plan_output import render_json, render_text
+from orchdsl.cli.plan_output import render_json, render_text, view
+from orchdsl.planning.build import build_plan
+from orchdsl.planning.params import ParamError, parse_params
+from orchdsl.planning.spec import Selected as TaskState
 from orchdsl.planning.selection import Selection, SelectionError
 
 NOW = datetime(2027, 3, 26, 12, 0, tzinfo=timezone.utc)  # a Friday, two days before CEST starts
@@ -27,8 +30,12 @@ def compiled_from(tmp_path: Path, text: str, name: str = "x.orch"):
 
 
 def plan_of(tmp_path: Path, text: str, *, params=None, selection=Selection(), environ=None):
-    return build_plan(compiled_from(tmp_path, text), params=params, selection=selection,
-                      environ={} if environ is None else environ, now=NOW)
+    plan = build_plan(compiled_from(tmp_path, text), params=params, selection=selection)
+    return view(plan, {} if environ is None else environ, NOW)
+
+
+def declared(tmp_path: Path) -> list[str]:
+    return [p.name.text for p in compiled_from(tmp_path, PARAMS).orchestration.params]
 
 
 def task(plan, name: str):
@@ -64,8 +71,7 @@ def test_params_take_their_defaults_in_declaration_order(tmp_path):
     (["day=1", "region=us"], {"day": "1", "region": "us"}),
 ])
 def test_parse_params(tmp_path, flags, expected):
-    orchestration = compiled_from(tmp_path, PARAMS).orchestration
-    assert parse_params(flags, orchestration) == expected
+    assert parse_params(flags, declared(tmp_path)) == expected
 
 
 @pytest.mark.parametrize("flag, message", [
@@ -76,9 +82,8 @@ def test_parse_params(tmp_path, flags, expected):
     ("", '--param "": expected name=value'),
 ])
 def test_bad_params_raise_param_error(tmp_path, flag, message):
-    orchestration = compiled_from(tmp_path, PARAMS).orchestration
     with pytest.raises(ParamError) as caught:
-        parse_params([flag], orchestration)
+        parse_params([flag], declared(tmp_path))
     assert str(caught.value) == message
 
 
@@ -201,8 +206,9 @@ def test_a_secret_read_through_env_is_still_masked(tmp_path):
 
 def test_a_secret_value_is_nowhere_in_the_rendered_plan(tmp_path):
     plan = plan_of(tmp_path, SECRETS, environ={"TOKEN": SECRET_VALUE})
-    assert SECRET_VALUE not in render_text(plan)
-    assert SECRET_VALUE not in render_json(plan)
+    environ = {"TOKEN": SECRET_VALUE}
+    assert SECRET_VALUE not in render_text(plan.plan, environ, NOW)
+    assert SECRET_VALUE not in render_json(plan.plan, environ, NOW)
 
 
 def test_missing_secret_is_a_warning_not_an_error(tmp_path):
@@ -245,10 +251,10 @@ def test_unset_env_variable_gives_a_warning(tmp_path):
 def test_the_process_environment_is_the_default(tmp_path, monkeypatch):
     monkeypatch.setenv("GREETING", "from-os")
     monkeypatch.setenv("UNSET_ONE", "x")
-    plan = build_plan(compiled_from(tmp_path, ENV), now=NOW)
+    plan = view(build_plan(compiled_from(tmp_path, ENV)), os.environ, NOW)
     assert plan.warnings == ()
     monkeypatch.delenv("UNSET_ONE")
-    plan = build_plan(compiled_from(tmp_path, ENV), now=NOW)
+    plan = view(build_plan(compiled_from(tmp_path, ENV)), os.environ, NOW)
     assert [w.split(" is not set")[0] for w in plan.warnings] == ["environment variable UNSET_ONE"]
 
 
@@ -313,7 +319,7 @@ def test_selection_selects_exactly(tmp_path, flags, selected):
 def test_unmatched_selection_is_an_error(tmp_path, flags, message):
     compiled = compiled_from(tmp_path, SELECT)
     with pytest.raises(SelectionError) as caught:
-        build_plan(compiled, selection=Selection.from_flags(**flags), environ={}, now=NOW)
+        build_plan(compiled, selection=Selection.from_flags(**flags))
     assert str(caught.value) == message
 
 
@@ -453,6 +459,6 @@ def test_schedules_with_a_fixed_now(job_plan):
 
 def test_fires_count(tmp_path):
     compiled = compiled_from(tmp_path, 'orchestration "F" { schedule "@daily" phase "P" { task t run "x" } }\n')
-    plan = build_plan(compiled, environ={}, now=NOW, fires=5)
+    plan = view(build_plan(compiled), {}, NOW, fires=5)
     assert [f.isoformat() for f in plan.schedules[0].next_fires] == [
         f"2027-03-{d}T00:00:00+00:00" for d in range(27, 32)]

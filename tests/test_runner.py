@@ -1,5 +1,5 @@
 """The runner through the Python API (LANGUAGE.md 3, 5, 7): ``orchdsl.run(path)`` and
-``orchdsl.runner.engine.Engine`` with an observer, running real processes.
+``orchdsl.runner.job.run_job`` with an observer (tests/jobrunner.py), running real processes.
 
 Tasks prove what happened with files: ``stamp.py`` (written next to every test's ``.orch``
 file) appends the time it started and the time it ended to ``<name>.start`` / ``<name>.end``,
@@ -27,8 +27,8 @@ from jobfiles import (PY, alive, ends, max_overlap, pids, ran, sh, stamp,
 
 import orchdsl
 from orchdsl.api import plan as make_plan
-from orchdsl.runner.engine import Engine, RunOptions
-from orchdsl.runner.events import MemoryRecorder, Observer
+from jobrunner import JobUnderTest
+from orchdsl.observer import MemoryRecorder, Observer
 from orchdsl.model import JobState, TaskState
 
 SECRET = "tok-9f8e7d6c5b"
@@ -815,7 +815,7 @@ def test_a_sync_call_that_outlives_its_timeout_fails(write, module):
     assert time.monotonic() - started < 2.5
     task = job.tasks["c"]
     assert job.state is JobState.ERROR and task.state is TaskState.FAILED
-    assert task.reason.startswith("timed out after 0.3s")
+    assert task.reason.startswith("timed out after 300ms")
 
 
 def test_an_async_call_that_outlives_its_timeout_is_cancelled(write, module):
@@ -1049,7 +1049,7 @@ orchestration "Parent" {
     assert 0.5 <= time.monotonic() - started < 8
     assert job.state is JobState.ERROR
     assert job.tasks["nested"].state is TaskState.FAILED
-    assert job.tasks["nested"].reason == "timed out after 0.5s"
+    assert job.tasks["nested"].reason == "timed out after 500ms"
     assert not alive(pids(folder, "inner.child")[0])
 
 
@@ -1082,10 +1082,10 @@ class Recorder(Observer):
         self.events.append(("job finished", job.state.value))
 
 
-def engine_for(path: Path, **options) -> tuple[Engine, Recorder]:
+def engine_for(path: Path, **options) -> tuple[JobUnderTest, Recorder]:
     recorder = Recorder()
     plan = make_plan(str(path), environ=options.get("environ"))
-    return Engine(plan, recorder, RunOptions(**options)), recorder
+    return JobUnderTest(plan, recorder, **options), recorder
 
 
 def test_the_observer_hears_every_event_in_order(folder, write):
@@ -1156,7 +1156,7 @@ orchestration "Threads" {{
         def task_output(self, job, task, stream, line):
             threads.append((line, threading.current_thread() is threading.main_thread()))
 
-    engine = Engine(make_plan(str(path)), ThreadRecorder(), RunOptions(stream=True))
+    engine = JobUnderTest(make_plan(str(path)), ThreadRecorder(), stream=True)
     assert trio.run(engine.run).state is JobState.SUCCESS
     assert sorted(threads) == [("from a process", True), ("from a worker thread", True)]
 
@@ -1297,7 +1297,7 @@ def test_the_public_plan_function_stays_callable_after_a_run(tmp_path):
 
 
 def test_a_bug_in_an_observer_ends_the_job_in_error_saying_so(folder, write):
-    from orchdsl.runner.events import MemoryRecorder, Observer, Observers
+    from orchdsl.observer import MemoryRecorder, Observer, Observers
 
     class Boom(Observer):
         def task_started(self, job, task, attempt):

@@ -6,6 +6,8 @@ test_scheduler_cli.py for those)."""
 
 from __future__ import annotations
 
+import store_view as view
+
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +17,7 @@ import trio.testing
 from orchdsl.scheduling.clock import TrioClock
 from orchdsl.scheduling.daemon import Scheduler
 from orchdsl.scheduling.events import Kind
-from orchdsl.store import Store
+from orchdsl.store.sqlite import SQLiteStore
 
 UTC = timezone.utc
 T0 = datetime(2027, 1, 1, 0, 0, 0, 500_000, tzinfo=UTC)  # half a second before a fire
@@ -80,18 +82,18 @@ def seconds_of(events, kind: Kind, field: str = "due") -> list[float]:
 
 def test_a_per_second_schedule_fires_every_second_on_time(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, _ = serve([path], store, T0, 10.2)
     assert seconds_of(events, Kind.FIRED) == [float(s) for s in range(1, 11)]
     assert all(e.at == e.due for e in of(events, Kind.FIRED))  # the fake clock: no latency
-    jobs = store.jobs(limit=100)
+    jobs = view.jobs(store, limit=100)
     assert [(j["state"], j["trigger"]) for j in jobs] == [("success", "schedule")] * 10
     assert store.last_fire(str(path), "*/1 * * * * *") == datetime(2027, 1, 1, 0, 0, 10, tzinfo=UTC)
 
 
 def test_overlap_queue_keeps_one_fire_waiting_and_skips_the_rest(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"', seconds=2.4))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, _ = serve([path], store, T0, 9.2, grace_s=60)
     # the job of 1 runs 1..3.4; 2 waits and runs 3.4..5.8; 3 finds 2 waiting: skipped; ...
     assert seconds_of(events, Kind.FIRED) == [1, 2, 4, 6]
@@ -102,24 +104,24 @@ def test_overlap_queue_keeps_one_fire_waiting_and_skips_the_rest(tmp_path):
     finished = seconds_of(events, Kind.FINISHED, "at")
     started = seconds_of(events, Kind.FIRED, "at")
     assert all(end <= following for end, following in zip(finished, started[1:]))  # never two
-    skipped = store.jobs(state="skipped", limit=100)
+    skipped = view.jobs(store, state="skipped", limit=100)
     assert len(skipped) == 5
     assert "still running and the fire of" in skipped[-1]["reason"]
 
 
 def test_overlap_skip_records_every_fire_that_finds_the_job_running(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *" overlap skip', seconds=2.5))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, _ = serve([path], store, T0, 9.2)
     assert seconds_of(events, Kind.FIRED) == [1, 4, 7]
     assert seconds_of(events, Kind.SKIPPED) == [2, 3, 5, 6, 8, 9]
     assert of(events, Kind.QUEUED) == []
-    assert all("(overlap skip)" in j["reason"] for j in store.jobs(state="skipped", limit=100))
+    assert all("(overlap skip)" in j["reason"] for j in view.jobs(store, state="skipped", limit=100))
 
 
 def test_a_restart_continues_after_the_last_fire_even_if_the_clock_went_back(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     first, _ = serve([path], store, T0, 3.2)
     second, _ = serve([path], store, T0 + timedelta(seconds=1.5), 2.2)  # clock set back
     assert seconds_of(first, Kind.FIRED) == [1, 2, 3]
@@ -130,7 +132,7 @@ def test_a_restart_continues_after_the_last_fire_even_if_the_clock_went_back(tmp
 
 def test_catchup_none_misses_what_passed_while_down(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     serve([path], store, T0, 2.2)
     events, _ = serve([path], store, T0 + timedelta(seconds=5.2), 2)
     assert seconds_of(events, Kind.MISSED) == [5]
@@ -139,7 +141,7 @@ def test_catchup_none_misses_what_passed_while_down(tmp_path):
 
 def test_catchup_last_runs_the_most_recent_missed_fire_once(tmp_path):
     path = write(tmp_path, orch('    schedule "0 * * * *" catchup last'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     hourly = datetime(2027, 1, 1, 0, 30, tzinfo=UTC)
     first, _ = serve([path], store, hourly, 3600)  # fires 01:00
     second, _ = serve([path], store, hourly + timedelta(hours=5), 3600)  # up at 05:30
@@ -156,7 +158,7 @@ def test_catchup_last_runs_the_most_recent_missed_fire_once(tmp_path):
 def test_a_schedule_never_fired_is_caught_up_from_when_it_was_taken_on(tmp_path):
     """Stopped before its first fire, started after it: catchup last still sees the miss."""
     path = write(tmp_path, orch('    schedule "0 * * * *" catchup last'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     start = datetime(2027, 1, 1, 0, 10, tzinfo=UTC)
     serve([path], store, start, 60)
     events, _ = serve([path], store, start + timedelta(hours=1), 60)
@@ -165,7 +167,7 @@ def test_a_schedule_never_fired_is_caught_up_from_when_it_was_taken_on(tmp_path)
 
 def test_dst_fall_back_fires_a_repeated_hour_once(tmp_path):
     path = write(tmp_path, orch('    schedule "0 * * * *" timezone "Europe/Prague"'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     start = datetime(2027, 10, 30, 23, 30, tzinfo=UTC)  # 01:30 CEST on 2027-10-31
     events, _ = serve([path], store, start, 3 * 3600)
     assert [e.due.isoformat() for e in of(events, Kind.FIRED)] == [
@@ -176,7 +178,7 @@ def test_dst_fall_back_fires_a_repeated_hour_once(tmp_path):
 
 def test_dst_spring_forward_fires_once_after_the_gap(tmp_path):
     path = write(tmp_path, orch('    schedule "30 2 * * *" timezone "Europe/Prague"'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     start = datetime(2027, 3, 27, 12, tzinfo=UTC)
     events, _ = serve([path], store, start, 2 * 86400)
     assert [e.due.isoformat() for e in of(events, Kind.FIRED)] == [
@@ -186,7 +188,7 @@ def test_dst_spring_forward_fires_once_after_the_gap(tmp_path):
 
 def test_stop_lets_a_running_job_finish_within_the_grace(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *" overlap skip', seconds=2))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, took = serve([path], store, T0, 1.5, grace_s=10)
     assert [e.state for e in of(events, Kind.FINISHED)] == ["success"]
     assert took == 1.0  # fired at 1 s (0.5 after the start), ends at 3 s; stopped at 2 s
@@ -195,20 +197,20 @@ def test_stop_lets_a_running_job_finish_within_the_grace(tmp_path):
 
 def test_stop_cancels_what_outlives_the_grace(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"', seconds=30))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, took = serve([path], store, T0, 2.2, grace_s=3)
     assert [e.state for e in of(events, Kind.FINISHED)] == ["cancelled"]
     assert took == 3
     assert len(of(events, Kind.CANCELLING)) == 1
     # the fire of 2 waited (overlap queue): recorded as skipped, not lost silently
-    skipped = store.jobs(state="skipped")
+    skipped = view.jobs(store, state="skipped")
     assert [j["reason"] for j in skipped] == ["skipped: the scheduler stopped before it started"]
-    assert store.jobs(state="cancelled")[0]["reason"] == "cancelled by the scheduler stopping"
+    assert view.jobs(store, state="cancelled")[0]["reason"] == "cancelled by the scheduler stopping"
 
 
 def test_a_second_stop_cancels_at_once(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"', seconds=30))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, took = serve([path], store, T0, 1.5, grace_s=600, stops=2)
     assert took == 0
     assert [e.state for e in of(events, Kind.FINISHED)] == ["cancelled"]
@@ -216,7 +218,7 @@ def test_a_second_stop_cancels_at_once(tmp_path):
 
 def test_edits_are_picked_up_and_invalid_ones_keep_the_old_version(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     broken = orch('    schedule "*/1 * * * * *"').replace("phase", "phaze")
     every_5 = orch('    schedule "*/5 * * * * *"  # every five seconds now')
     events, _ = serve([path], store, T0, 20.2, watch_interval_s=2, actions=[
@@ -235,7 +237,7 @@ def test_edits_are_picked_up_and_invalid_ones_keep_the_old_version(tmp_path):
 def test_a_removed_file_stops_and_a_returning_one_starts_again(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"'))
     text = path.read_text()
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, _ = serve([tmp_path], store, T0, 12.2, watch_interval_s=2, actions=[
         (3.1, path.unlink), (7.1, lambda: path.write_text(text))])
     assert len(of(events, Kind.REMOVED)) == 1
@@ -246,7 +248,7 @@ def test_files_in_a_folder_and_files_without_schedules(tmp_path):
     write(tmp_path, orch('    schedule "*/2 * * * * *"', name="A"), "a.orch")
     (tmp_path / "sub").mkdir()
     write(tmp_path, orch("", name="B"), "sub/b.orch")
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, _ = serve([tmp_path], store, T0, 4.2)
     assert [e.text for e in of(events, Kind.IGNORED)] == [
         f"{tmp_path / 'sub' / 'b.orch'}: no schedule (watched for changes)"]
@@ -256,7 +258,7 @@ def test_files_in_a_folder_and_files_without_schedules(tmp_path):
 
 def test_nothing_to_schedule_runs_idle(tmp_path):
     write(tmp_path, orch("", name="B"))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     events, _ = serve([tmp_path / "job.orch"], store, T0, 3600)
     assert "nothing to fire until a file gets a schedule" in of(events, Kind.STARTED)[0].text
     assert of(events, Kind.FIRED) == []
@@ -265,8 +267,8 @@ def test_nothing_to_schedule_runs_idle(tmp_path):
 def test_a_job_the_store_cannot_record_is_logged_and_the_schedule_goes_on(tmp_path):
     # A full disk cannot be made here: the store's write of a job's rows fails as SQLite
     # would say it (the only stand-in of this file); the fire bookkeeping still works.
-    class FullDisk(Store):
-        def write(self, job_updates, task_updates, attempt_rows):
+    class FullDisk(SQLiteStore):
+        def write(self, changes):
             raise sqlite3.OperationalError("database or disk is full")
 
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"'))

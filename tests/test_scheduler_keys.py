@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from test_scheduler import of, orch, serve, write
 from orchdsl.scheduling.events import Kind
-from orchdsl.store import Store
+from orchdsl.store.sqlite import SQLiteStore
 
 UTC = timezone.utc
 A = '    schedule "0 * * * *" timezone "UTC" catchup last'
@@ -17,7 +17,7 @@ B = '    schedule "0 * * * *" timezone "Asia/Kolkata" catchup last'
 
 def test_reordering_same_cron_schedules_repeats_a_fire_after_restart(tmp_path):
     path = write(tmp_path, orch(A + "\n" + B))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     start = datetime(2027, 1, 1, 0, 10, tzinfo=UTC)
     first, _ = serve([path], store, start, 90 * 60)  # 00:10 .. 01:40
     ran = sorted(e.due.astimezone(UTC) for e in of(first, Kind.FIRED))

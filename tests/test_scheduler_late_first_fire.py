@@ -15,7 +15,7 @@ from test_scheduler import of, orch, write
 from orchdsl.scheduling.clock import TrioClock
 from orchdsl.scheduling.daemon import Scheduler
 from orchdsl.scheduling.events import Kind
-from orchdsl.store import Store
+from orchdsl.store.sqlite import SQLiteStore
 
 UTC = timezone.utc
 
@@ -55,7 +55,7 @@ def run(paths, store, start, jump_at_s, jump, total_s):
 
 def test_late_first_fire_with_catchup_last_is_caught_up(tmp_path):
     path = write(tmp_path, orch('    schedule "0 * * * *" catchup last'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     start = datetime(2027, 1, 1, 0, 10, tzinfo=UTC)  # taken on for the first time at 00:10
     # at 00:50 the machine sleeps for 30 minutes: wakes at 01:20, the 01:00 fire is 20 min late
     events = run([path], store, start, 40 * 60, timedelta(minutes=30), 45 * 60)
@@ -68,7 +68,7 @@ def test_late_first_fire_with_catchup_last_is_caught_up(tmp_path):
 def test_late_fire_after_an_earlier_fire_is_caught_up(tmp_path):
     """The control: the same, one fire later, works."""
     path = write(tmp_path, orch('    schedule "0 * * * *" catchup last'))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     start = datetime(2027, 1, 1, 0, 10, tzinfo=UTC)
     events = run([path], store, start, 100 * 60, timedelta(minutes=30), 105 * 60)
     assert [e.due.astimezone(UTC).strftime("%H:%M") for e in of(events, Kind.CATCHUP)] == ["02:00"]

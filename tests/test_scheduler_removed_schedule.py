@@ -6,12 +6,12 @@ a scheduled job afterwards (docs: removed schedules stop)."""
 
 from test_scheduler import T0, of, orch, seconds_of, serve, write
 from orchdsl.scheduling.events import Kind
-from orchdsl.store import Store
+from orchdsl.store.sqlite import SQLiteStore
 
 
 def test_waiting_fire_of_a_removed_schedule_does_not_run(tmp_path):
     path = write(tmp_path, orch('    schedule "*/1 * * * * *"', seconds=2.4))
-    store = Store(str(tmp_path / "jobs.db"))
+    store = SQLiteStore(str(tmp_path / "jobs.db"))
     unscheduled = orch("", seconds=2.4)
     events, _ = serve([path], store, T0, 6, watch_interval_s=0.5,
                       actions=[(1.6, lambda: path.write_text(unscheduled))])

@@ -9,9 +9,10 @@ import subprocess
 
 import pytest
 
-from orchdsl.planning.interpolate import render
 from orchdsl.lang.parser import parse
-from orchdsl.planning.shell import build, split_string
+from orchdsl.planning.build import template_of
+from orchdsl.planning.interpolate import render
+from orchdsl.planning.shell import command_for
 
 VALUES = [
     "plain", "two words", "x; touch PWNED", "$(touch PWNED)", "`touch PWNED`", "it's",
@@ -45,7 +46,7 @@ def command_of(template: str):
     source = f'orchestration "q" {{ param v = "" phase "p" {{ task t run {orch_string(template)} }} }}'
     result = parse(source)
     assert result.ok, result.diagnostics
-    return result.document.orchestration.tasks[0].action.command
+    return template_of(result.document.orchestration.tasks[0].action.command)
 
 
 def run(argv, env, folder):
@@ -56,7 +57,7 @@ def run(argv, env, folder):
 @pytest.mark.parametrize("template,expected", CONTEXTS)
 @pytest.mark.parametrize("value", VALUES)
 def test_a_value_never_runs_and_arrives_whole(template, expected, value, tmp_path):
-    command = build(*split_string(command_of(template), lambda _: value))
+    command = command_for(command_of(template), {"v": value})
     done = run(command.argv, command.env, tmp_path)
     assert list(tmp_path.iterdir()) == [], f"{command} created files"
     if template not in SPLITS or value.split() == [value]:
@@ -67,7 +68,7 @@ def test_a_value_never_runs_and_arrives_whole(template, expected, value, tmp_pat
 @pytest.mark.parametrize("value", VALUES)
 def test_the_shown_command_means_the_same(template, expected, value, tmp_path):
     """Dry runs show values written into the text, quoted for their place."""
-    shown = render(command_of(template), {"v": value}, {}, shell=True)
+    shown = render(command_of(template), {"v": value}, shell=True)
     done = run(["/bin/sh", "-c", shown], {}, tmp_path)
     assert list(tmp_path.iterdir()) == []
     assert done.stdout == expected.format(v=value), shown
@@ -80,7 +81,7 @@ def test_the_shown_command_means_the_same(template, expected, value, tmp_path):
     ("ls '${v} !'", ["ls", "a b; c !"]),
 ])
 def test_plain_commands_run_without_a_shell(template, argv):
-    command = build(*split_string(command_of(template), lambda _: "a b; c"))
+    command = command_for(command_of(template), {"v": "a b; c"})
     assert (command.argv, command.env) == (argv, {})
 
 
@@ -93,5 +94,5 @@ def test_plain_commands_run_without_a_shell(template, argv):
     ('echo "${v}" | tr a b', 'echo "${__ORCHDSL_VALUE_1}" | tr a b', {"__ORCHDSL_VALUE_1": "v1"}),
 ])
 def test_commands_with_shell_syntax_run_with_sh_and_values_in_the_environment(template, text, env):
-    command = build(*split_string(command_of(template), lambda _: "v1"))
+    command = command_for(command_of(template), {"v": "v1"})
     assert (command.argv, command.env) == (["/bin/sh", "-c", text], env)

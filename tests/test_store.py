@@ -1,5 +1,7 @@
-"""The job store through its Python API (LANGUAGE.md 5.1, 7 "Job store"): ``orchdsl.store.Store``
-and ``orchdsl.store_recorder.StoreRecorder`` on real SQLite files in ``tmp_path``.
+"""The job store through its Python API (docs/language.md, "The job store"):
+``orchdsl.store.sqlite.SQLiteStore``, its read-only ``SQLiteReader``, recovery
+(``orchdsl.store.recovery``) and ``orchdsl.store.recorder.StoreRecorder`` on real SQLite files in
+``tmp_path``.
 
 Jobs are built from the runner's own model (``JobResult``, ``TaskResult``, ``Attempt``) and fed
 to the recorder in the order the engine sends its events; what landed is read back with plain
@@ -22,8 +24,11 @@ from pathlib import Path
 import pytest
 
 from orchdsl.model import Attempt, JobResult, JobState, TaskResult, TaskState, Trigger
-from orchdsl.store import APPLICATION_ID, MIGRATIONS, Store, StoreError, store_path
-from orchdsl.store_recorder import FLUSH_ROWS, FLUSH_S, StoreRecorder
+from orchdsl.store import JobQuery, StoreError, store_location
+from orchdsl.store.recorder import FLUSH_ROWS, FLUSH_S, StoreRecorder
+from orchdsl.store.recovery import recover, this_runner
+from orchdsl.store.schema import APPLICATION_ID, MIGRATIONS
+from orchdsl.store.sqlite import SQLiteReader, SQLiteStore
 from store_files import (foreign_application_id, foreign_database, newer_store,
                          short_text_file, text_file)
 
@@ -57,6 +62,14 @@ class Clock:
         return self.now
 
 
+def create(store, job: JobResult) -> int:
+    return store.create_job(job, this_runner(), "token")
+
+
+def listed(store, **query) -> list[tuple[int, str]]:
+    return [(j.job_id, j.state.value) for j in store.jobs(JobQuery(**query))]
+
+
 def rows(path: Path, query: str, *args) -> list[tuple]:
     """What any other SQLite reader sees in the file."""
     db = sqlite3.connect(path)
@@ -84,7 +97,7 @@ def path(tmp_path) -> Path:
 
 @pytest.fixture
 def store(path):
-    opened = Store(str(path))
+    opened = SQLiteStore(str(path))
     yield opened
     opened.close()
 
@@ -127,25 +140,28 @@ def run_job(recorder: StoreRecorder, job: JobResult, outcomes: dict[str, list[in
 
 # --- the file: where, permissions, schema (7) ------------------------------------------------
 
+USER_STATE = os.path.join(os.path.expanduser("~"), ".local", "state")
 STORE_PATHS = [
-    # --store FILE, ORCHDSL_HOME, the path used
-    (None, None, ".orchdsl/orchdsl.db"),
-    (None, "", ".orchdsl/orchdsl.db"),
-    (None, "/var/lib/orch", "/var/lib/orch/orchdsl.db"),
-    (None, "rel/home", "rel/home/orchdsl.db"),
-    ("mine.db", "/var/lib/orch", "mine.db"),
-    ("/abs/jobs.sqlite", None, "/abs/jobs.sqlite"),
+    # --store, the environment, the store used
+    (None, {}, f"{USER_STATE}/orchdsl/orchdsl.db"),
+    (None, {"ORCHDSL_HOME": ""}, f"{USER_STATE}/orchdsl/orchdsl.db"),
+    (None, {"XDG_STATE_HOME": "/srv/state"}, "/srv/state/orchdsl/orchdsl.db"),
+    (None, {"ORCHDSL_HOME": "/var/lib/orch", "XDG_STATE_HOME": "/x"}, "/var/lib/orch/orchdsl.db"),
+    (None, {"ORCHDSL_HOME": "rel/home"}, "rel/home/orchdsl.db"),
+    (None, {"ORCHDSL_STORE": "/db/jobs.db", "ORCHDSL_HOME": "/h"}, "/db/jobs.db"),
+    ("mine.db", {"ORCHDSL_HOME": "/var/lib/orch", "ORCHDSL_STORE": "/db/x.db"}, "mine.db"),
+    ("/abs/jobs.sqlite", {}, "/abs/jobs.sqlite"),
 ]
 
 
-@pytest.mark.parametrize("given, home, expected", STORE_PATHS)
-def test_store_path_is_store_then_orchdsl_home_then_dot_orchdsl(given, home, expected):
-    environ = {} if home is None else {"ORCHDSL_HOME": home}
-    assert store_path(given, environ) == expected
+@pytest.mark.parametrize("given, environ, expected", STORE_PATHS)
+def test_the_store_is_the_flag_then_orchdsl_store_then_the_per_user_home(given, environ,
+                                                                          expected):
+    assert store_location(given, environ) == expected
 
 
 def test_a_new_store_is_owner_only_and_carries_the_latest_schema_version_and_its_application_id(path):
-    Store(str(path)).close()
+    SQLiteStore(str(path)).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert pragma(path, "user_version") == len(MIGRATIONS)
@@ -155,7 +171,7 @@ def test_a_new_store_is_owner_only_and_carries_the_latest_schema_version_and_its
 
 
 def test_the_write_ahead_log_beside_the_store_is_owner_only_too(store, path):
-    store.create_job(new_job("a"))
+    create(store, new_job("a"))
     sidecars = [Path(f"{path}-wal"), Path(f"{path}-shm")]
     assert any(p.exists() for p in sidecars)
     for sidecar in sidecars:
@@ -164,12 +180,12 @@ def test_the_write_ahead_log_beside_the_store_is_owner_only_too(store, path):
 
 
 def test_reopening_a_store_keeps_its_jobs_and_migrates_nothing(path):
-    first = Store(str(path))
-    assert [first.create_job(new_job("a")), first.create_job(new_job("b"))] == [1, 2]
+    first = SQLiteStore(str(path))
+    assert [create(first, new_job("a")), create(first, new_job("b"))] == [1, 2]
     first.close()
-    again = Store(str(path))
-    assert [j["id"] for j in again.jobs()] == [2, 1]
-    assert again.create_job(new_job("c")) == 3
+    again = SQLiteStore(str(path))
+    assert [j.job_id for j in again.jobs()] == [2, 1]
+    assert create(again, new_job("c")) == 3
     again.close()
     assert pragma(path, "user_version") == len(MIGRATIONS)
 
@@ -186,13 +202,14 @@ REFUSED = [
 ]
 
 
+@pytest.mark.parametrize("opener", [SQLiteStore, SQLiteReader])
 @pytest.mark.parametrize("make, words", REFUSED, ids=lambda x: getattr(x, "__name__", x))
-def test_a_file_that_is_not_our_store_is_refused_and_never_written(path, make, words):
+def test_a_file_that_is_not_our_store_is_refused_and_never_written(path, make, words, opener):
     path.parent.mkdir(mode=0o700)
     make(path)
     before = path.read_bytes()
     with pytest.raises(StoreError) as caught:
-        Store(str(path))
+        opener(str(path))
     message = str(caught.value)
     assert words in message and str(path) in message and "\n" not in message
     assert path.read_bytes() == before
@@ -205,28 +222,28 @@ def test_jobs_are_listed_newest_first_and_filtered_by_file_state_and_limit(tmp_p
     run_job(recorder, new_job("a", file=str(tmp_path / "x.orch")), {"a": [0]})
     run_job(recorder, new_job("a", file=str(tmp_path / "y.orch")), {"a": [1]})
     run_job(recorder, new_job("a", file=str(tmp_path / "x.orch")), {"a": [1]})
-    listed = lambda **filters: [(j["id"], j["state"]) for j in store.jobs(**filters)]  # noqa: E731
-    assert listed() == [(3, "error"), (2, "error"), (1, "success")]
-    assert listed(state="error") == [(3, "error"), (2, "error")]
-    assert listed(limit=1) == [(3, "error")]
-    assert listed(file=str(tmp_path / "x.orch")) == [(3, "error"), (1, "success")]
-    assert listed(file=str(tmp_path / "x.orch"), state="success") == [(1, "success")]
-    assert listed(file=str(tmp_path / "nothing.orch")) == []
+    assert listed(store) == [(3, "error"), (2, "error"), (1, "success")]
+    assert listed(store, state="error") == [(3, "error"), (2, "error")]
+    assert listed(store, limit=1) == [(3, "error")]
+    assert listed(store, before_id=3, limit=1) == [(2, "error")]
+    assert listed(store, file=str(tmp_path / "x.orch")) == [(3, "error"), (1, "success")]
+    assert listed(store, file=str(tmp_path / "x.orch"), state="success") == [(1, "success")]
+    assert listed(store, file=str(tmp_path / "nothing.orch")) == []
 
 
 def test_one_job_comes_back_with_its_tasks_in_order_and_every_attempt(tmp_path, store):
     job = new_job("Extract/a", "Extract/flaky", "Load/later", file=str(tmp_path / "x.orch"))
     run_job(StoreRecorder(store), job, {"a": [0], "flaky": [3, 3]})
     shown = store.job(1)
-    assert (shown["orchestration"], shown["file"], shown["state"], shown["trigger"]) == (
+    assert (shown.orchestration, shown.file, shown.state.value, shown.trigger.value) == (
         "Job", str(tmp_path / "x.orch"), "error", "manual")
-    assert shown["started_at"] == at(0).isoformat()
-    assert [(t["name"], t["phase"], t["state"], t["reason"]) for t in shown["tasks"]] == [
+    assert shown.started_at == at(0)
+    assert [(t.name, t.phase, t.state.value, t.reason) for t in shown.tasks.values()] == [
         ("a", "Extract", "succeeded", None),
         ("flaky", "Extract", "failed", "exit code 3"),
         ("later", "Load", "skipped", "not started: an earlier task failed"),
     ]
-    assert [(a["number"], a["exit_code"], a["stdout"]) for a in shown["tasks"][1]["attempts"]] == [
+    assert [(a.number, a.exit_code, a.stdout) for a in shown.tasks["flaky"].attempts] == [
         (1, 3, "flaky attempt 1\n"), (2, 3, "flaky attempt 2\n")]
     assert store.job(2) is None
 
@@ -235,7 +252,7 @@ def test_a_rerun_is_recorded_with_its_trigger_and_the_job_it_runs_again(store):
     recorder = StoreRecorder(store)
     run_job(recorder, new_job("a"), {"a": [1]})
     run_job(recorder, new_job("a", trigger=Trigger.RERUN, rerun_of=1), {"a": [0]})
-    assert [(j["id"], j["trigger"], j["rerun_of"], j["state"]) for j in store.jobs()] == [
+    assert [(j.job_id, j.trigger.value, j.rerun_of, j.state.value) for j in store.jobs()] == [
         (2, "rerun", 1, "success"), (1, "manual", None, "error")]
 
 
@@ -245,22 +262,33 @@ def own_start() -> str:
     return Path(f"/proc/{os.getpid()}/stat").read_bytes().rsplit(b")", 1)[1].split()[19].decode()
 
 
+STALE = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+FRESH = "now"  # replaced by the time the test runs
 RUNNERS = [
-    # the runner recorded: pid, its start time, host -> the job's state after a reopen
-    ("the runner is gone", dead_pid, lambda: None, socket.gethostname, "terminated"),
-    ("its pid now belongs to another process", os.getpid, lambda: "1", socket.gethostname,
+    # the runner recorded: pid, its start time, host, boot id, pid namespace, heartbeat ->
+    # the job's state after recovery
+    ("the runner is gone", dead_pid, lambda: None, socket.gethostname, None, None, FRESH,
      "terminated"),
-    ("the runner is alive", os.getpid, own_start, socket.gethostname, "processing"),
-    ("the runner is on another host", dead_pid, lambda: None, lambda: "elsewhere.example",
+    ("its pid now belongs to another process", os.getpid, lambda: "1", socket.gethostname,
+     None, None, FRESH, "terminated"),
+    ("the runner is alive", os.getpid, own_start, socket.gethostname, None, None, FRESH,
      "processing"),
+    ("this host restarted since", os.getpid, own_start, socket.gethostname, "another-boot",
+     None, FRESH, "terminated"),
+    ("another pid namespace, beating", dead_pid, lambda: None, socket.gethostname, "this",
+     "pid:[1]", FRESH, "processing"),
+    ("another pid namespace, silent for minutes", dead_pid, lambda: None, socket.gethostname,
+     "this", "pid:[1]", STALE, "terminated"),
+    ("another host, beating", dead_pid, lambda: None, lambda: "elsewhere.example", "b", "p",
+     FRESH, "processing"),
+    ("another host, silent for minutes", dead_pid, lambda: None, lambda: "elsewhere.example",
+     "b", "p", STALE, "terminated"),
 ]
 
 
-@pytest.mark.parametrize("pid, started, host, state", [r[1:] for r in RUNNERS],
-                         ids=[r[0] for r in RUNNERS])
-def test_opening_the_store_terminates_a_processing_job_only_when_its_runner_died(
-        path, pid, started, host, state):
-    store = Store(str(path))
+def half_run_job(path: Path) -> None:
+    """A job left processing: one task done, one running, one pending."""
+    store = SQLiteStore(str(path))
     recorder = StoreRecorder(store)
     job = new_job("done", "busy", "Later/later")
     job.job_id = recorder.job_created(job)
@@ -276,33 +304,64 @@ def test_opening_the_store_terminates_a_processing_job_only_when_its_runner_died
     recorder.task_started(job, busy, busy.attempts[0])
     recorder.flush()
     store.close()
+
+
+def set_runner(path: Path, pid, started, host, boot, namespace, heartbeat) -> None:
+    from orchdsl.store.recovery import boot_id
+
     db = sqlite3.connect(path)
-    db.execute("UPDATE jobs SET pid = ?, pid_started = ?, host = ?", (pid(), started(), host()))
+    db.execute("UPDATE jobs SET pid = ?, pid_started = ?, host = ?, boot_id = ?, pid_namespace "
+               "= ?, heartbeat_at = ?",
+               (pid(), started(), host(), boot_id() if boot == "this" else boot, namespace,
+                datetime.now(timezone.utc).isoformat() if heartbeat == FRESH else heartbeat))
     db.commit()
     db.close()
 
-    reopened = Store(str(path))
+
+@pytest.mark.parametrize("pid, started, host, boot, namespace, heartbeat, state",
+                         [r[1:] for r in RUNNERS], ids=[r[0] for r in RUNNERS])
+def test_recovery_terminates_a_processing_job_only_when_its_runner_died(
+        path, pid, started, host, boot, namespace, heartbeat, state):
+    half_run_job(path)
+    set_runner(path, pid, started, host, boot, namespace, heartbeat)
+
+    reopened = SQLiteStore(str(path))
+    assert reopened.job(1).state.value == "processing"  # opening recovers nothing
+    recovered = recover(reopened)
     shown = reopened.job(1)
     reopened.close()
-    assert shown["state"] == state
-    assert reopened.recovered == ([1] if state == "terminated" else [])
-    assert shown["started_at"] == at(0).isoformat()
-    tasks = {t["name"]: t for t in shown["tasks"]}
-    assert tasks["done"]["state"] == "succeeded"
-    assert tasks["done"]["attempts"][0]["stdout"] == "finished\n"
+    assert shown.state.value == state
+    assert recovered == ([1] if state == "terminated" else [])
+    assert shown.started_at == at(0)
+    tasks = shown.tasks
+    assert tasks["done"].state.value == "succeeded"
+    assert tasks["done"].attempts[0].stdout == "finished\n"
     if state == "terminated":
-        assert shown["finished_at"] is not None
-        assert (tasks["busy"]["state"], tasks["later"]["state"]) == ("cancelled", "cancelled")
-        attempt = tasks["busy"]["attempts"][0]
-        assert attempt["started_at"] == at(1).isoformat()
-        assert attempt["finished_at"] is not None and attempt["reason"] == "terminated"
+        assert shown.finished_at is not None
+        assert (tasks["busy"].state.value, tasks["later"].state.value) == ("cancelled", "cancelled")
+        attempt = tasks["busy"].attempts[0]
+        assert attempt.started_at == at(1)
+        assert attempt.finished_at is not None and attempt.reason == "terminated"
     else:
-        assert shown["finished_at"] is None
-        assert (tasks["busy"]["state"], tasks["later"]["state"]) == ("running", "pending")
+        assert shown.finished_at is None
+        assert (tasks["busy"].state.value, tasks["later"].state.value) == ("running", "pending")
+
+
+def test_a_reader_tells_a_dead_runners_job_without_writing_anything(path):
+    from orchdsl.store.recovery import dead_jobs
+
+    half_run_job(path)
+    set_runner(path, dead_pid, lambda: None, socket.gethostname, None, None, FRESH)
+    before = path.read_bytes()
+    reader = SQLiteReader(str(path))
+    assert set(dead_jobs(reader)) == {1}
+    assert reader.job(1).state.value == "processing"
+    reader.close()
+    assert path.read_bytes() == before
 
 
 def test_a_finished_job_is_never_touched_by_recovery(path):
-    store = Store(str(path))
+    store = SQLiteStore(str(path))
     run_job(StoreRecorder(store), new_job("a", "b"), {"a": [0], "b": [2]})
     store.close()
     db = sqlite3.connect(path)
@@ -310,9 +369,9 @@ def test_a_finished_job_is_never_touched_by_recovery(path):
     db.commit()
     db.close()
     before = rows(path, "SELECT * FROM jobs")
-    reopened = Store(str(path))
+    reopened = SQLiteStore(str(path))
+    assert recover(reopened) == []
     reopened.close()
-    assert reopened.recovered == []
     assert rows(path, "SELECT * FROM jobs") == before
 
 
@@ -358,7 +417,7 @@ def test_the_end_of_a_job_writes_everything_still_pending(path, store):
                       ("flaky", 2, 4, "flaky attempt 2\n"), ("flaky", 3, 4, "flaky attempt 3\n")]
 
 
-class CountingStore(Store):
+class CountingStore(SQLiteStore):
     """A store that counts its write transactions."""
 
     writes = 0
@@ -401,8 +460,8 @@ def test_many_openers_of_a_new_store_all_get_it(tmp_path):
         def open_store():
             gate.wait()
             try:
-                store = Store(str(path))
-                opened.append(store.create_job(new_job("a")))
+                store = SQLiteStore(str(path))
+                opened.append(create(store, new_job("a")))
                 store.close()
             except Exception as exc:  # noqa: BLE001 - collected and shown
                 failures.append(str(exc))

@@ -7,7 +7,7 @@ import time
 
 from orchdsl.cli import exits
 from orchdsl.cli.args import ArgumentParser, positive
-from orchdsl.cli.store_option import add_store_option, load_job, open_store
+from orchdsl.cli.store_option import add_store_option, load_job, open_reader
 
 FOLLOW_POLL_S = 0.5
 
@@ -25,15 +25,17 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    store = open_store(args.store, "logs", read_only=True)
+    store = open_reader(args.store, "logs")
     if isinstance(store, int):
         return store
     from orchdsl.cli.history_output import logs_text
+    from orchdsl.cli.history_view import seen
 
     job = load_job(store, args.id, "logs")
     if isinstance(job, int):
         return job
-    if args.task and args.task not in {t["name"] for t in job["tasks"]}:
+    seen(store, [job])
+    if args.task and args.task not in job.tasks:
         sys.stderr.write(f'orchdsl logs: error: job {args.id} has no task "{args.task}"\n')
         return exits.FAILED
     if not args.follow:
@@ -43,7 +45,8 @@ def main(argv: list[str]) -> int:
     while True:
         sys.stdout.write(logs_text(job, args.task, done))
         sys.stdout.flush()
-        if job["state"] not in ("waiting", "processing"):
+        if job.state.finished:
             return exits.OK
         time.sleep(FOLLOW_POLL_S)
         job = store.job(args.id)
+        seen(store, [job])

@@ -72,24 +72,38 @@ def main(argv: list[str]) -> int:
     compiled = compile_or_report(args.file, "run")
     if isinstance(compiled, int):
         return compiled
-    from orchdsl.planning.build import ParamError, build_plan, parse_params
-    from orchdsl.planning.selection import Selection, SelectionError
-
     store = None
     if args.rerun is not None or not args.dry_run:
         store = open_store(args.store, "run")
         if isinstance(store, int):
             return store
+    plan = _plan(compiled, args, store)
+    if isinstance(plan, int):
+        return plan
+    if not args.dry_run:
+        from orchdsl._gc import keep_for_good
+
+        keep_for_good()
+        return run_job(plan, args, store)
+    return _dry_run(plan, args)
+
+
+def _plan(compiled, args, store):
+    """The plan of this run, or an exit code after a usage error."""
+    from orchdsl.planning.build import build_plan
+    from orchdsl.planning.params import ParamError, parse_params
+    from orchdsl.planning.selection import Selection, SelectionError
+
     skips = {}
     if args.rerun is not None:
         skips = _rerun_skips(store, args.rerun, args.file)
         if isinstance(skips, int):
             return skips
     try:
-        params = parse_params(args.param, compiled.orchestration)
+        declared = [p.name.text for p in compiled.orchestration.params]
+        params = parse_params(args.param, declared)
         selection = Selection.from_flags(args.only, args.skip, args.phase, args.from_phase)
-        plan = build_plan(compiled, params=params, selection=selection,
-                          now=datetime.now(timezone.utc), also_unselected=skips)
+        plan = build_plan(compiled, params=params, selection=selection, also_unselected=skips)
     except (ParamError, SelectionError) as exc:
         usage_error("run", str(exc))
         return exits.USAGE
@@ -98,23 +112,22 @@ def main(argv: list[str]) -> int:
 
         plan = dataclasses.replace(plan, concurrency=args.concurrency or plan.concurrency,
                                    fail_fast=plan.fail_fast or args.fail_fast)
-    if not args.dry_run:
-        from orchdsl._gc import keep_for_good
+    return plan
 
-        keep_for_good()
-        return run_job(plan, args, store)
-    from orchdsl.cli.plan_output import render_json, render_text
 
-    for warning in plan.warnings:
-        sys.stderr.write(f"orchdsl run: warning: {warning}\n")
-    # A secret's value can reach a command through --param too: never shown (LANGUAGE.md 3).
+def _dry_run(plan, args) -> int:
     import os
 
-    from orchdsl.runner.masking import Masker
+    from orchdsl.cli.plan_output import plan_warnings, render_json, render_text
+    from orchdsl.masking import Masker
 
+    for warning in plan_warnings(plan, os.environ):
+        sys.stderr.write(f"orchdsl run: warning: {warning}\n")
+    # A secret's value can reach a command through --param too: never shown.
     masker = Masker([os.environ[name] for name in plan.secrets if os.environ.get(name)])
-    sys.stdout.write(masker.mask(render_json(plan) if args.format == "json"
-                                 else render_text(plan)))
+    now = datetime.now(timezone.utc)
+    sys.stdout.write(masker.mask(render_json(plan, os.environ, now) if args.format == "json"
+                                 else render_text(plan, os.environ, now)))
     return exits.OK
 
 
@@ -130,15 +143,17 @@ def _rerun_skips(store, job_id: int, path: str) -> dict[str, str] | int:
     """Task name -> reason, for the tasks that succeeded in the job being run again."""
     import os
 
+    from orchdsl.store import shown_location
+
     job = store.job(job_id)
     if job is None:
-        usage_error("run", f"--rerun {job_id}: no such job in {store.path}")
+        usage_error("run", f"--rerun {job_id}: no such job in {shown_location(store.location)}")
         return exits.USAGE
-    if os.path.abspath(path) != job["file"]:
-        usage_error("run", f"--rerun {job_id}: that job ran {job['file']}, not {path}")
+    if os.path.abspath(path) != job.file:
+        usage_error("run", f"--rerun {job_id}: that job ran {job.file}, not {path}")
         return exits.USAGE
-    return {t["name"]: f"succeeded in job {job_id}" for t in job["tasks"]
-            if t["state"] == "succeeded"}
+    return {t.name: f"succeeded in job {job_id}" for t in job.tasks.values()
+            if t.state.value == "succeeded"}
 
 
 def run_job(plan, args, store) -> int:
@@ -148,31 +163,34 @@ def run_job(plan, args, store) -> int:
     import trio
 
     from orchdsl.cli.run_output import LinePrinter, LiveView, summary
-    from orchdsl.runner.engine import Engine, RunOptions
-    from orchdsl.runner.events import Observers
     from orchdsl.model import JobState, Trigger
-    from orchdsl.store_recorder import StoreRecorder
+    from orchdsl.observer import Observer
+    from orchdsl.runner.job import Cancel, RunOptions, run_job as run
 
     live = sys.stdout.isatty() and not args.no_live and not args.stream
     width = max((len(t.name) for t in plan.tasks), default=0)
     printer = LiveView() if live else LinePrinter(width=width)
-    options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast, stream=args.stream,
-                         rerun_of=args.rerun,
+    options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast,
+                         stream=args.stream, rerun_of=args.rerun,
                          trigger=Trigger.RERUN if args.rerun is not None else Trigger.MANUAL)
-    recorder = StoreRecorder(store)
-    notifier = _notifier(plan, options.trigger, args.notify_me, store)
-    observers = (recorder, printer) if notifier is None else (recorder, printer, notifier)
-    engine = Engine(plan, Observers(*observers), options)
+    cancel = Cancel()
     received: list[int] = []
+    failures: list[str] = []
+    store_errors: list[str] = []
+
+    class Warnings(Observer):
+        def delivery_failed(self, job, text):
+            failures.append(text)
+
+        def store_failed(self, job, text):
+            store_errors.append(text)
 
     async def watch_signals(task_status=trio.TASK_STATUS_IGNORED):
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             task_status.started()
             async for signum in signals:
                 received.append(signum)
-                engine.cancel(signal.Signals(signum).name)
-                if notifier is not None:
-                    notifier.stop_waiting()  # stopping means now, not after the retries
+                cancel.cancel(signal.Signals(signum).name)
 
     async def refresh():
         while True:
@@ -182,15 +200,10 @@ def run_job(plan, args, store) -> int:
     async def main_task():
         async with trio.open_nursery() as nursery:
             await nursery.start(watch_signals)
-            nursery.start_soon(recorder.flush_while_running)
             if live:
                 nursery.start_soon(refresh)
-            if notifier is None:
-                result = await engine.run()
-            else:
-                # Leaving the block waits for the deliveries (bounded by their retries).
-                async with notifier.running():
-                    result = await engine.run()
+            result = await run(plan, store=store, observers=(printer, Warnings()),
+                               notify_me=args.notify_me, cancel=cancel, options=options)
             nursery.cancel_scope.cancel()
         return result
 
@@ -198,21 +211,11 @@ def run_job(plan, args, store) -> int:
     if live:
         printer.clear()
     sys.stdout.write(summary(result))
-    for failure in notifier.failures if notifier is not None else ():
-        sys.stderr.write(f"orchdsl run: warning: {failure.describe()}\n")
-    if recorder.error:
+    for failure in failures:
+        sys.stderr.write(f"orchdsl run: warning: {failure}\n")
+    for error in store_errors:
         sys.stderr.write(f"orchdsl run: warning: the job store could not record all of job "
-                         f"{result.job_id}: {recorder.error}\n")
+                         f"{result.job_id}: {error}\n")
     if received:
         return exits.SIGINT if received[0] == signal.SIGINT else exits.SIGTERM
     return exits.OK if result.state in (JobState.SUCCESS, JobState.WARNING) else exits.FAILED
-
-
-def _notifier(plan, trigger, notify_me: list[str], store):
-    """The notifier of a manual run: only --notify-me targets hear (LANGUAGE.md 5.5); none
-    is made when nobody is to be told."""
-    if not notify_me:
-        return None
-    from orchdsl.notify import notifier_for
-
-    return notifier_for(plan, trigger, notify_me=notify_me, store=store)

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 
 from orchdsl.lang.lexical import format_duration
-from orchdsl.runner.events import Observer
+from orchdsl.observer import Observer
 from orchdsl.model import Attempt, JobResult, TaskResult, TaskState
 
 MARKS = {TaskState.SUCCEEDED: "ok", TaskState.FAILED: "FAILED", TaskState.SKIPPED: "skipped",

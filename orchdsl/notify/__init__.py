@@ -1,14 +1,11 @@
-"""Notifications: e-mail over SMTP and webhooks, for the events of a job (LANGUAGE.md 3
-``notify``, 5.5, 7 "Notifications").
+"""Notifications: e-mail over SMTP and webhooks, for the events of a job (docs/language.md,
+"Notifications").
 
-One entry for manual runs and the scheduler::
-
-    from orchdsl.notify import notifier_for
+One entry, used by the job runner (orchdsl.runner.job) for manual runs and the scheduler::
 
     notifier = notifier_for(plan, Trigger.SCHEDULE, store=store)      # or notify_me=(...)
-    engine = Engine(plan, Observers(recorder, notifier), RunOptions(trigger=Trigger.SCHEDULE))
     async with notifier.running():       # in the trio task that runs the job
-        result = await engine.run()
+        result = await ...               # the job, with the notifier among its observers
     # leaving the block waited for the deliveries (bounded: 10 s x 4 attempts + 7 s)
     for failure in notifier.failures:    # Delivery values, safe to show
         print(failure.describe())
@@ -50,13 +47,13 @@ def notifier_for(plan, trigger, *, notify_me: Sequence[str] = (), store=None,
     environ = os.environ if environ is None else environ
     secrets = {name: environ.get(name, "") for name in plan.secrets}
     values = {**dict(plan.params), **secrets}
-    subs = subscriptions(plan.compiled.orchestration, trigger, notify_me, values=values,
+    subs = subscriptions(plan.notifications, trigger, notify_me, values=values,
                          environ=environ, nested=nested)
     mail_problem, sender, credentials = None, None, ()
     if mailer is None and any(not s.is_webhook for s in subs):
         mailer, sender, credentials, mail_problem = _smtp(environ)
     from orchdsl.notify.mail import FROM_VARIABLE
-    from orchdsl.runner.masking import Masker
+    from orchdsl.masking import Masker
 
     sender = sender or environ.get(FROM_VARIABLE, "").strip() or _default_sender()
     client_factory = None

@@ -10,7 +10,6 @@ phase. ``running()`` opens that nursery and, when its body is done, waits for th
 from __future__ import annotations
 
 import logging
-import sqlite3
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Callable
@@ -22,9 +21,11 @@ from orchdsl.notify.delivery import Delivery, DeliveryError, Outcome, RetryPolic
 from orchdsl.notify.events import Event, end_events, processing_delay, usual_limit
 from orchdsl.notify.summary import Summary, summarize
 from orchdsl.notify.targets import Subscription, shown_target
-from orchdsl.runner.events import Observer
-from orchdsl.runner.masking import Masker
+from orchdsl.observer import Observer
+from orchdsl.masking import Masker
+from orchdsl.model import Delivery as Record
 from orchdsl.model import JobResult, JobState
+from orchdsl.store.base import StoreError
 
 log = logging.getLogger("orchdsl.notify")
 
@@ -168,8 +169,8 @@ class Notifier(Observer):
     def _previous_state(self, job: JobResult) -> JobState | None:
         if self.store is None or JobState.SUCCESS is not job.state:
             return None
-        row = self.store.previous_job(job.file, job.job_id)
-        return JobState(row["state"]) if row else None
+        previous = self.store.previous_job(job.file, job.job_id)
+        return previous.state if previous else None
 
     def _dispatch(self, job: JobResult, events: tuple[Event, ...]) -> None:
         # A target that asked for both success and fixed hears once: fixed says more.
@@ -237,9 +238,10 @@ class Notifier(Observer):
         if self.store is None or not summary.job_id:
             return
         try:
-            self.store.record_delivery(summary.job_id, delivery.event.value, delivery.target,
-                                       delivery.outcome.value, delivery.attempts, delivery.error)
-        except sqlite3.Error as exc:
+            self.store.record_delivery(summary.job_id, Record(
+                delivery.event.value, delivery.target, delivery.outcome.value,
+                delivery.attempts, delivery.error))
+        except (*self.store.write_errors, StoreError) as exc:
             log.warning("job %s: delivery not recorded: %s", summary.job_id, exc)
 
     def _safe(self, text: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from orchdsl.notify.events import Event
-from orchdsl.runner.masking import Masker
+from orchdsl.masking import Masker
 from orchdsl.model import JobResult, TaskResult, TaskState
 
 LAST_LINES = 10  # lines of a failed task's output in an e-mail and a Slack message

@@ -1,4 +1,4 @@
-"""Who hears about a job, and of which events (LANGUAGE.md 5.5, 7 "Notifications").
+"""Who hears about a job, and of which events (docs/language.md, "Notifications").
 
 - A scheduled run notifies the file's targets: each gets the events of the ``notify`` clauses
   that name it (a target named by several clauses gets the union, once).
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from orchdsl.planning.interpolate import MASK, render
-from orchdsl.notify.events import Event
+from orchdsl.masking import MASK
 from orchdsl.model import Trigger
+from orchdsl.notify.events import Event
 
 DEFAULT_EVENTS = frozenset({Event.ERROR, Event.WARNING})
 SLACK_PREFIX = "https://hooks.slack.com/"
@@ -54,15 +54,15 @@ def target_problems(targets: Sequence[str]) -> list[str]:
             for target in targets if (problem := target_problem(target))]
 
 
-def subscriptions(orchestration, trigger: Trigger, notify_me: Sequence[str] = (), *,
+def subscriptions(notifications, trigger: Trigger, notify_me: Sequence[str] = (), *,
                   values: Mapping[str, str] | None = None,
                   environ: Mapping[str, str] | None = None,
                   nested: bool = False) -> tuple[Subscription, ...]:
-    """The targets of one job. ``orchestration`` is the file's AST (``plan.compiled
-    .orchestration``); ``values`` the params and secrets for ``${name}`` in targets."""
+    """The targets of one job. ``notifications`` are the plan's (``plan.notifications``);
+    ``values`` the params and secrets for ``${name}`` in targets."""
     if nested:
         return ()
-    clauses = [_Clause.of(n, values or {}, environ or {}) for n in orchestration.notifications]
+    clauses = [_Clause.of(n, values or {}, environ or {}) for n in notifications]
     merged: dict[str, Subscription] = {}
     if trigger is Trigger.SCHEDULE:
         for clause in clauses:
@@ -83,11 +83,22 @@ class _Clause:
 
     @classmethod
     def of(cls, notify, values, environ) -> "_Clause":
-        events = frozenset(Event(e.text) for e in notify.events)
-        after = notify.after.seconds if notify.after is not None else None
-        targets = tuple(render(t, values, environ, shell=False, keep_missing=True)
-                        for t in notify.targets)
-        return cls(events, (after,) if Event.PROCESSING in events else (), targets)
+        events = frozenset(Event(e) for e in notify.events)
+        targets = tuple(_filled(t, values, environ) for t in notify.targets)
+        return cls(events, (notify.after_s,) if Event.PROCESSING in events else (), targets)
+
+
+def _filled(template, values: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """A target with its values (secrets too: the target is where it is sent); a value that
+    is not set is left as written."""
+    out = []
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        value = environ.get(part.env_var) if part.env_var else values.get(part.name)
+        out.append("${" + part.name + "}" if value is None else value)
+    return "".join(out)
 
 
 def _merge(merged: dict[str, Subscription], new: Subscription) -> None:

@@ -1,256 +1,179 @@
-"""A ``Plan``: a compiled orchestration with its values resolved and its tasks selected, in the
-order they would run. ``orchdsl run --dry-run`` prints it; the runner executes it.
+"""Planning: a compiled file becomes its executable ``Plan`` (orchdsl.planning.spec).
 
-Secrets appear as ``***`` in everything a plan holds: a plan is made to be shown.
+Every task is resolved once here: its action into argv or shell text (planning.shell), its
+strings into templates whose references the runner binds, its folder, options and
+selection. Nothing downstream goes back to the syntax tree or the graph.
 """
 
 from __future__ import annotations
 
-import enum
+import dataclasses
+import hashlib
 import os
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Mapping
 
-import networkx as nx
-
 from orchdsl.lang import ast
-from orchdsl.compiler import Compiled
-from orchdsl.lang.diagnostics import did_you_mean
-from orchdsl.planning.interpolate import render
-from orchdsl.planning.selection import Selection, unselected
+from orchdsl.planning.params import ParamError, parse_params  # noqa: F401 - re-exported
+from orchdsl.planning.selection import EVERYTHING, Selection, unselected
+from orchdsl.planning.shell import plain_argv
+from orchdsl.planning.spec import (Action, ArgvAction, CallAction, NestedAction, NotifySpec,
+                                   PhaseSpec, Plan, Ref, RefKind, ScheduleSpec, Selected,
+                                   ShellAction, TaskSpec, Template)
 
 
-EVERYTHING = Selection()
-
-
-class ParamError(ValueError):
-    """A ``--param`` that is malformed or names no declared param (a usage error, exit 2)."""
-
-
-class TaskState(str, enum.Enum):
-    """Whether a planned task runs (not the run's states: see orchdsl.model)."""
-
-    SELECTED = "selected"
-    DISABLED = "disabled"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True)
-class PlannedTask:
-    name: str
-    phase: str
-    kind: str | None
-    action: str  # run, call or orchestration
-    command: str | None  # the shell command, values filled in and shell-quoted
-    argv: tuple[str, ...] | None
-    target: str | None  # of a call
-    file: str | None  # of a nested orchestration
-    cwd: str
-    env: tuple[tuple[str, str], ...]
-    timeout_s: float | None
-    retries: int
-    backoff_s: float
-    continue_on_failure: bool
-    needs: tuple[str, ...]
-    state: str
-    reason: str | None  # why it is skipped
-    wave: int | None  # 1-based; None when it does not run
-    line: int
-
-    @property
-    def runs(self) -> bool:
-        return self.state == TaskState.SELECTED
-
-
-@dataclass(frozen=True)
-class PlannedPhase:
-    name: str
-    tasks: tuple[PlannedTask, ...]
-
-
-@dataclass(frozen=True)
-class PlannedSchedule:
-    cron: str
-    timezone: str
-    overlap: str
-    catchup: str
-    next_fires: tuple[datetime, ...]
-
-
-@dataclass(frozen=True)
-class PlannedNotification:
-    events: tuple[str, ...]
-    after_s: float | None
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Plan:
-    compiled: Compiled
-    name: str
-    path: str
-    description: str | None
-    params: tuple[tuple[str, str], ...]
-    secrets: tuple[str, ...]
-    missing_secrets: tuple[str, ...]
-    concurrency: int | None
-    timeout_s: float | None
-    fail_fast: bool
-    phases: tuple[PlannedPhase, ...]
-    waves: tuple[tuple[str, ...], ...]
-    schedules: tuple[PlannedSchedule, ...]
-    notifications: tuple[PlannedNotification, ...]
-    warnings: tuple[str, ...]
-
-    @property
-    def tasks(self) -> tuple[PlannedTask, ...]:
-        return tuple(t for p in self.phases for t in p.tasks)
-
-
-def parse_params(pairs: list[str], orchestration: ast.Orchestration) -> dict[str, str]:
-    """``--param name=value`` flags -> {name: value}; raises ParamError."""
-    declared = [p.name.text for p in orchestration.params]
-    values: dict[str, str] = {}
-    for pair in pairs or ():
-        name, sep, value = pair.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise ParamError(f'--param "{pair}": expected name=value')
-        if name not in declared:
-            hint = did_you_mean(name, declared)
-            known = f"declared: {', '.join(declared)}" if declared else "the file declares none"
-            raise ParamError(f'--param {name}: no such param ({hint or known})')
-        values[name] = value
-    return values
-
-
-def build_plan(compiled: Compiled, *, params: Mapping[str, str] | None = None,
-               selection: Selection = EVERYTHING, environ: Mapping[str, str] | None = None,
-               now: datetime | None = None, fires: int = 3,
+def build_plan(compiled, *, params: Mapping[str, str] | None = None,
+               selection: Selection = EVERYTHING,
                also_unselected: Mapping[str, str] | None = None) -> Plan:
-    """``also_unselected``: task name -> why it does not run (the tasks a re-run skips)."""
+    """The plan of a run of ``compiled`` (an orchdsl.compiler.Compiled). ``also_unselected``:
+    task name -> why it does not run (the tasks a re-run leaves out). Raises SelectionError
+    for a selection flag that names nothing."""
+    plan = plan_file(compiled)
+    if params:
+        plan = with_params(plan, params)
+    return select(plan, selection, also_unselected)
+
+
+def plan_file(compiled, children: dict | None = None) -> Plan:
+    """Every task selected, every param at its default: the plan that selection and
+    ``--param`` then narrow."""
+    children = {} if children is None else children
     orchestration = compiled.orchestration
-    environ = os.environ if environ is None else environ
-    values = {p.name.text: p.default.value for p in orchestration.params}
-    values.update(params or {})
-    secrets = tuple(s.name.text for s in orchestration.secrets)
-    missing = tuple(s for s in secrets if s not in environ)
-    reasons = {**(also_unselected or {}), **unselected(orchestration, selection)}
-    waves = _waves(compiled.graph, reasons)
-    warnings: list[str] = [f"secret {s} is not set: a real run would fail before any task "
-                           "starts" for s in missing]
-    context = _Context(values, frozenset(secrets), os.path.dirname(compiled.path) or ".")
-    phases = tuple(
-        PlannedPhase(phase.name.value, tuple(
-            _plan_task(task, phase.name.value, reasons, waves, context) for task in phase.tasks))
-        for phase in orchestration.phases)
-    warnings.extend(_unset_environment(orchestration, reasons, environ))
-    if orchestration.tasks and not waves:
-        warnings.append("the selection leaves no task to run")
-    wave_list = _wave_list(phases)
+    folder = compiled.folder if os.path.isabs(compiled.folder) else os.path.abspath(compiled.folder)
+    names = _Names(orchestration)
+    tasks = tuple(_task(task, phase.name.value, index, names, compiled, children)
+                  for index, phase in enumerate(orchestration.phases) for task in phase.tasks)
     timeout = orchestration.of_type(ast.JobTimeout)
     concurrency = orchestration.of_type(ast.Concurrency)
-    return Plan(
-        compiled=compiled, name=orchestration.name.value, path=compiled.path,
-        description=orchestration.description, params=tuple(values.items()), secrets=secrets,
-        missing_secrets=missing,
+    plan = Plan(
+        name=orchestration.name.value, path=compiled.path, folder=folder,
+        file_hash=hashlib.sha256(compiled.document.text.encode("utf-8")).hexdigest(),
+        description=orchestration.description,
+        params=tuple((p.name.text, p.default.value) for p in orchestration.params),
+        secrets=tuple(s.name.text for s in orchestration.secrets),
+        env_vars=(),
         concurrency=concurrency[0].value.value if concurrency else None,
         timeout_s=timeout[0].duration.seconds if timeout else None,
-        fail_fast=bool(orchestration.of_type(ast.FailFast)), phases=phases, waves=wave_list,
-        schedules=tuple(_plan_schedule(s, now, fires) for s in orchestration.schedules),
-        notifications=tuple(PlannedNotification(tuple(e.text for e in n.events),
-                                                n.after.seconds if n.after else None, tuple(t.value for t in n.targets))
+        fail_fast=bool(orchestration.of_type(ast.FailFast)),
+        phases=tuple(PhaseSpec(p.name.value, tuple(t.name.text for t in p.tasks))
+                     for p in orchestration.phases),
+        tasks=tasks,
+        schedules=tuple(_schedule(s) for s in orchestration.schedules),
+        notifications=tuple(NotifySpec(tuple(e.text for e in n.events),
+                                       n.after.seconds if n.after else None,
+                                       tuple(names.template(t) for t in n.targets))
                             for n in orchestration.notifications),
-        warnings=tuple(dict.fromkeys(warnings)))
+        children=children)
+    return plan
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What filling a task's strings for showing needs. ``${env.NAME}`` stays as written: the
-    environment may hold credentials that are no declared secret, and a plan is for showing."""
-
-    values: Mapping[str, str]
-    secrets: frozenset[str]
-    folder: str
-
-    def fill(self, string: ast.StringLit, *, shell: bool) -> str:
-        return render(string, self.values, {}, shell=shell, masked=self.secrets,
-                      keep_missing=True)
+def with_params(plan: Plan, values: Mapping[str, str]) -> Plan:
+    """The plan with ``--param`` values (checked already by parse_params)."""
+    params = tuple((name, values.get(name, default)) for name, default in plan.params)
+    return dataclasses.replace(plan, params=params)
 
 
-def _unset_environment(orchestration: ast.Orchestration, reasons: dict[str, str],
-                       environ: Mapping[str, str]) -> list[str]:
-    unset: dict[str, None] = {}
-    for task in orchestration.tasks:
-        if task.disabled or task.name.text in reasons:
-            continue
-        for string in task.strings():
-            for part in string.interpolations:
-                if part.env_var is not None and part.env_var not in environ:
-                    unset[part.env_var] = None
-    return [f"environment variable {name} is not set: a real run would fail before any task "
-            "starts" for name in unset]
+def select(plan: Plan, selection: Selection = EVERYTHING,
+           also_unselected: Mapping[str, str] | None = None) -> Plan:
+    """The plan with the tasks a selection leaves out marked skipped, saying why."""
+    phases = [(p.name, p.tasks) for p in plan.phases]
+    reasons = {**(also_unselected or {}), **unselected(phases, selection)}
+    tasks = tuple(_selected(t, reasons) for t in plan.tasks)
+    runs = [t for t in tasks if t.runs]
+    env_vars = tuple(dict.fromkeys(r.env_var for t in runs for tpl in t.templates
+                                   for r in tpl.refs if r.kind is RefKind.ENV))
+    warnings = ["the selection leaves no task to run"] if tasks and not runs else []
+    return dataclasses.replace(plan, tasks=tasks, env_vars=env_vars,
+                               selection=selection.flags(), warnings=tuple(warnings))
 
 
-def _plan_task(task: ast.Task, phase: str, reasons: dict[str, str], waves: dict[str, int],
-               context: _Context) -> PlannedTask:
-    name = task.name.text
-    if task.disabled:
-        state, reason = TaskState.DISABLED, "disabled in the file"
-    elif name in reasons:
-        state, reason = TaskState.SKIPPED, reasons[name]
-    else:
-        state, reason = TaskState.SELECTED, None
-    action = task.action
-    cwd = context.fill(task.cwd.path, shell=False) if task.cwd else "."
-    return PlannedTask(
-        name=name, phase=phase, kind=task.kind.value if task.kind else None,
-        action=("run" if isinstance(action, (ast.RunShell, ast.RunArgv))
-                else "call" if isinstance(action, ast.Call) else "orchestration"),
-        command=context.fill(action.command, shell=True) if isinstance(action, ast.RunShell) else None,
-        argv=(tuple(context.fill(a, shell=False) for a in action.argv)
-              if isinstance(action, ast.RunArgv) else None),
-        target=action.target.value if isinstance(action, ast.Call) else None,
-        file=action.path.value if isinstance(action, ast.Nested) else None,
-        cwd=os.path.normpath(os.path.join(context.folder, cwd)),
-        env=tuple((e.name.text, context.fill(e.value, shell=False)) for e in task.env),
+def template_of(string: ast.StringLit, secrets: frozenset[str] = frozenset()) -> Template:
+    """A string of the file as the plan holds it (references kept, bound when a job runs)."""
+    return _Names.of_secrets(secrets).template(string)
+
+
+def _selected(task: TaskSpec, reasons: Mapping[str, str]) -> TaskSpec:
+    if task.state is Selected.DISABLED:
+        return task
+    if task.name in reasons:
+        return dataclasses.replace(task, state=Selected.SKIPPED, reason=reasons[task.name])
+    if task.state is Selected.SKIPPED:
+        return dataclasses.replace(task, state=Selected.SELECTED, reason=None)
+    return task
+
+
+class _Names:
+    """Which ``${name}`` is what, in one orchestration."""
+
+    def __init__(self, orchestration: ast.Orchestration):
+        self.secrets = frozenset(s.name.text for s in orchestration.secrets)
+
+    @classmethod
+    def of_secrets(cls, secrets: frozenset[str]) -> "_Names":
+        names = cls.__new__(cls)
+        names.secrets = secrets
+        return names
+
+    def ref(self, interpolation: ast.Interpolation) -> Ref:
+        name = interpolation.name
+        if name.startswith("env."):
+            return Ref(name, RefKind.ENV)
+        if name.startswith("job."):
+            return Ref(name, RefKind.JOB)
+        if name.startswith("tasks."):
+            return Ref(name, RefKind.OUTPUT)
+        return Ref(name, RefKind.SECRET if name in self.secrets else RefKind.PARAM)
+
+    def template(self, string: ast.StringLit) -> Template:
+        return Template(tuple(p if isinstance(p, str) else self.ref(p) for p in string.parts))
+
+
+def _task(task: ast.Task, phase: str, index: int, names: _Names, compiled,
+          children: dict) -> TaskSpec:
+    cwd = names.template(task.cwd.path) if task.cwd else None
+    literal_cwd = cwd.literal if cwd is not None else "."
+    return TaskSpec(
+        name=task.name.text, phase=phase, phase_index=index,
+        kind=task.kind.value if task.kind else None,
+        action=_action(task.action, names, compiled, children),
+        cwd=os.path.normpath(os.path.join(_folder(compiled), literal_cwd or ".")),
+        cwd_template=cwd if cwd is not None and literal_cwd is None else None,
+        env=tuple((e.name.text, names.template(e.value)) for e in task.env),
         timeout_s=task.timeout_s, retries=task.retry_count, backoff_s=task.backoff_s,
         continue_on_failure=task.continue_on_failure,
-        needs=tuple(w.text for w in task.needs), state=state, reason=reason,
-        wave=waves.get(name), line=task.span.line)
+        needs=tuple(w.text for w in task.needs), line=task.span.line,
+        state=Selected.DISABLED if task.disabled else Selected.SELECTED,
+        reason="disabled in the file" if task.disabled else None)
 
 
-def _waves(graph: nx.DiGraph, reasons: dict[str, str]) -> dict[str, int]:
-    """Task -> the wave it runs in: 1 + the latest wave it waits for, through barriers and
-    ``needs`` edges. Tasks that do not run take no wave and hold nobody back."""
-    level: dict[str, int] = {}
-    waves: dict[str, int] = {}
-    for node in nx.topological_sort(graph):
-        base = max((level[p] for p in graph.predecessors(node)), default=0)
-        data = graph.nodes[node]
-        if data["type"] == "task" and not data["disabled"] and node not in reasons:
-            waves[node] = level[node] = base + 1
-        else:
-            level[node] = base
-    return waves
+def _folder(compiled) -> str:
+    return os.path.dirname(os.path.abspath(compiled.path))
 
 
-def _wave_list(phases: tuple[PlannedPhase, ...]) -> tuple[tuple[str, ...], ...]:
-    grouped: dict[int, list[str]] = {}
-    for task in (t for p in phases for t in p.tasks if t.wave is not None):
-        grouped.setdefault(task.wave, []).append(task.name)
-    return tuple(tuple(grouped[w]) for w in sorted(grouped))
+def _action(action: ast.Action, names: _Names, compiled, children: dict) -> Action:
+    if isinstance(action, ast.RunShell):
+        command = names.template(action.command)
+        literal = command.literal
+        argv = plain_argv(literal) if literal is not None else None
+        return ShellAction(command, tuple(argv) if argv is not None else None)
+    if isinstance(action, ast.RunArgv):
+        return ArgvAction(tuple(names.template(a) for a in action.argv))
+    if isinstance(action, ast.Call):
+        target = action.target.value
+        module, _, function = target.partition(":")
+        return CallAction(target, module, function, _folder(compiled))
+    return _nested(action, compiled, children)
 
 
-def _plan_schedule(schedule: ast.Schedule, now: datetime | None, count: int) -> PlannedSchedule:
-    from orchdsl.scheduling.cron import next_fires, zone
+def _nested(action: ast.Nested, compiled, children: dict) -> NestedAction:
+    key = os.path.realpath(os.path.join(compiled.folder, action.path.value))
+    if key not in children:
+        children[key] = None  # a cycle is reported by lint before planning; never recursed
+        children[key] = plan_file(compiled.children[key], children)
+    return NestedAction(action.path.value, key)
 
+
+def _schedule(schedule: ast.Schedule) -> ScheduleSpec:
     overlap, catchup = schedule.option("overlap"), schedule.option("catchup")
-    now = now or datetime.now(timezone.utc)
-    return PlannedSchedule(
-        cron=schedule.cron.value, timezone=schedule.timezone,
-        overlap=overlap.value.text if overlap else "queue",
-        catchup=catchup.value.text if catchup else "none",
-        next_fires=tuple(next_fires(schedule.cron.value, zone(schedule.timezone), now, count)))
-
+    return ScheduleSpec(schedule.cron.value, schedule.timezone,
+                        overlap.value.text if overlap else "queue",
+                        catchup.value.text if catchup else "none")

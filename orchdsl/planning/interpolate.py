@@ -1,55 +1,44 @@
-"""Fill ``${name}`` and ``${env.NAME}`` into a task's strings (LANGUAGE.md 2, 3, 7).
+"""A template's text for showing: the values filled in, secrets as ``***`` (docs/language.md,
+"Secrets").
 
-For showing a shell command, every value is quoted for its place in it; running one passes
-the values in the environment instead (``orchdsl.planning.shell``). argv
-items, ``cwd`` and ``env`` values take the value as it is. Secrets are given as ``***`` where
-the result is shown (plans, graphs, logs) and as their value only where a task runs.
+For showing a shell command, every value is quoted for its place in it, which reads well and
+is what the command means; running one passes the values in the environment instead
+(``orchdsl.planning.shell``). argv items, ``cwd`` and ``env`` values take the value as it is.
+A reference without a value (``${env.NAME}``, an output, ``${job.id}`` before the job exists)
+is shown as written.
 """
 
 from __future__ import annotations
 
 from typing import Mapping
 
-from orchdsl.lang import ast
+from orchdsl.masking import MASK
 from orchdsl.planning.shell import QuoteState, quote_for
-
-MASK = "***"
-
-
-class MissingValue(Exception):
-    """An interpolation whose value is not available (an unset environment variable)."""
-
-    def __init__(self, name: str, span):
-        super().__init__(name)
-        self.name, self.span = name, span
+from orchdsl.planning.spec import Ref, RefKind, Template
 
 
-def render(string: ast.StringLit, values: Mapping[str, str], environ: Mapping[str, str], *,
-           shell: bool, masked: frozenset[str] = frozenset(), keep_missing: bool = False) -> str:
-    """The string with its interpolations filled in.
-
-    ``masked`` names are shown as ``***`` (unquoted); ``keep_missing`` writes an unset
-    ``${env.NAME}`` back as written instead of raising MissingValue.
-    """
+def render(template: Template, values: Mapping[str, str], *, shell: bool,
+           masked: frozenset[str] = frozenset()) -> str:
+    """``masked``: names (secrets) shown as ``***``; a secret is also read from the
+    environment variable of its name, so ``${env.NAME}`` of a secret's NAME is masked too."""
     out: list[str] = []
     quoting = QuoteState() if shell else None
-    for part in string.parts:
+    for part in template.parts:
         if isinstance(part, str):
             out.append(part)
             if quoting:
                 quoting.feed(part)
-            continue
-        variable = part.env_var
-        # A secret is read from the environment variable of its name, so ${env.NAME} of a
-        # secret's NAME is the secret too.
-        if part.name in masked or variable in masked:
+        elif part.kind is RefKind.SECRET or part.name in masked or part.env_var in masked:
             out.append(MASK)
-            continue
-        value = environ.get(variable) if variable is not None else values.get(part.name)
-        if value is None:
-            if not keep_missing:
-                raise MissingValue(part.name, part.span)
-            out.append("${" + part.name + "}")
-            continue
-        out.append(quote_for(value, quoting.state) if quoting else value)
+        else:
+            value = values.get(part.name)
+            if value is None:
+                out.append("${" + part.name + "}")
+            else:
+                out.append(quote_for(value, quoting.state) if quoting else value)
     return "".join(out)
+
+
+def unresolved(template: Template, bound: Mapping[str, str]) -> list[Ref]:
+    """The references of a template that ``bound`` has no value for."""
+    return [r for r in template.refs if r.name not in bound]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from orchdsl.lang import ast
+from typing import Sequence
+
 from orchdsl.lang.diagnostics import did_you_mean
 
 
@@ -32,6 +33,17 @@ class Selection:
         return Selection(split(only, "--only"), split(skip, "--skip"),
                          split(phases, "--phase"), from_phase)
 
+    def flags(self) -> tuple[str, ...]:
+        """The selection as command-line flags (recorded with the job, shown by ``job``)."""
+        flags = [f"--{name} {value}" for name, values in (
+            ("only", self.only), ("skip", self.skip), ("phase", self.phases)) for value in values]
+        if self.from_phase is not None:
+            flags.append(f"--from-phase {self.from_phase}")
+        return tuple(flags)
+
+
+EVERYTHING = Selection()
+
 
 def split(values, flag: str) -> tuple[str, ...]:
     found = []
@@ -43,25 +55,26 @@ def split(values, flag: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def unselected(orchestration: ast.Orchestration, selection: Selection) -> dict[str, str]:
-    """Task name -> why it is not selected, for every task a selection leaves out."""
-    phases = orchestration.phases
-    phase_names = [p.name.value for p in phases]
-    task_names = [t.name.text for t in orchestration.tasks]
+def unselected(phases: Sequence[tuple[str, Sequence[str]]], selection: Selection
+               ) -> dict[str, str]:
+    """Task name -> why it is not selected, for every task a selection leaves out.
+    ``phases``: each phase's name and its tasks' names, in file order."""
+    phase_names = [name for name, _ in phases]
+    task_names = [task for _, tasks in phases for task in tasks]
     reasons: dict[str, str] = {}
     if selection.from_phase is not None:
         if selection.from_phase not in phase_names:
             raise SelectionError(_nothing("phase", selection.from_phase, phase_names, "--from-phase"))
         first = phase_names.index(selection.from_phase)
-        for phase in phases[:first]:
-            for task in phase.tasks:
-                reasons.setdefault(task.name.text, f"before --from-phase {selection.from_phase}")
+        for _, tasks in phases[:first]:
+            for task in tasks:
+                reasons.setdefault(task, f"before --from-phase {selection.from_phase}")
     if selection.phases:
         chosen = _matching(selection.phases, phase_names, "phase", "--phase")
-        for phase in phases:
-            if phase.name.value not in chosen:
-                for task in phase.tasks:
-                    reasons.setdefault(task.name.text, "phase not selected (--phase)")
+        for name, tasks in phases:
+            if name not in chosen:
+                for task in tasks:
+                    reasons.setdefault(task, "phase not selected (--phase)")
     if selection.only:
         chosen = _matching(selection.only, task_names, "task", "--only")
         for name in task_names:

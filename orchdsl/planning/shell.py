@@ -21,8 +21,6 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from orchdsl.lang import ast
-
 UNQUOTED, SINGLE, DOUBLE = "unquoted", "single", "double"
 VARIABLE = "__ORCHDSL_VALUE_{}"
 _MARK = "\x01{}\x01"
@@ -119,18 +117,24 @@ def _plain_argv(marked: str, values: list[str]) -> list[str] | None:
     return [_MARKED.sub(lambda m: values[int(m.group(1))], w) for w in words]
 
 
-def split_string(string: ast.StringLit, value_of) -> tuple[list[str], list[str]]:
-    """A string's literal pieces and its values (``value_of(interpolation) -> str``)."""
-    parts, values, current = [], [], []
-    for part in string.parts:
+def plain_argv(command: str) -> list[str] | None:
+    """The argv of a command without values that needs no shell, else None."""
+    return _plain_argv(command, [])
+
+
+def command_for(template, values) -> Command:
+    """What runs for a ``run "<command>"`` template (orchdsl.planning.spec.Template) with the
+    values of its references (KeyError for one that is not bound)."""
+    parts, bound, current = [], [], []
+    for part in template.parts:
         if isinstance(part, str):
             current.append(part)
         else:
             parts.append("".join(current))
             current = []
-            values.append(value_of(part))
+            bound.append(values[part.name])
     parts.append("".join(current))
-    return parts, values
+    return build(parts, bound)
 
 
 def quote_for(value: str, state: str) -> str:

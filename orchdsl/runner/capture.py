@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 from typing import Callable
 
-from orchdsl.runner.masking import Masker
+from orchdsl.masking import Masker
 
 HEAD = 16 * 1024
 TAIL = 48 * 1024

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import functools
 import os
-import sqlite3
 from datetime import datetime, timedelta
 from typing import Callable
 
 import trio
 
 from orchdsl.compiler import CompileError, compile_file
-from orchdsl.runner.events import Observer
+from orchdsl.observer import Observer
 from orchdsl.scheduling import watch
 from orchdsl.scheduling.clock import Clock
 from orchdsl.scheduling.events import Event, Kind
@@ -70,6 +69,9 @@ class Scheduler:
         # (a job that ended frees its file for the next fire at once; see _job_ended).
         self._busy: set[Running] = set()
         self._jobs: trio.Nursery | None = None
+        from orchdsl.store.base import StoreError
+
+        self._store_errors = (*getattr(store, "write_errors", ()), StoreError)
 
     # -- the service --------------------------------------------------------------------------
 
@@ -133,8 +135,8 @@ class Scheduler:
             self._log(Kind.CANCELLING, f"{why}: cancelling {len(running)} job"
                       f"{'s' * (len(running) != 1)}")
         for job in running:
-            if job.engine is not None:
-                job.engine.cancel("the scheduler stopping")
+            if job.cancel is not None:
+                job.cancel.cancel("the scheduler stopping")
 
     # -- firing ---------------------------------------------------------------------------------
 
@@ -179,7 +181,7 @@ class Scheduler:
         try:
             # Before the job starts: after a crash the fire is not run again.
             self.store.record_fire(entry.file, entry.key, due)
-        except sqlite3.Error as exc:
+        except self._store_errors as exc:
             self._log(Kind.ERROR, f"{self._shown(entry)}: the job store could not record the "
                       f"fire of {_time(due, entry.schedule)} ({exc}); a restart may run it again", file=entry.file)
         entry.last = due
@@ -208,7 +210,7 @@ class Scheduler:
         try:
             job_id = self.store.record_skipped_fire(orchestration, watched.path,
                                                     watched.text_hash, f"skipped: {why}")
-        except sqlite3.Error as exc:
+        except self._store_errors as exc:
             job_id = None
             why += f" (the job store could not record it: {exc})"
         self._log(Kind.SKIPPED, f"{watched.shown} {fire.schedule.shown()} due {_time(fire.due, fire.schedule)}: "
@@ -219,7 +221,7 @@ class Scheduler:
         from orchdsl.planning.build import build_plan
 
         try:
-            plan = build_plan(watched.compiled, now=self.clock.now())
+            plan = build_plan(watched.compiled)
         except Exception as exc:  # a bug: the file compiled; say it and go on with the others
             self._log(Kind.ERROR, f"{watched.shown}: cannot plan the job of {_time(fire.due, fire.schedule)}: "
                       f"{type(exc).__name__}: {exc}", file=watched.path)
@@ -233,11 +235,11 @@ class Scheduler:
         self._busy.add(running)
         try:
             async with trio.open_nursery() as nursery:
-                running.engine = await nursery.start(functools.partial(
+                running.cancel = await nursery.start(functools.partial(
                     self.run_job, plan, self.store, observer, fire=running.fire.due,
                     cron=running.fire.schedule.cron))
                 if self._cancelling:
-                    running.engine.cancel("the scheduler stopping")
+                    running.cancel.cancel("the scheduler stopping")
         except Exception as exc:  # a bug in a job must not stop every other schedule
             self._log(Kind.ERROR, f"{watched.shown}: the job of {_time(running.fire.due, running.fire.schedule)} "
                       f"failed to run: {type(exc).__name__}: {exc}", file=watched.path)
@@ -364,7 +366,7 @@ class Scheduler:
                 # its first fire is noticed late.
                 entry.last = now
                 self.store.record_fire(watched.path, key, now)
-        except sqlite3.Error as exc:
+        except self._store_errors as exc:
             entry.last = entry.last or now
             self._log(Kind.ERROR, f"{watched.shown} {schedule.shown()}: the job store cannot "
                       f"be read or written ({exc})", file=watched.path)

@@ -21,7 +21,7 @@ class Fire:
 @dataclass(eq=False)  # one per job, held in a set by identity
 class Running:
     fire: Fire
-    engine: object | None = None  # set once the job starts: a ScheduledJob, has .cancel(why)
+    cancel: object | None = None  # set once the job starts: a runner.job.Cancel
     job_id: int | None = None
 
 

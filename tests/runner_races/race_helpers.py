@@ -5,7 +5,7 @@ import sys
 import threading
 from pathlib import Path
 
-from orchdsl.runner.events import Observer
+from orchdsl.observer import Observer
 
 PY = sys.executable
 

@@ -10,7 +10,7 @@ import time
 import trio
 
 import orchdsl.api
-from orchdsl.runner.engine import Engine, RunOptions
+from jobrunner import JobUnderTest
 from race_helpers import Log, lit, write
 
 CLEANUP = """\
@@ -36,7 +36,7 @@ def test_cleanup_output_does_not_block_the_command(tmp_path):
   }}
 }}
 """)
-    engine = Engine(orchdsl.api.plan(str(path)), Log(), RunOptions(grace_s=4))
+    engine = JobUnderTest(orchdsl.api.plan(str(path)), Log(), grace_s=4)
     started = time.monotonic()
     job = trio.run(engine.run)
     took = time.monotonic() - started

@@ -2,7 +2,7 @@
 
 import os
 import orchdsl
-from orchdsl.runner import calls
+from orchdsl.runner.executors import calls
 from race_helpers import Log, write
 from test_invariants_stress import STEPS
 

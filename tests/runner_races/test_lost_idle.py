@@ -12,7 +12,7 @@ import time
 
 
 import orchdsl
-from orchdsl.runner import lanes as lanes_module
+from orchdsl.runner.executors import lanes as lanes_module
 from race_helpers import Log, lit, write
 
 FLAKY = f"{sys.executable} -c \"import os,sys; f='flag'; e=os.path.exists(f); open(f,'a').close(); sys.exit(0 if e else 1)\""

@@ -16,7 +16,7 @@ import trio
 
 import orchdsl
 import orchdsl.api
-from orchdsl.runner.engine import Engine, RunOptions
+from jobrunner import JobUnderTest
 from race_helpers import Log, write
 
 N = 5
@@ -41,7 +41,7 @@ def test_a_call_that_ran_is_not_recorded_as_not_reached(tmp_path):
     path = write(tmp_path, "p.orch", f'orchestration "o" {{\n  concurrency 1\n'
                  f'  param name = "x"\n  phase "p" {{\n{tasks}\n  }}\n}}\n')
     log = CancelAfterFirst()
-    engine = Engine(orchdsl.api.plan(str(path)), log, RunOptions())
+    engine = JobUnderTest(orchdsl.api.plan(str(path)), log)
     log.engine = engine
     job = trio.run(engine.run)
     assert job.state.value == "cancelled"

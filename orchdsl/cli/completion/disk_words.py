@@ -60,16 +60,14 @@ def job_ids(prefix: str = "", store: str | None = None) -> list[str]:
 
 def store_file(given: str | None) -> str | None:
     """The SQLite file of the store: ``--store`` as given on the command line, else the
-    default one (``orchdsl.store.store_path``). A store that is no local file (a PostgreSQL
+    default one (orchdsl.store.store_location). A store that is no local file (a PostgreSQL
     URL) has no ids to offer here."""
-    if given and "://" in given:
-        return given[len("sqlite://"):] if given.startswith("sqlite:///") else None
-    try:
-        from orchdsl.store import store_path
+    from orchdsl.store import store_location
 
-        return store_path(given)
-    except Exception:  # the store module being rewritten must not break completion
-        return None
+    location = store_location(given)
+    if "://" in location:
+        return location[len("sqlite://"):] if location.startswith("sqlite:///") else None
+    return location
 
 
 WORDS = {

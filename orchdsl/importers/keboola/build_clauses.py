@@ -14,7 +14,7 @@ EVENTS = {"job-failed": "error", "job-succeeded-with-warning": "warning",
           "job-succeeded": "success", "job-processing-long": "processing"}
 EVENT_ORDER = ("error", "warning", "success", "processing")
 # ``notify processing`` fires once a job runs 20 % longer than the mean of the last 20
-# successful ones (LANGUAGE.md 5.5): the Orchestrator's tolerance of 20.
+# successful ones (docs/language.md, "Notifications"): the Orchestrator's tolerance of 20.
 PROCESSING_TOLERANCE = 20.0
 
 

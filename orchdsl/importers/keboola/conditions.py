@@ -1,4 +1,4 @@
-"""A conditional flow's ``next`` conditions as ``when`` conditions (LANGUAGE.md 8.2).
+"""A conditional flow's ``next`` conditions as ``when`` conditions (docs/reference.md, "Conditions").
 
 Keboola evaluates a phase's transitions once its tasks have finished and takes the first whose
 condition holds; one without a condition is taken when the phase succeeded. orchdsl runs the

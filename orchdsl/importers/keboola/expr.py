@@ -1,4 +1,4 @@
-"""Conditions of LANGUAGE.md 8.2 as values (``succeeded(a, b)``, ``not``, ``and``, ``or``,
+"""Conditions (docs/reference.md, "Conditions") as values (``succeeded(a, b)``, ``not``, ``and``, ``or``,
 comparisons), with the few simplifications that keep converted conditions readable, and their
 text."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# docs/reference.md "Reserved words", with 1.1's ``when`` and ``matrix`` (LANGUAGE.md 2), and
+# docs/reference.md "Reserved words", with 1.1's ``when`` and ``matrix`` (docs/reference.md, "Lexical elements"), and
 # the words of conditions, so that a name never reads as one in ``when succeeded(...)``.
 RESERVED = frozenset("""
     orchestration description schedule notify concurrency timeout fail_fast param secret phase

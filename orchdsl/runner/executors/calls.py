@@ -1,8 +1,9 @@
-"""One attempt of a ``call`` task: a Python function run in the runner's process (LANGUAGE.md
-3 and 7). ``async def`` runs on trio, a plain function in a worker thread; params it accepts
-are passed as keyword arguments; what it prints goes to the task's log, as does the traceback
-of an exception, which fails the task. A sync function that outlives its timeout is abandoned
-in its thread (Python cannot stop a thread) and the task fails.
+"""One attempt of a ``call`` task: a Python function run in the runner's process
+(docs/language.md, "call tasks"). ``async def`` runs on trio, a plain function in a worker
+thread; params it accepts are passed as keyword arguments; what it prints goes to the task's
+log, as does the traceback of an exception (the user's frames only), which fails the task. A
+sync function that outlives its timeout is abandoned in its thread (Python cannot stop a
+thread) and the task fails. What it returns becomes its outputs (``outputs_of``).
 """
 
 from __future__ import annotations
@@ -16,24 +17,17 @@ import queue
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
 from typing import Callable
 
 import trio
 
-from orchdsl.runner.capture import OutputBuffer
+from orchdsl.durations import written
+from orchdsl.runner.executors.base import Outcome, Output
 
 _import_lock = threading.Lock()
-_current_output: contextvars.ContextVar[tuple[OutputBuffer, OutputBuffer] | None] = \
+_current_output: contextvars.ContextVar[tuple[Output, Output] | None] = \
     contextvars.ContextVar("orchdsl_call_output", default=None)
-
-
-@dataclass(frozen=True)
-class CallOutcome:
-    exit_code: int | None
-    reason: str | None
-    stdout: str
-    stderr: str
+OUTPUTS_LIMIT = 1024 * 1024  # characters of outputs an attempt may publish
 
 
 _loaded: dict[tuple[str, str], object] = {}  # (real folder, module name) -> module
@@ -109,56 +103,100 @@ def _accepted(function: Callable) -> frozenset[str] | None:
 
 
 async def run_call(target: str, *, folder: str, params: dict[str, str], timeout: float | None,
-                   stdout: OutputBuffer, stderr: OutputBuffer) -> CallOutcome:
+                   stdout: Output, stderr: Output) -> Outcome:
     try:
         function, kwargs = prepare_call(target, folder, params)
     except Exception as exc:  # ImportError, SyntaxError in the module, AttributeError, ...
-        stderr.write(traceback.format_exc())
-        return CallOutcome(1, f"cannot load {target}: {type(exc).__name__}: {exc}",
-                           stdout.close(), stderr.close())
+        stderr.write(user_traceback(exc))
+        return Outcome(1, f"cannot load {target}: {type(exc).__name__}: {exc}")
     token = _current_output.set((stdout, stderr))
     install_router()
-    reason = None
+    reason, value = None, None
     try:
         with trio.move_on_after(timeout if timeout is not None else float("inf")) as limit:
             if inspect.iscoroutinefunction(function):
-                await function(**kwargs)
+                value = await function(**kwargs)
             else:
-                await trio.to_thread.run_sync(_call_with_output, function, kwargs,
-                                              abandon_on_cancel=True)
+                value = await trio.to_thread.run_sync(_call_with_output, function, kwargs,
+                                                      abandon_on_cancel=True)
         if limit.cancelled_caught:
-            reason = f"timed out after {timeout:g}s" + (
+            reason = f"timed out after {written(timeout)}" + (
                 "" if inspect.iscoroutinefunction(function) else
                 " (the function was abandoned in its thread)")
     except Exception as exc:
-        stderr.write(traceback.format_exc())
+        stderr.write(user_traceback(exc))
         reason = f"{type(exc).__name__}: {exc}"
     finally:
         _current_output.reset(token)
-    return CallOutcome(0 if reason is None else 1, reason, stdout.close(), stderr.close())
+    return returned(reason, value)
+
+
+def returned(reason: str | None, value: object) -> Outcome:
+    """The outcome of a call that raised (``reason``) or returned ``value``."""
+    if reason is not None:
+        return Outcome(1, reason)
+    try:
+        outputs = outputs_of(value)
+    except ValueError as exc:
+        return Outcome(1, str(exc))
+    return Outcome(0, None, outputs)
+
+
+def outputs_of(value: object) -> dict[str, str]:
+    """A call's return value as outputs (docs/language.md, "Outputs"): a dict with string
+    keys gives one output per key, None gives none, anything else the output ``result``."""
+    if value is None:
+        return {}
+    items = value.items() if isinstance(value, dict) else [("result", value)]
+    outputs = {str(k): _text(v) for k, v in items}
+    if sum(len(k) + len(v) for k, v in outputs.items()) > OUTPUTS_LIMIT:
+        raise ValueError(f"the returned outputs hold more than {OUTPUTS_LIMIT // 1024} KiB")
+    return outputs
+
+
+def _text(value: object) -> str:
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The traceback of an exception from user code, without the frames of orchdsl, trio and
+    the import machinery that led to it (they say nothing to the user)."""
+    tb = exc.__traceback__
+    while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+_OURS = (os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+         os.path.dirname(trio.__file__))
+
+
+def _ours(filename: str) -> bool:
+    return filename.startswith(_OURS) or filename.startswith("<frozen importlib")
 
 
 def _call_with_output(function: Callable, kwargs: dict) -> object:
     return function(**kwargs)
 
 
-# -- the quick path: plain sync calls without timeout or retries (see runner/lanes.py) ---------
+# -- the lanes: plain sync calls without timeout (see executors/lanes.py) ------------------
 
 
-def call_capturing(function: Callable, kwargs: dict, stdout: OutputBuffer,
-                   stderr: OutputBuffer) -> str | None:
+def call_capturing(function: Callable, kwargs: dict, stdout: Output,
+                   stderr: Output) -> Outcome:
     """Call ``function`` here (a worker thread), its print() output and traceback going to
-    the buffers (install_router() must have run); None when it returned, else why it
-    failed."""
+    the outputs (install_router() must have run)."""
     token = _current_output.set((stdout, stderr))
     try:
-        function(**kwargs)
+        value = function(**kwargs)
     except BaseException as exc:  # SystemExit from a task fails the task, not the runner
-        stderr.write(traceback.format_exc())
-        return f"{type(exc).__name__}: {exc}"
+        stderr.write(user_traceback(exc))
+        return returned(f"{type(exc).__name__}: {exc}", None)
     finally:
         _current_output.reset(token)
-    return None
+    return returned(None, value)
 
 
 class Workers:

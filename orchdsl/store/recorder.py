@@ -1,44 +1,49 @@
-"""Recording jobs into the store as they run, in batches.
+"""Recording jobs into a store as they run, in batches (an Observer of the runner).
 
-A job with thousands of small tasks would spend more time in SQLite than in its tasks if every
-event were a transaction. Changes are collected and written in one transaction every
-``FLUSH_S`` seconds or ``FLUSH_ROWS`` changes (``flush_while_running`` runs beside a job,
-so a quiet job is written too), and when a job ends; the job row itself is created at
-once (its id is shown at the start). A crash loses at most the last interval: the next command
-that opens the store marks the job terminated.
+A job with thousands of small tasks would spend more time in the store than in its tasks if
+every event were a transaction. Changes are collected and written in one transaction every
+``FLUSH_S`` seconds or ``FLUSH_ROWS`` changes (``flush_while_running`` runs beside a job, so
+a quiet job is written too, and its heartbeat with it), and when a job ends; the job row
+itself is created at once (its id is shown at the start, and recovery can find its processes
+by its token from then on). A crash loses at most the last interval: recovery marks the job
+terminated.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
-from orchdsl.runner.events import Observer
 from orchdsl.model import Attempt, JobResult, TaskResult
-from orchdsl.store import Store, _iso, _process_started
+from orchdsl.observer import Observer
+from orchdsl.store.base import Changes, JobStore
 
 FLUSH_S = 0.5
 FLUSH_ROWS = 500
 
 
 class StoreRecorder(Observer):
-    def __init__(self, store: Store, clock=time.monotonic):
+    def __init__(self, store: JobStore, clock=time.monotonic):
+        from orchdsl.store.recovery import this_runner
+
         self.store = store
         self.clock = clock
+        self.runner = this_runner()
         self._jobs: dict[int, JobResult] = {}
         self._tasks: dict[tuple[int, str], TaskResult] = {}
         self._attempts: dict[tuple[int, str, int], Attempt] = {}
         # Running attempts are written at every flush: their process id arrives after the
         # task_started event, and recovery needs it. There are at most `concurrency` of them.
         self._running: dict[tuple[int, str, int], Attempt] = {}
+        self._alive: dict[int, JobResult] = {}  # jobs running: their heartbeat is written
         self._last_flush = clock()
         self.error: str | None = None  # the first write that failed; the job runs on
 
     def job_created(self, job: JobResult) -> int:
-        return self.store.create_job(job)
+        return self.store.create_job(job, self.runner, job.token or "")
 
     def job_started(self, job):
         self._jobs[job.job_id] = job
+        self._alive[job.job_id] = job
         self._maybe_flush()
 
     def task_started(self, job, task, attempt):
@@ -53,9 +58,10 @@ class StoreRecorder(Observer):
         self._task_finished(job, task)
 
     def job_finished(self, job):
-        for task in job.tasks.values():  # skipped at the end, cancelled by recovery of a signal
+        for task in job.tasks.values():  # skipped at the end, cancelled by a signal
             self._tasks[(job.job_id, task.name)] = task
         self._jobs[job.job_id] = job
+        self._alive.pop(job.job_id, None)
         self.flush()
 
     def _task_finished(self, job: JobResult, task: TaskResult) -> None:
@@ -74,27 +80,26 @@ class StoreRecorder(Observer):
     async def flush_while_running(self) -> None:
         """Flush every ``FLUSH_S`` until cancelled (run beside the job, in its nursery): a
         quiet job still reaches the store soon, so ``orchdsl logs --follow`` and recovery
-        after a crash see it."""
+        after a crash see it, and its heartbeat says its runner lives."""
         import trio
 
         while True:
             await trio.sleep(FLUSH_S)
-            self.flush()
+            self.flush(heartbeat=True)
 
-    def flush(self) -> None:
-        jobs = [(j.state.value, j.reason, _iso(j.started_at), _iso(j.finished_at), j.job_id)
-                for j in self._jobs.values()]
-        tasks = [(t.state.value, t.reason, job_id, name)
-                 for (job_id, name), t in self._tasks.items()]
-        attempts = [(job_id, name, number, _iso(a.started_at), _iso(a.finished_at), a.exit_code,
-                     a.reason, a.stdout, a.stderr, a.pid, a.pid and _process_started(a.pid))
-                    for (job_id, name, number), a in {**self._running, **self._attempts}.items()]
+    def flush(self, heartbeat: bool = False) -> None:
+        changes = Changes(
+            jobs=list(self._jobs.values()),
+            tasks=[(job_id, t) for (job_id, _), t in self._tasks.items()],
+            attempts=[(job_id, name, a) for (job_id, name, _), a in
+                      {**self._running, **self._attempts}.items()],
+            heartbeats=list(self._alive) if heartbeat else [])
         self._jobs, self._tasks, self._attempts = {}, {}, {}
         self._last_flush = self.clock()
-        if not (jobs or tasks or attempts):
+        if not changes:
             return
         try:
-            self.store.write(jobs, tasks, attempts)
-        except sqlite3.Error as exc:
+            self.store.write(changes)
+        except self.store.write_errors as exc:
             # A full disk must not stop the job: it runs on unrecorded, and `orchdsl run` says so.
             self.error = self.error or str(exc)

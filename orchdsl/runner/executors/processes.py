@@ -1,7 +1,7 @@
 """One attempt of a ``run`` task: a real subprocess in a process group of its own.
 
 On timeout or cancellation the whole group gets SIGTERM, then SIGKILL after a grace period
-(LANGUAGE.md 5.4). After the command itself exits, whatever it left running in its group is
+(docs/language.md, "Timeouts, signals, processes"). After the command itself exits, whatever it left running in its group is
 stopped the same way, so no process of a job outlives it, and pipes held open by a
 grandchild do not keep the task waiting.
 """
@@ -12,35 +12,26 @@ import errno
 import os
 import signal
 import subprocess
-from dataclasses import dataclass
 
 import trio
 
+from orchdsl.durations import written
 from orchdsl.process_groups import group_alive, signal_group
-from orchdsl.runner.capture import OutputBuffer
+from orchdsl.runner.executors.base import Outcome, Output
 
 READ_SIZE = 65536
 
 
-@dataclass(frozen=True)
-class ProcessOutcome:
-    exit_code: int | None
-    reason: str | None  # set when the exit code alone does not say what happened
-    stdout: str
-    stderr: str
-
-
 async def run_process(argv: list[str], *, cwd: str, env: dict, timeout: float | None,
-                      grace: float, stdout: OutputBuffer, stderr: OutputBuffer,
-                      on_start=None, executable: str | None = None) -> ProcessOutcome:
+                      grace: float, stdout: Output, stderr: Output,
+                      on_start=None, executable: str | None = None) -> Outcome:
     """``on_start(pid)`` hears the process (and group) id once it exists: the job store keeps
     it, so recovery can stop what a killed runner left running. ``executable``: where
     ``argv[0]`` is, when already known (``argv[0]`` is what the command sees as its name)."""
     try:
         process, out, err = _spawn(argv, cwd, env, executable)
     except OSError as exc:
-        return ProcessOutcome(None, f"cannot start {argv[0]}: {_os_reason(exc, cwd)}",
-                              stdout.close(), stderr.close())
+        return Outcome(None, f"cannot start {argv[0]}: {_os_reason(exc, cwd)}")
     if on_start is not None:
         on_start(process.pid)
     reason = None
@@ -63,7 +54,7 @@ async def run_process(argv: list[str], *, cwd: str, env: dict, timeout: float | 
                 with trio.move_on_after(timeout if timeout is not None else float("inf")) as limit:
                     await process.wait()
                 if limit.cancelled_caught:
-                    reason = f"timed out after {_seconds(timeout)}"
+                    reason = f"timed out after {written(timeout)}"
                     await stop_group(process, grace)
                 else:
                     await stop_leftovers(process.pid, grace)
@@ -81,7 +72,7 @@ async def run_process(argv: list[str], *, cwd: str, env: dict, timeout: float | 
     code = process.returncode
     if reason is None and code is not None and code < 0:
         reason = f"killed by {signal.Signals(-code).name}"
-    return ProcessOutcome(code, reason, stdout.close(), stderr.close())
+    return Outcome(code, reason)
 
 
 def _spawn(argv: list[str], cwd: str, env: dict, executable: str | None):
@@ -136,7 +127,7 @@ class Child:
             self._pidfd = None
 
 
-async def _read(stream, buffer: OutputBuffer) -> None:
+async def _read(stream, buffer: Output) -> None:
     while True:
         data = await stream.receive_some(READ_SIZE)
         if not data:
@@ -179,8 +170,3 @@ def _os_reason(exc: OSError, cwd: str) -> str:
         return "permission denied"
     return exc.strerror or str(exc)
 
-
-def _seconds(value: float | None) -> str:
-    from orchdsl.lang.lexical import format_duration
-
-    return format_duration(round((value or 0) * 1000))

@@ -23,8 +23,7 @@ from typing import Callable
 
 import trio
 
-from orchdsl.runner.calls import WORKERS, call_capturing
-from orchdsl.runner.capture import OutputBuffer
+from orchdsl.runner.executors.calls import WORKERS, call_capturing
 
 # Without a ``concurrency`` limit, at most this many calls run at once (trio.to_thread's own
 # default): a phase of 1,000 sleeping calls must not start 1,000 threads.
@@ -36,9 +35,10 @@ class QuickCall:
     name: str
     function: Callable
     kwargs: dict
-    stdout: OutputBuffer
-    stderr: OutputBuffer
+    stdout: Output
+    stderr: Output
     stops_job: bool  # a failure stops the job: no continue_on_failure
+    sink: object = None  # the coordinator's ear on the attempt
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,18 @@ class Started:
 
 
 @dataclass(frozen=True)
-class Line:
-    task: str
-    stream: str  # stdout or stderr
-    text: str  # one line it printed (masked)
+class Posted:
+    """Something a call's thread hands to the trio thread in order with the other events
+    (a line it printed, for ``--stream``)."""
+
+    deliver: Callable[[], None]
 
 
 @dataclass(frozen=True)
 class Ended:
     call: QuickCall
     at: object
-    reason: str | None  # None: it returned; else why it failed
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,20 @@ class Lanes:
             self._queue.clear()
         return left
 
+    def remove(self, call: QuickCall) -> bool:
+        """Take back one queued call; False when a lane took it already."""
+        with self._lock:
+            try:
+                self._queue.remove(call)
+            except ValueError:
+                return False
+        return True
+
+    def resume(self) -> None:
+        """Calls start again (a phase that runs after a failure: ``when failed()``)."""
+        with self._lock:
+            self._stopping = False
+
     # -- the lanes ------------------------------------------------------------------------------
 
     def _work(self, lane: object) -> None:
@@ -129,11 +144,11 @@ class Lanes:
                 if call is None:
                     return
                 self.post(Started(call, lane, self._time()))
-                reason = call_capturing(call.function, call.kwargs, call.stdout, call.stderr)
-                if reason is not None and call.stops_job:
+                outcome = call_capturing(call.function, call.kwargs, call.stdout, call.stderr)
+                if not outcome.succeeded and call.stops_job:
                     with self._lock:
                         self._stopping = True
-                self.post(Ended(call, self._time(), reason))
+                self.post(Ended(call, self._time(), outcome))
         finally:
             # Always, even after a bug here: the engine waits for every lane to go idle.
             if not counted_out:

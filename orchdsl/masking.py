@@ -1,4 +1,5 @@
-"""Replace secret values by ``***`` in text a task prints (LANGUAGE.md 7: in task output too).
+"""Replace secret values by ``***`` in every text that leaves the runner: what tasks print,
+failure reasons, outputs, notifications (docs/language.md, "Secrets").
 
 Output arrives in chunks, so a secret may be cut between two reads: ``Masker`` keeps back the
 end of a chunk that could be the start of a secret until the next chunk says.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from orchdsl.planning.interpolate import MASK
+MASK = "***"
 
 
 class Masker:
@@ -27,6 +28,9 @@ class Masker:
 
     def mask(self, text: str) -> str:
         return self._pattern.sub(MASK, text) if self._pattern else text
+
+    def mask_optional(self, text: str | None) -> str | None:
+        return None if text is None else self.mask(text)
 
     def stream(self) -> StreamMasker:
         return StreamMasker(self)

@@ -1,0 +1,126 @@
+"""The job store's interfaces (docs/language.md, "The job store"): a ``StoreReader`` that
+only ever reads (the history commands, the dashboard) and a ``JobStore`` that records jobs
+as they run (runs, the scheduler). Records are the model's own types (orchdsl.model); one
+``StoreError`` says what went wrong in words a user can act on.
+
+Implementations live beside this module: ``sqlite`` (the embedded default).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from orchdsl.model import Attempt, Delivery, JobResult, TaskResult
+
+
+class StoreError(Exception):
+    """The store cannot be used: a foreign or corrupt file, a newer schema, no permission, a
+    full disk (exit 2). The message names the store and says what to do."""
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Who runs a job: enough to tell, from another process, whether it still lives. A pid
+    means something only in its own PID namespace on its own boot of its own host."""
+
+    host: str
+    pid: int
+    pid_started: str | None = None  # clock ticks since boot (/proc/PID/stat), against reuse
+    boot_id: str | None = None
+    pid_namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    file: str | None = None  # absolute path
+    state: str | None = None
+    trigger: str | None = None
+    before_id: int | None = None  # pagination: jobs older than this one
+    limit: int = 20
+
+
+@dataclass
+class Changes:
+    """What a recorder writes in one transaction: jobs, tasks and attempts as they are now."""
+
+    jobs: list[JobResult] = field(default_factory=list)
+    tasks: list[tuple[int, TaskResult]] = field(default_factory=list)
+    attempts: list[tuple[int, str, Attempt]] = field(default_factory=list)
+    heartbeats: list[int] = field(default_factory=list)  # running jobs still alive
+
+    def __bool__(self) -> bool:
+        return bool(self.jobs or self.tasks or self.attempts or self.heartbeats)
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A job left ``waiting`` or ``processing``, as recovery sees it."""
+
+    job_id: int
+    runner: Runner
+    token: str | None
+    heartbeat_at: datetime | None
+    groups: tuple[tuple[int, str | None], ...]  # (process group, its leader's start time)
+
+
+class StoreReader(abc.ABC):
+    location: str  # as shown: a path, or a URL without its password
+
+    @abc.abstractmethod
+    def jobs(self, query: JobQuery = JobQuery()) -> list[JobResult]:
+        """Jobs newest first, without their tasks."""
+
+    @abc.abstractmethod
+    def job(self, job_id: int) -> JobResult | None:
+        """One job with its tasks, attempts, deliveries and the ids of its nested jobs."""
+
+    @abc.abstractmethod
+    def previous_job(self, file: str, before_id: int) -> JobResult | None:
+        """The last job of ``file`` before ``before_id`` that ran to an end (not nested, not
+        a skipped fire): what the ``fixed`` notification compares with."""
+
+    @abc.abstractmethod
+    def success_durations(self, file: str, before_id: int | None = None,
+                          last: int = 20) -> list[float]:
+        """Seconds taken by the last ``last`` successful jobs of a file, newest first."""
+
+    @abc.abstractmethod
+    def last_fire(self, file: str, key: str) -> datetime | None: ...
+
+    @abc.abstractmethod
+    def unfinished(self) -> list[Unfinished]:
+        """The jobs whose runner has not marked them finished."""
+
+    def close(self) -> None: ...
+
+
+class JobStore(StoreReader):
+    @abc.abstractmethod
+    def create_job(self, job: JobResult, runner: Runner, token: str) -> int:
+        """Record a new job (and its tasks) at once, durably: its id is shown at the start,
+        and recovery finds its processes by ``token`` even when the runner dies next."""
+
+    @abc.abstractmethod
+    def write(self, changes: Changes) -> None:
+        """One transaction of batched changes (see store.recorder)."""
+
+    @abc.abstractmethod
+    def record_skipped_fire(self, orchestration: str, file: str, file_hash: str | None,
+                            reason: str) -> int: ...
+
+    @abc.abstractmethod
+    def record_delivery(self, job_id: int, delivery: Delivery) -> None: ...
+
+    @abc.abstractmethod
+    def record_fire(self, file: str, key: str, at: datetime) -> None:
+        """Keep ``at`` as the schedule's last fire; it only ever moves forward."""
+
+    @abc.abstractmethod
+    def mark_terminated(self, job_ids: list[int]) -> None:
+        """Recovery's verdict: these jobs' runners are dead."""
+
+    # A write that fails because of the store (a full disk, a lost server) raises this
+    # implementation's error type; the recorder reports it and the job runs on.
+    write_errors: tuple[type[Exception], ...] = ()
