@@ -187,8 +187,8 @@ def _starts_with_its_phase(task: ast.Task) -> bool:
 
 
 def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: str | None) -> dict:
-    """What a task node carries: plain values for the renderers, and the AST node
-    (``node``), which only orchdsl.runner.engine still reads: it goes with that runner."""
+    """What a task node carries: plain values, for the renderers and ``graph --format json``
+    (the plan, not the graph, is what runs: nothing reads the syntax tree from here)."""
     action = task.action
     attributes = {
         "type": "task", "phase": phase, "phase_index": phase_index,
@@ -200,7 +200,7 @@ def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: s
         "env": {e.name.text: e.value.value for e in task.env},
         "when": task.when.text if task.when else None,
         "on": task.on.label.value if task.on else None,
-        "line": task.span.line, "column": task.span.column, "node": task,
+        "line": task.span.line, "column": task.span.column,
     }
     if isinstance(action, ast.RunShell):
         attributes.update(action="run", command=action.command.value)

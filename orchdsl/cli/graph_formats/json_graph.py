@@ -21,16 +21,14 @@ VERSION = 1
 
 
 def graph_data(compiled) -> dict:
-    """The shape of ``networkx.node_link_data(graph, edges="edges")``, built directly: copying
-    the graph to drop the AST nodes cost more than the rest of the command."""
+    """The shape of ``networkx.node_link_data(graph, edges="edges")``, built directly (it is
+    the same document, without networkx's copy of every attribute)."""
     graph = compiled.graph
     data = {
         "directed": True, "multigraph": False,
         "graph": {"name": compiled.orchestration.name.value, "file": compiled.path,
                   "description": compiled.orchestration.description},
-        # "node" is the AST node: for the runner, not for output
-        "nodes": [{"id": node, **{k: v for k, v in attributes.items() if k != "node"}}
-                  for node, attributes in graph.nodes(data=True)],
+        "nodes": [{"id": node, **attributes} for node, attributes in graph.nodes(data=True)],
         "edges": [{"source": source, "target": target, **attributes}
                   for source, target, attributes in graph.edges(data=True)],
     }
