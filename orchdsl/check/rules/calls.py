@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 
-from orchdsl.check.call_targets import Missing, Signature, Unparsable, look_up, module_file
+from orchdsl.check.call_targets import (CALL_TARGET, Missing, Signature, Unparsable, look_up,
+                                        module_file)
 from orchdsl.lang import ast
 from orchdsl.lang.diagnostics import Note, Severity
 from orchdsl.lang.source import STDIN, Span
 from orchdsl.check.rules import Finding, rule
-from orchdsl.check.rules.tasks import CALL_TARGET
 
 
 @rule("W213", "call-ignores-cwd-env", Severity.WARNING)

@@ -6,9 +6,9 @@ import re
 
 from orchdsl.lang import ast
 from orchdsl.lang.diagnostics import Note, Severity, did_you_mean
+from orchdsl.check.call_targets import CALL_TARGET
 from orchdsl.check.rules import Finding, rule
 
-CALL_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*\Z")
 
 
 @rule("E110", "bad-needs")
