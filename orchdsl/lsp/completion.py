@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from orchdsl.lang import ast
 from orchdsl.lang.keywords import CATCHUP_MODES, EVENTS, OVERLAP_MODES
 from orchdsl.lang.nodes import JOB_VALUES
 from orchdsl.lsp.context import ACTIONS, CLAUSES, KINDS, OPTIONS, Cursor, cursor
@@ -23,7 +24,7 @@ Kind = types.CompletionItemKind
 REPEATABLE_OPTIONS = ("env", "matrix", "param")
 OPERANDS = ("tasks.", "params.", "env.", "job.")
 FUNCTIONS = ("succeeded()", "failed()", "always()")
-TRIGGERS = [".", "{", '"', "(", ",", "[", "/", " "]
+TRIGGERS = [".", "{", '"', "(", ",", "[", "/"]
 
 
 def complete(text: str, offset: int, names: Names | None,
@@ -122,7 +123,7 @@ def _references(at: Cursor, names: Names):
     root = at.typed.split(".")[0]
     if root == "params":
         return [(f"params.{p}", Kind.Variable, "param", f"params.{p}")
-                for p, clause in names.declared.items() if type(clause).__name__ == "Param"]
+                for p, clause in names.declared.items() if isinstance(clause, ast.Param)]
     if root == "job":
         return [(f"job.{v}", Kind.Variable, "job value", f"job.{v}") for v in JOB_VALUES]
     if root != "tasks":
@@ -171,7 +172,7 @@ def _interpolation(at: Cursor, names: Names):
     matrices = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "matrix"]
     found = [(m, Kind.TypeParameter, "matrix value of this task", m) for m in matrices]
     for name, clause in names.declared.items():
-        secret = type(clause).__name__ == "Secret"
+        secret = isinstance(clause, ast.Secret)
         detail = ("secret: prefer $NAME in a shell command (W212)" if secret
                   else f'param, default "{clause.default.value}"')
         found.append((name, Kind.Constant if secret else Kind.Variable, detail, name))

@@ -121,7 +121,7 @@ def _in_string_or_comment(structure: _Structure, before: str, offset: int) -> Cu
     if token.startswith("#"):
         ignore = _IGNORE.search(token)
         if ignore is None:
-            return Cursor("nothing", offset, block=block)
+            return Cursor("nothing", offset, block=block, phase=phase)
         typed = re.search(r"[A-Za-z0-9]*\Z", ignore.group(1)).group(0)
         return Cursor("rule code", offset - len(typed), typed, block, phase)
     opening = before.rfind("${", match.start())
@@ -134,7 +134,7 @@ def _in_string_or_comment(structure: _Structure, before: str, offset: int) -> Cu
     if words and words[-1] == "timezone":
         quote = match.start() + len(token) - len(token.lstrip("r").lstrip('"'))
         return Cursor("zone in string", quote, before[quote:], block, phase)
-    return Cursor("nothing", offset, block=block)
+    return Cursor("nothing", offset, block=block, phase=phase)
 
 
 def _statement(words: list[str], block: str) -> list[str]:

@@ -42,7 +42,7 @@ def _occurrence(analysis: Analysis, found: Occurrence) -> str | None:
         task = analysis.symbols.tasks.get(found.name)
         return task_text(analysis, task.task, task.phase_name) if task else None
     if found.kind in (PARAM, MATRIX) and definition is not None:
-        return _declaration(analysis, found, definition)
+        return _declaration(analysis, found)
     if found.kind == PHASE:
         return _phase_text(analysis, found.name)
     if found.kind == NESTED:
@@ -91,8 +91,7 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text).replace("`", "'")
 
 
-def _declaration(analysis: Analysis, found: Occurrence, definition: Occurrence) -> str:
-    orchestration = analysis.orchestration
+def _declaration(analysis: Analysis, found: Occurrence) -> str:
     source = analysis.buffer.text
     if found.kind == MATRIX:
         task = analysis.symbols.tasks.get(found.scope)
