@@ -62,7 +62,7 @@ def bash_complete(script, words: list[str], cwd, env: dict[str, str] | None = No
 
 
 BASH_CASES = [
-    (["orchdsl", "l"], ["lint", "logs"]),
+    (["orchdsl", "l"], ["lint", "logs", "lsp"]),
     (["orchdsl", "--v"], ["--version"]),
     (["orchdsl", "lint", "--f"], ["--format"]),
     (["orchdsl", "lint", "--format", ""], ["github", "json", "sarif", "text"]),
