@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import Note, Severity, did_you_mean
+from orchdsl.lang.diagnostics import Note, Severity, suggest
 from orchdsl.check.rules import Finding, repeats, rule
 from orchdsl.check.rules.matrices import matrix_name_clashes
 
@@ -93,8 +93,10 @@ def unknown_interpolation(ctx):
                 name = interp.plain_name  # None: ${env.X}, an output, a job value, malformed
                 if name is not None and name not in declared:
                     shell = isinstance(task.action, ast.RunShell) and string is task.action.command
-                    help = did_you_mean(name, sorted(declared)) or _undeclared_help(name, shell)
-                    yield Finding(interp.span, f'"${{{name}}}" is not a param or secret', help)
+                    help, fix = suggest(name, sorted(declared), interp.span,
+                                        lambda meant: "${" + meant + "}")
+                    yield Finding(interp.span, f'"${{{name}}}" is not a param or secret',
+                                  help or _undeclared_help(name, shell), fix=fix)
 
 
 def _undeclared_help(name: str, shell: bool) -> str:
