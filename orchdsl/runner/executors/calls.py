@@ -161,16 +161,21 @@ def _text(value: object) -> str:
 
 
 def user_traceback(exc: BaseException) -> str:
-    """The traceback of an exception from user code, without the frames of orchdsl, trio and
-    the import machinery that led to it (they say nothing to the user)."""
-    tb = exc.__traceback__
-    while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+    """The traceback of an exception from user code with the user's frames only: those of
+    orchdsl, trio and the import machinery that led to them say nothing to the user."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _ours(f.filename)]
+    shown = "".join(traceback.format_exception_only(type(exc), exc))
+    if not frames:
+        return shown
+    return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + shown
 
 
-_OURS = (os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-         os.path.dirname(trio.__file__))
+def _package_folder(module) -> str:
+    return os.path.dirname(os.path.abspath(module.__file__))
+
+
+_OURS = tuple(_package_folder(m) for m in (__import__("orchdsl"), trio,
+                                            __import__("outcome")))
 
 
 def _ours(filename: str) -> bool:
