@@ -183,7 +183,19 @@ def _ours(filename: str) -> bool:
 
 
 def _call_with_output(function: Callable, kwargs: dict) -> object:
-    return function(**kwargs)
+    try:
+        return function(**kwargs)
+    finally:
+        _stop_what_it_started()
+
+
+def _stop_what_it_started() -> None:
+    """The processes a call started from this thread and left running end with it, like what
+    a command leaves in its process group (runner/guard.py)."""
+    from orchdsl.runner import guard
+
+    if guard.has_children():
+        guard.stop_children_of_thread(threading.get_native_id())
 
 
 # -- the lanes: plain sync calls without timeout (see executors/lanes.py) ------------------
@@ -201,6 +213,7 @@ def call_capturing(function: Callable, kwargs: dict, stdout: Output,
         return returned(f"{type(exc).__name__}: {exc}", None)
     finally:
         _current_output.reset(token)
+        _stop_what_it_started()
     return returned(None, value)
 
 
