@@ -46,7 +46,9 @@ class CompileError(Exception):
     text of each file they point into (path -> text) for showing the source line."""
 
     def __init__(self, diagnostics: list[Diagnostic], texts: dict[str, str]):
-        super().__init__(f"{len(diagnostics)} error(s)")
+        # The message says what and where, as lint's one-line formats do.
+        super().__init__("\n".join(f"{d.span}: {d.severity.value}[{d.code}]: "
+                                   f"{d.message_with_notes()}" for d in diagnostics))
         self.diagnostics = diagnostics
         self.texts = texts
 
