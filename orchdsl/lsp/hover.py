@@ -66,6 +66,7 @@ def task_text(analysis: Analysis, task: ast.Task, phase: str) -> str:
 
 
 def _action_lines(analysis: Analysis, task: ast.Task) -> list[str]:
+    from orchdsl.planning.build import template_of
     from orchdsl.planning.interpolate import render
 
     action = task.action
@@ -74,7 +75,9 @@ def _action_lines(analysis: Analysis, task: ast.Task) -> list[str]:
     masked = frozenset(s.name.text for s in orchestration.secrets)
 
     def fill(string: ast.StringLit, shell: bool) -> str:
-        return render(string, values, {}, shell=shell, masked=masked, keep_missing=True)
+        """As a dry run shows it (orchdsl.cli.plan_output): secrets as ***, what is known
+        only when the job runs as written."""
+        return render(template_of(string, masked), values, shell=shell, masked=masked)
 
     if isinstance(action, ast.RunShell):
         return ["run (shell), with the params' defaults:", "```sh", fill(action.command, True),
