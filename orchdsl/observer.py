@@ -21,6 +21,11 @@ class Observer:
 
     def task_output(self, job: JobResult, task: str, stream: str, line: str) -> None: ...
 
+    def tasks_expanded(self, job: JobResult, task: TaskResult,
+                       instances: list[TaskResult]) -> None:
+        """A task whose matrix reads an output became ``instances`` when it was reached:
+        they stand in its place in ``job.tasks`` from now on."""
+
     def task_finished(self, job: JobResult, task: TaskResult) -> None: ...
 
     def job_finished(self, job: JobResult) -> None: ...
@@ -59,6 +64,10 @@ class Observers(Observer):
     def task_output(self, job, task, stream, line):
         for o in self.observers:
             o.task_output(job, task, stream, line)
+
+    def tasks_expanded(self, job, task, instances):
+        for o in self.observers:
+            o.tasks_expanded(job, task, instances)
 
     def task_finished(self, job, task):
         for o in self.observers:

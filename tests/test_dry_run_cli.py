@@ -62,6 +62,9 @@ class Example(NamedTuple):
 EXAMPLE_TABLE = [
     Example("hourly-metrics/hourly-metrics.orch", "Hourly metrics",
             ["api_latency", "queue_depth", "summarize", "status_page", "archive"], set(), 3),
+    Example("landing/landing.orch", "Landing",
+            ["list_landed", "orders", "load_file", "load_orders", "refresh.eu", "refresh.us",
+             "page", "tidy"], set(), 5),
     Example("ml-retrain/ml-retrain.orch", "Churn model retrain",
             ["usage", "labels", "features", "data_profile", "train", "register_model",
              "model_card", "deploy", "shadow_deploy"], {"shadow_deploy"}, 5),
@@ -91,7 +94,7 @@ def test_text_plan_of_every_example(example):
     assert lines[0] == f'Plan for "{example.name}" ({path.name})'
     assert lines[-1] == "Dry run: nothing was run."
     states = {m.group(2): m.group(1)
-              for m in re.finditer(r"^  (wave \d+|disabled|skipped) +(\w+) ", out, re.M)}
+              for m in re.finditer(r"^  (wave \d+|disabled|skipped) +([\w.-]+) ", out, re.M)}
     assert list(states) == example.tasks
     assert {n for n, s in states.items() if s == "disabled"} == example.disabled
     runs = len(example.tasks) - len(example.disabled)

@@ -50,12 +50,21 @@ class Example(NamedTuple):
     phases: dict[str, list[str]]
     needs: set[tuple[str, str]]  # (needed, task)
     disabled: set[str]
+    when: dict[str, str] = {}  # phase -> its condition, as written
+
+    def phase_titles(self, joined: str) -> list[str]:
+        """Each phase's title, its condition after ``joined`` where it has one."""
+        return [p + (f"{joined}{self.when[p]}" if p in self.when else "") for p in self.phases]
 
 
 EXAMPLE_TABLE = [
     Example("hourly-metrics/hourly-metrics.orch", "Hourly metrics", {
         "Extract": ["api_latency", "queue_depth"], "Transform": ["summarize"],
         "Write": ["status_page", "archive"]}, set(), set()),
+    Example("landing/landing.orch", "Landing", {
+        "Extract": ["list_landed", "orders"], "Load": ["load_file", "load_orders"],
+        "Publish": ["refresh.eu", "refresh.us"], "Alert": ["page"], "Cleanup": ["tidy"]},
+        set(), set(), {"Alert": "failed()", "Cleanup": "always()"}),
     Example("ml-retrain/ml-retrain.orch", "Churn model retrain", {
         "Extract": ["usage", "labels"], "Transform": ["features", "data_profile"],
         "Train": ["train"], "Write": ["register_model", "model_card"],
@@ -96,7 +105,7 @@ def test_ascii(example):
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == f"{example.name} ({Path(example.path).name})"
     headers = [line for line in out.splitlines() if re.match(r"\[\d+\] ", line)]
-    assert headers == [f"[{i}] {p}" for i, p in enumerate(example.phases, 1)]
+    assert headers == [f"[{i}] {p}" for i, p in enumerate(example.phase_titles("  when "), 1)]
     for tasks in example.phases.values():
         for name in tasks:
             (line,) = [x for x in out.splitlines() if re.match(rf"^ [ |]   {name} ", x)]
@@ -112,7 +121,9 @@ def test_mermaid(example):
     assert lines[:3] == ["---", lines[1], "---"]  # a title: the examples have a description
     assert lines[3] == "flowchart LR"
     subgraphs = [line.strip() for line in lines if line.strip().startswith("subgraph ")]
-    assert subgraphs == [f'subgraph p{i}["{i + 1}. {p}"]' for i, p in enumerate(example.phases)]
+    titles = [t.replace("  when ", " (when ") + ")" if "  when " in t else t
+              for t in example.phase_titles("  when ")]
+    assert subgraphs == [f'subgraph p{i}["{i + 1}. {p}"]' for i, p in enumerate(titles)]
     assert sum(line.strip() == "end" for line in lines) == len(example.phases)
     ids = {}
     for name in (t for tasks in example.phases.values() for t in tasks):
@@ -130,7 +141,7 @@ def test_dot_is_accepted_by_graphviz(example, tmp_path):
     assert (code, err) == (0, "")
     assert out.startswith(f'digraph "{example.name}" {{\n')
     clusters = re.findall(r'subgraph cluster_\w+ \{\n\s+label="\d+\. ([^"]*)";', out)
-    assert clusters == list(example.phases)
+    assert clusters == example.phase_titles("\\nwhen ")
     for name in (t for tasks in example.phases.values() for t in tasks):
         (node,) = re.findall(rf'^\s+"{name}" \[(.*)\];$', out, re.M)
         assert ('style="filled,dashed"' in node) == (name in example.disabled)
@@ -272,7 +283,7 @@ def test_the_drawing_keeps_the_file_order_of_tasks(example, tmp_path):
         dot, phases = orchdsl("graph", "o.orch", "-f", "dot", cwd=tmp_path).stdout, CROSSING_PHASES
     else:
         dot, phases = render(example, "dot").stdout, example.phases
-    in_output = re.findall(r'^        "(\w+)" \[label=', dot, re.M)
+    in_output = re.findall(r'^        "([\w.-]+)" \[label=', dot, re.M)
     assert in_output == [t for tasks in phases.values() for t in tasks]
     assert _top_to_bottom(dot, phases) == phases
 

@@ -92,11 +92,18 @@ def _timeline(job: JobResult) -> list[str]:
         code = attempts[-1].exit_code if attempts else None
         reason = task.reason or ""
         exit_shown = f"exit {code}" if code not in (None, 0) and "exit code" not in reason else ""
-        outputs = ", ".join(f"{k}={v}" for k, v in task.outputs.items())
+        outputs = ", ".join(f"{k}={_short(v)}" for k, v in task.outputs.items())
         detail = ", ".join(x for x in (tries, exit_shown, reason, outputs) if x)
         lines.append(f"  {task.name.ljust(width)}  {task.state.value:<9}  "
                      f"{measured(_took(first, last)):>7}  |{bar.ljust(BAR)}|  {detail}".rstrip())
     return lines
+
+
+def _short(value: str, most: int = 40) -> str:
+    """An output in a timeline line: on one line, cut (``orchdsl job --format json`` has it
+    whole)."""
+    shown = value.replace("\\", "\\\\").replace("\n", "\\n")
+    return shown if len(shown) <= most else shown[:most - 3] + "..."
 
 
 def logs_text(job: JobResult, task_name: str | None, done: set | None = None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from orchdsl.lang.diagnostics import did_you_mean
 
@@ -55,10 +55,12 @@ def split(values, flag: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def unselected(phases: Sequence[tuple[str, Sequence[str]]], selection: Selection
-               ) -> dict[str, str]:
+def unselected(phases: Sequence[tuple[str, Sequence[str]]], selection: Selection,
+               groups: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
     """Task name -> why it is not selected, for every task a selection leaves out.
-    ``phases``: each phase's name and its tasks' names, in file order."""
+    ``phases``: each phase's name and its tasks' names, in file order; ``groups``: a matrix
+    task's name -> its instances' names (``--only load`` selects every instance)."""
+    groups = groups or {}
     phase_names = [name for name, _ in phases]
     task_names = [task for _, tasks in phases for task in tasks]
     reasons: dict[str, str] = {}
@@ -76,21 +78,28 @@ def unselected(phases: Sequence[tuple[str, Sequence[str]]], selection: Selection
                 for task in tasks:
                     reasons.setdefault(task, "phase not selected (--phase)")
     if selection.only:
-        chosen = _matching(selection.only, task_names, "task", "--only")
+        chosen = _matching(selection.only, task_names, "task", "--only", groups)
         for name in task_names:
             if name not in chosen:
                 reasons.setdefault(name, "not selected (--only)")
     if selection.skip:
-        for name in _matching(selection.skip, task_names, "task", "--skip"):
+        for name in _matching(selection.skip, task_names, "task", "--skip", groups):
             reasons.setdefault(name, "skipped (--skip)")
     return reasons
 
 
-def _matching(patterns: tuple[str, ...], names: list[str], what: str, flag: str) -> set[str]:
+def _matching(patterns: tuple[str, ...], names: list[str], what: str, flag: str,
+              groups: Mapping[str, Sequence[str]] | None = None) -> set[str]:
     found: set[str] = set()
     for pattern in patterns:
-        # A name as it is first ("Load [EU]" is a phase, not a glob), then as a glob.
-        matched = {pattern} if pattern in names else {n for n in names if fnmatchcase(n, pattern)}
+        # A name as it is first ("Load [EU]" is a phase, not a glob), a matrix task as all of
+        # its instances, then as a glob.
+        if pattern in names:
+            matched = {pattern}
+        elif groups and pattern in groups:
+            matched = set(groups[pattern])
+        else:
+            matched = {n for n in names if fnmatchcase(n, pattern)}
         if not matched:
             raise SelectionError(_nothing(what, pattern, names, flag))
         found |= matched

@@ -14,6 +14,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Mapping, Union
 
+from orchdsl.planning.conditions import Condition
+
 
 class RefKind(str, enum.Enum):
     PARAM = "param"
@@ -154,6 +156,10 @@ class TaskSpec:
     label: str | None = None  # ``on "<label>"``: workers that offer it (docs/language.md)
     state: Selected = Selected.SELECTED
     reason: str | None = None  # why it does not run
+    when: Condition | None = None
+    matrix: "MatrixSpec | None" = None  # a matrix expanded when the task is reached
+    instance_of: str | None = None  # the matrix task this instance is one of
+    matrix_values: tuple[tuple[str, str], ...] = ()  # the instance's value of each matrix
 
     @property
     def runs(self) -> bool:
@@ -177,9 +183,25 @@ class TaskSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MatrixClause:
+    name: str
+    values: tuple[str, ...] | None  # a list
+    source: str | None  # or ``tasks.<task>.outputs.<name>``: one value per line
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixSpec:
+    """The matrix of a task that takes values from an output: its instances are made when
+    the task is reached (docs/reference.md, "Matrix")."""
+
+    clauses: tuple[MatrixClause, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PhaseSpec:
     name: str
-    tasks: tuple[str, ...]  # names, in file order
+    tasks: tuple[str, ...]  # names, in file order (a static matrix's instances)
+    when: Condition | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,13 @@ from orchdsl.model import JobResult, JobState, TaskResult, TaskState, job_state
 from orchdsl.observer import Observer
 from orchdsl.planning.spec import Plan
 from orchdsl.runner.attempt import AttemptSink
+from orchdsl.runner.conditions import ConditionError
+from orchdsl.runner.decide import Decider, Expand, Fail, Met, Skip
 from orchdsl.runner.executors.base import Executor, Outcome, Work
+from orchdsl.runner.facts import JobFacts
 from orchdsl.runner.slots import Slots
 from orchdsl.runner.values import JobValues
+from orchdsl.runner.walk import Walk
 
 
 class Coordinator:
@@ -44,15 +48,14 @@ class Coordinator:
         self.fail_fast = fail_fast or plan.fail_fast
         self.grace_s, self.stream, self.now, self.nested = grace_s, stream, now, nested
         self.slots = Slots(concurrency or plan.concurrency, on_free=self._advance)
-        self._walk = _Walk(plan)
+        self._walk = Walk(plan)
+        self.facts = JobFacts(job, values.values, dict(plan.params), values.environ)
+        self.decide = Decider(plan, job, self._walk, self.facts)
         self._reached: deque[str] = deque()  # done nodes whose successors to look at
         self._queued: deque[str] = deque()  # tasks ready to start, in file order
         self._retries: deque[str] = deque()  # tasks whose backoff is over: before the queue
-        self._succeeded: dict[str, bool] = {}
-        self._passed: dict[str, bool] = {}
         self._running: dict[str, AttemptSink] = {}  # task -> its attempt in flight
         self._backoffs: dict[str, trio.CancelScope] = {}  # tasks waiting to retry
-        self._stopping: str | None = None  # why nothing new may start
         self._ending: str | None = None  # why the job is over (timeout, signal): cancelling
         self._advancing = False
         self._all_done = trio.Event()
@@ -99,40 +102,58 @@ class Coordinator:
 
     # -- the walk -----------------------------------------------------------------------------
 
+    @property
+    def _stopping(self) -> str | None:
+        return self.decide.stopping
+
     def _reach(self, node: str) -> None:
-        """Every node before ``node`` is done: decide it now, or queue it to run."""
-        walk = self._walk
-        if walk.is_barrier(node):
-            self._passed[node] = all(self._passed[p] for p in walk.before(node))
+        """Every node before ``node`` is done: decide it now (runner/decide.py)."""
+        if self._walk.is_barrier(node):
+            self.decide.barrier(node)
             self._reached.append(node)
             return
-        result = self.job.tasks[node]
-        if result.state is not TaskState.PENDING:  # disabled or not selected: counts as met
-            self._passed[node] = self._succeeded[node] = True
+        decision = self.decide.task(node, self.job.tasks[node])
+        if isinstance(decision, Met):
+            self.decide.met(node)
             self._reached.append(node)
-            return
-        why_not = self._blocked(node)
-        if why_not:
-            self._skip(node, why_not)
+        elif isinstance(decision, Skip):
+            self._skip(node, decision.reason, met=decision.met)
+        elif isinstance(decision, Fail):
+            self._fail_before_start(node, decision.reason)
+        elif isinstance(decision, Expand):
+            self._expand(node, decision.specs)
         else:
             self._queued.append(node)
 
-    def _blocked(self, name: str) -> str | None:
-        if self._stopping:
-            return f"not started: {self._stopping}"
-        for before, kind in self._walk.edges_into(name):
-            if kind == "needs" and not self._succeeded[before]:
-                return f"needs {before}, which did not succeed"
-            if kind == "phase" and not self._passed[before]:
-                return "not started: an earlier phase failed"
-        return None
-
-    def _skip(self, name: str, why: str) -> None:
+    def _skip(self, name: str, why: str, met: bool = False) -> None:
         result = self.job.tasks[name]
         result.state, result.reason = TaskState.SKIPPED, why
-        self._passed[name] = self._succeeded[name] = False
+        (self.decide.met if met else self.decide.not_met)(name)
         self.observer.task_finished(self.job, result)
         self._reached.append(name)
+
+    def _fail_before_start(self, name: str, why: str) -> None:
+        """A condition or an output the task needs cannot be had: it fails without running."""
+        result = self.job.tasks[name]
+        result.state, result.reason = TaskState.FAILED, self.values.masker.mask(why)
+        self.observer.task_finished(self.job, result)
+        self._task_done(name)
+
+    def _expand(self, name: str, specs) -> None:
+        """A matrix made when its task is reached: its instances take the task's place."""
+        placeholder = self.job.tasks[name]
+        instances = [TaskResult(s.name, s.phase, continue_on_failure=s.continue_on_failure,
+                                instance_of=name) for s in specs]
+        tasks = self.job.tasks
+        position = list(tasks).index(name)
+        items = list(tasks.items())
+        items[position:position + 1] = [(r.name, r) for r in instances]
+        tasks.clear()
+        tasks.update(items)
+        self.observer.tasks_expanded(self.job, placeholder, instances)
+        self._walk.expand(name, [s.name for s in specs])
+        for spec in specs:
+            self._reach(spec.name)
 
     def _advance(self) -> None:
         """Reach what the done nodes unblock, then start queued tasks while there is room.
@@ -159,11 +180,11 @@ class Coordinator:
             if not queue:
                 return
             name = queue[0]
-            if self._stopping and queue is self._queued:
+            if self._stopping and queue is self._queued and not self.decide.exempt(name):
                 queue.popleft()
                 self._skip(name, f"not started: {self._stopping}")
                 continue
-            task = self.plan.task(name)
+            task = self.decide.spec(name)
             work = self._work(name, task)
             if work is None:
                 queue.popleft()
@@ -181,15 +202,16 @@ class Coordinator:
             sink.handle = executor.start(work, sink)
 
     def _work(self, name: str, task) -> Work | None:
+        """The attempt's work; None when the task fails before it starts (an output it reads
+        is not set: docs/reference.md, "Outputs")."""
         result = self.job.tasks[name]
         try:
-            return self.values.work(task, job_id=self.job.job_id,
-                                    attempt=len(result.attempts) + 1, grace_s=self.grace_s)
-        except KeyError as exc:  # an output that is not set (docs/language.md, "Outputs")
-            result.state, result.reason = TaskState.FAILED, f"{exc.args[0]} is not set"
-            self.observer.task_finished(self.job, result)
-            self._task_done(name)
+            values = self.facts.task_values(task)
+        except ConditionError as exc:
+            self._fail_before_start(name, str(exc))
             return None
+        return self.values.work(task, job_id=self.job.job_id, values=values,
+                                attempt=len(result.attempts) + 1, grace_s=self.grace_s)
 
     def _executor(self, work: Work) -> Executor:
         return next(e for e in self.executors if e.can_run(work))
@@ -219,11 +241,12 @@ class Coordinator:
         if not started:  # taken back before it ran: left pending, so "not reached"
             self._advance()
             return
-        task = self.plan.task(name)
+        task = self.decide.spec(name)
         if sink.cancelled_why is not None:
             self._cancelled(result, sink.cancelled_why)
         elif outcome.succeeded:
             result.state = TaskState.SUCCEEDED
+            self.facts.outputs[name] = sink.raw_outputs
             self.observer.task_finished(self.job, result)
         elif len(result.attempts) <= task.retries and not self._ending:
             self._retry_later(result, backoff(task.backoff_s, len(result.attempts)))
@@ -260,18 +283,12 @@ class Coordinator:
         self._advance()
 
     def _task_done(self, name: str) -> None:
-        result = self.job.tasks[name]
-        self._succeeded[name] = result.state is TaskState.SUCCEEDED
-        self._passed[name] = self._succeeded[name] or (
-            result.state is TaskState.FAILED and result.continue_on_failure)
-        if result.state is TaskState.FAILED and not result.continue_on_failure:
+        if self.decide.ended(self.job.tasks[name]):
             self._stop_after_failure(name)
         self._reached.append(name)
         self._advance()
 
     def _stop_after_failure(self, name: str) -> None:
-        if self._stopping is None:  # the first failure is the one to tell
-            self._stopping = f"task {name} failed"
         self._take_back_queued()
         if self.fail_fast:
             for other, sink in list(self._running.items()):
@@ -296,65 +313,3 @@ def backoff(first_s: float, attempt: int) -> float:
         return 0.0
     doublings = min(attempt - 1, 64)  # 2^64 s is past any cap already
     return min(first_s * 2 ** doublings, MAX_BACKOFF_S)
-
-
-class _Walk:
-    """The plan as nodes and edges: ``<phase>:start`` and ``<phase>:end`` barriers and the
-    tasks, as docs/language.md's compiled graph draws them, counted down as nodes are done."""
-
-    def __init__(self, plan: Plan):
-        self._before: dict[str, list[tuple[str, str]]] = {}
-        self._after: dict[str, list[str]] = {}
-        self._barriers: set[str] = set()
-        previous_end = None
-        for phase in plan.phases:
-            start, end = f"{phase.name}:start", f"{phase.name}:end"
-            self._node(start), self._node(end)
-            self._barriers |= {start, end}
-            if previous_end is not None:
-                self._edge(previous_end, start, "phase")
-            self._edge(start, end, "phase")  # phase order even when every task starts early
-            for name in phase.tasks:
-                self._node(name)
-                if not plan.task(name).needs:
-                    self._edge(start, name, "phase")
-                self._edge(name, end, "phase")
-            previous_end = end
-        for task in plan.tasks:
-            for needed in task.needs:
-                self._edge(needed, task.name, "needs")
-        self._waiting = {n: len(b) for n, b in self._before.items()}
-        self._left = len(self._waiting)
-
-    def _node(self, name: str) -> None:
-        self._before.setdefault(name, [])
-        self._after.setdefault(name, [])
-
-    def _edge(self, a: str, b: str, kind: str) -> None:
-        self._before[b].append((a, kind))
-        self._after[a].append(b)
-
-    def is_barrier(self, node: str) -> bool:
-        return node in self._barriers
-
-    def before(self, node: str):
-        return (a for a, _ in self._before[node])
-
-    def edges_into(self, node: str) -> list[tuple[str, str]]:
-        return self._before[node]
-
-    def start(self, reach) -> None:
-        for node, count in list(self._waiting.items()):
-            if count == 0:
-                reach(node)
-
-    def done(self, node: str, reach) -> None:
-        self._left -= 1
-        for after in self._after[node]:
-            self._waiting[after] -= 1
-            if not self._waiting[after]:
-                reach(after)
-
-    @property
-    def finished(self) -> bool:
-        return self._left == 0

@@ -210,7 +210,8 @@ def _new_job(plan: Plan, options: RunOptions, parent: JobResult | None) -> JobRe
 
 
 def _initial_result(task) -> TaskResult:
-    result = TaskResult(task.name, task.phase, continue_on_failure=task.continue_on_failure)
+    result = TaskResult(task.name, task.phase, continue_on_failure=task.continue_on_failure,
+                        instance_of=task.instance_of)
     if task.state is Selected.DISABLED:
         result.state, result.reason = TaskState.DISABLED, "disabled in the file"
     elif not task.runs:

@@ -68,7 +68,9 @@ class JobValues:
         values = self.values if values is None else values
         action = task.action
         if isinstance(action, CallAction):
-            what = CallWork(action.module, action.function, action.folder, dict(self.plan.params))
+            # A call's keyword arguments: the params, and an instance's matrix values.
+            what = CallWork(action.module, action.function, action.folder,
+                            {**dict(self.plan.params), **dict(task.matrix_values)})
         elif isinstance(action, NestedAction):
             what = NestedWork(self.plan.children[action.child],
                               {name: t.render(values) for name, t in action.params})

@@ -49,9 +49,13 @@ class Changes:
     tasks: list[tuple[int, TaskResult]] = field(default_factory=list)
     attempts: list[tuple[int, str, Attempt]] = field(default_factory=list)
     heartbeats: list[int] = field(default_factory=list)  # running jobs still alive
+    # A task whose matrix was made when it was reached: (job id, its name, its instances),
+    # which take its place (and its position).
+    expansions: list[tuple[int, str, list[TaskResult]]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.jobs or self.tasks or self.attempts or self.heartbeats)
+        return bool(self.jobs or self.tasks or self.attempts or self.heartbeats
+                    or self.expansions)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class StoreRecorder(Observer):
         # task_started event, and recovery needs it. There are at most `concurrency` of them.
         self._running: dict[tuple[int, str, int], Attempt] = {}
         self._alive: dict[int, JobResult] = {}  # jobs running: their heartbeat is written
+        self._expansions: list[tuple[int, str, list[TaskResult]]] = []
         self._last_flush = clock()
         self.error: str | None = None  # the first write that failed; the job runs on
 
@@ -50,6 +51,10 @@ class StoreRecorder(Observer):
         self._tasks[(job.job_id, task.name)] = task
         self._running[(job.job_id, task.name, attempt.number)] = attempt
         self._maybe_flush()
+
+    def tasks_expanded(self, job, task, instances):
+        self._tasks.pop((job.job_id, task.name), None)
+        self._expansions.append((job.job_id, task.name, list(instances)))
 
     def task_retrying(self, job, task, delay_s):
         self._task_finished(job, task)
@@ -93,8 +98,9 @@ class StoreRecorder(Observer):
             tasks=[(job_id, t) for (job_id, _), t in self._tasks.items()],
             attempts=[(job_id, name, a) for (job_id, name, _), a in
                       {**self._running, **self._attempts}.items()],
-            heartbeats=list(self._alive) if heartbeat else [])
-        self._jobs, self._tasks, self._attempts = {}, {}, {}
+            heartbeats=list(self._alive) if heartbeat else [],
+            expansions=self._expansions)
+        self._jobs, self._tasks, self._attempts, self._expansions = {}, {}, {}, []
         self._last_flush = self.clock()
         if not changes:
             return

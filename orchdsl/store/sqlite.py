@@ -62,7 +62,7 @@ class SQLiteReader(StoreReader):
         for row in self._read("SELECT * FROM attempts WHERE job_id = ? ORDER BY task, number",
                               (job_id,)):
             attempts.setdefault(row["task"], []).append(rows.attempt(row))
-        for row in self._read("SELECT * FROM tasks WHERE job_id = ? ORDER BY position",
+        for row in self._read("SELECT * FROM tasks WHERE job_id = ? ORDER BY position, rowid",
                               (job_id,)):
             task = rows.task(row)
             task.attempts = attempts.get(task.name, [])
@@ -168,6 +168,14 @@ class SQLiteStore(SQLiteReader, JobStore):
     def write(self, changes: Changes) -> None:
         now = rows.now()
         with self.transaction():
+            for job_id, name, instances in changes.expansions:
+                self.db.executemany(
+                    "INSERT INTO tasks (job_id, name, phase, position, state, reason, "
+                    "continue_on_failure, instance_of) SELECT ?, ?, phase, position, ?, ?, ?, ? "
+                    "FROM tasks WHERE job_id = ? AND name = ?",
+                    [(job_id, i.name, i.state.value, i.reason, int(i.continue_on_failure), name,
+                      job_id, name) for i in instances])
+                self.db.execute("DELETE FROM tasks WHERE job_id = ? AND name = ?", (job_id, name))
             self.db.executemany(
                 "UPDATE jobs SET state=?, reason=?, started_at=?, finished_at=? WHERE id=?",
                 [rows.job_update(j) for j in changes.jobs])
