@@ -58,7 +58,7 @@ def run(path_or_plan: str | Plan, *, concurrency: int | None = None, fail_fast: 
             raise ValueError(f"notify_me: {problems[0]}")
     options = RunOptions(concurrency=concurrency, fail_fast=fail_fast, stream=stream,
                          trigger=trigger, environ=environ)
-    opened = _store(store, environ)
+    opened = _store(store)
     try:
         return trio.run(lambda: run_job(the_plan, store=opened, options=options,
                                         observers=(observer,) if observer else (),
@@ -68,13 +68,15 @@ def run(path_or_plan: str | Plan, *, concurrency: int | None = None, fail_fast: 
             opened.close()
 
 
-def _store(store, environ):
+def _store(store):
+    """The store to record in. The user's store is where this process's environment says
+    (``environ`` is the tasks' environment, not where jobs are kept)."""
     if store is None or not isinstance(store, str):
         return store
     from orchdsl.store import open_store, store_location
     from orchdsl.store.recovery import recover
 
-    location = store_location(None, environ) if store == USER_STORE else store_location(store)
+    location = store_location(None) if store == USER_STORE else store_location(store)
     opened = open_store(location)
     recover(opened)
     return opened

@@ -21,6 +21,10 @@ class Observer:
 
     def task_output(self, job: JobResult, task: str, stream: str, line: str) -> None: ...
 
+    def task_log(self, job: JobResult, task: str, attempt: int, segments: list) -> None:
+        """A chunk of an attempt's full log, masked: ``(time, "o" or "e", text)`` in the
+        order it came (runner/capture.AttemptLog), while the task runs and when it ends."""
+
     def tasks_expanded(self, job: JobResult, task: TaskResult,
                        instances: list[TaskResult]) -> None:
         """A task whose matrix reads an output became ``instances`` when it was reached:
@@ -64,6 +68,10 @@ class Observers(Observer):
     def task_output(self, job, task, stream, line):
         for o in self.observers:
             o.task_output(job, task, stream, line)
+
+    def task_log(self, job, task, attempt, segments):
+        for o in self.observers:
+            o.task_log(job, task, attempt, segments)
 
     def tasks_expanded(self, job, task, instances):
         for o in self.observers:

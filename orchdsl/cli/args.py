@@ -44,3 +44,19 @@ def positive(text: str) -> int:
     if value > LARGEST_ID:
         raise argparse.ArgumentTypeError(f"must be at most {LARGEST_ID}")
     return value
+
+
+SIZE_UNITS = {"": 1, "B": 1, "KIB": 1024, "MIB": 1024 ** 2, "GIB": 1024 ** 3,
+              "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3}
+
+
+def size(text: str) -> int:
+    """An argparse ``type``: a size such as ``100MiB``, ``512KiB``, ``2GB`` (bytes)."""
+    import re
+
+    found = re.fullmatch(r"\s*([0-9]{1,12})\s*([A-Za-z]*)\s*", text)
+    unit = found.group(2).upper() if found else None
+    if found is None or unit not in SIZE_UNITS:
+        raise argparse.ArgumentTypeError(f"expected a size such as 100MiB or 512KiB, got "
+                                         f"{text!r}")
+    return int(found.group(1)) * SIZE_UNITS[unit]

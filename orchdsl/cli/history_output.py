@@ -106,31 +106,6 @@ def _short(value: str, most: int = 40) -> str:
     return shown if len(shown) <= most else shown[:most - 3] + "..."
 
 
-def logs_text(job: JobResult, task_name: str | None, done: set | None = None) -> str:
-    """Each attempt under a header. With ``done`` (following a running job), only attempts
-    that finished and are not in it yet, which are then added: each is printed once."""
-    out = []
-    for task in job.tasks.values():
-        if task_name and task.name != task_name:
-            continue
-        for attempt in task.attempts:
-            key = (task.name, attempt.number)
-            if done is not None and (key in done or attempt.finished_at is None):
-                continue
-            if done is not None:
-                done.add(key)
-            code = attempt.exit_code
-            out.append(f"== {task.name} (attempt {attempt.number}, "
-                       f"{'exit ' + str(code) if code is not None else attempt.reason or 'running'})"
-                       " ==")
-            if attempt.stdout:
-                out.append(attempt.stdout.rstrip("\n"))
-            if attempt.stderr:
-                out.append("-- stderr --")
-                out.append(attempt.stderr.rstrip("\n"))
-    return "\n".join(out) + ("\n" if out else "")
-
-
 # -- JSON -----------------------------------------------------------------------------------
 
 

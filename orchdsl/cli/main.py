@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("orchdsl.cli.jobs_cmd", "list the recorded jobs, newest first"),
     "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),
     "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
+    "cancel": ("orchdsl.cli.cancel_cmd", "stop a running job, from any shell"),
+    "prune": ("orchdsl.cli.prune_cmd", "remove old jobs from the store (--older-than, --keep-last)"),
     "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
     "import": ("orchdsl.cli.import_cmd", "convert Keboola orchestrations and flows to a .orch file"),
     "lsp": ("orchdsl.cli.lsp_cmd", "the language server for editors (needs orchdsl[lsp])"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from orchdsl.cli.args import ArgumentParser, positive
+from orchdsl.cli.args import ArgumentParser, positive, size
 from orchdsl.cli import exits
 from orchdsl.cli.common import compile_or_report, usage_error
 from orchdsl.cli.store_option import add_store_option, open_store
+
+LOG_LIMIT_DEFAULT = 100 * 1024 * 1024  # as orchdsl.runner.capture.LOG_LIMIT (not imported here)
 
 DESCRIPTION = """\
 Run an orchestration now: phases one after another, the tasks of a phase in parallel.
@@ -50,6 +52,12 @@ def build_parser() -> ArgumentParser:
                         help="print the tasks' output as it comes, each line prefixed [task]")
     parser.add_argument("--no-live", action="store_true",
                         help="one line per event even on a terminal")
+    parser.add_argument("--log-limit", type=size, default=LOG_LIMIT_DEFAULT, metavar="SIZE",
+                        help="how much of each task's log the job store keeps (default "
+                             "100MiB; what is past it is counted, and the log says so)")
+    parser.add_argument("--detach", action="store_true",
+                        help="run the job in the background, in a runner of its own that "
+                             "outlives the terminal; prints its id and returns")
     parser.add_argument("--rerun", type=positive, metavar="JOB",
                         help="run again only what did not succeed in job JOB (a new job, linked)")
     parser.add_argument("--notify-me", action="append", default=[], metavar="TARGET",
@@ -80,6 +88,10 @@ def main(argv: list[str]) -> int:
     plan = _plan(compiled, args, store)
     if isinstance(plan, int):
         return plan
+    if args.detach and not args.dry_run:
+        from orchdsl.cli.detach import detach
+
+        return detach(argv)
     if not args.dry_run:
         from orchdsl._gc import keep_for_good
 
@@ -94,19 +106,26 @@ def _plan(compiled, args, store):
     from orchdsl.planning.params import ParamError, parse_params
     from orchdsl.planning.selection import Selection, SelectionError
 
-    skips = {}
-    if args.rerun is not None:
-        skips = _rerun_skips(store, args.rerun, args.file)
-        if isinstance(skips, int):
-            return skips
+    from orchdsl.cli.rerun import given_selection, rerun_of, warn_if_changed
+
+    rerun = rerun_of(store, args.rerun, args.file) if args.rerun is not None else None
+    if isinstance(rerun, int):
+        return rerun
     try:
         declared = [p.name.text for p in compiled.orchestration.params]
-        params = parse_params(args.param, declared)
-        selection = Selection.from_flags(args.only, args.skip, args.phase, args.from_phase)
-        plan = build_plan(compiled, params=params, selection=selection, also_unselected=skips)
+        params = {k: v for k, v in (rerun.params if rerun else {}).items() if k in declared}
+        params.update(parse_params(args.param, declared))
+        if rerun is not None and not given_selection(args):
+            selection = Selection.from_flags(**rerun.selection)
+        else:
+            selection = Selection.from_flags(args.only, args.skip, args.phase, args.from_phase)
+        plan = build_plan(compiled, params=params, selection=selection,
+                          also_unselected=rerun.skips if rerun else None)
     except (ParamError, SelectionError) as exc:
         usage_error("run", str(exc))
         return exits.USAGE
+    if rerun is not None:
+        warn_if_changed(rerun, plan.file_hash, args.file)
     if args.concurrency or args.fail_fast:  # the plan shows what the run will do
         import dataclasses
 
@@ -139,23 +158,6 @@ def _notify_me_problems(targets: list[str]) -> list[str]:
     return target_problems(targets)
 
 
-def _rerun_skips(store, job_id: int, path: str) -> dict[str, str] | int:
-    """Task name -> reason, for the tasks that succeeded in the job being run again."""
-    import os
-
-    from orchdsl.store import shown_location
-
-    job = store.job(job_id)
-    if job is None:
-        usage_error("run", f"--rerun {job_id}: no such job in {shown_location(store.location)}")
-        return exits.USAGE
-    if os.path.abspath(path) != job.file:
-        usage_error("run", f"--rerun {job_id}: that job ran {job.file}, not {path}")
-        return exits.USAGE
-    return {t.name: f"succeeded in job {job_id}" for t in job.tasks.values()
-            if t.state.value == "succeeded"}
-
-
 def run_job(plan, args, store) -> int:
     """Run the plan; exit 0 on success or warning, 1 on error, 130/143 on SIGINT/SIGTERM."""
     import signal
@@ -171,7 +173,7 @@ def run_job(plan, args, store) -> int:
     width = max((len(t.name) for t in plan.tasks), default=0)
     printer = LiveView() if live else LinePrinter(width=width)
     options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast,
-                         stream=args.stream, rerun_of=args.rerun,
+                         stream=args.stream, rerun_of=args.rerun, log_limit=args.log_limit,
                          trigger=Trigger.RERUN if args.rerun is not None else Trigger.MANUAL)
     cancel = Cancel()
     received: list[int] = []
@@ -202,7 +204,11 @@ def run_job(plan, args, store) -> int:
             await nursery.start(watch_signals)
             if live:
                 nursery.start_soon(refresh)
-            result = await run(plan, store=store, observers=(printer, Warnings()),
+            from orchdsl.cli.detach import observer_for_detached
+
+            detached = observer_for_detached()
+            ears = (printer, Warnings()) + ((detached,) if detached else ())
+            result = await run(plan, store=store, observers=ears,
                                notify_me=args.notify_me, cancel=cancel, options=options)
             nursery.cancel_scope.cancel()
         return result

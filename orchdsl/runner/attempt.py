@@ -14,7 +14,7 @@ from typing import Callable
 import trio
 
 from orchdsl.model import Attempt, TaskResult, TaskState
-from orchdsl.runner.capture import OutputBuffer
+from orchdsl.runner.capture import AttemptLog, OutputBuffer
 from orchdsl.runner.executors.base import Outcome, Placement, Work
 
 
@@ -35,8 +35,11 @@ class AttemptSink:
         self._finished = False
         masker = coordinator.values.masker
         stream = coordinator.stream
-        self.stdout = OutputBuffer(masker, self._line_sink("stdout") if stream else None)
-        self.stderr = OutputBuffer(masker, self._line_sink("stderr") if stream else None)
+        self.log = AttemptLog(self._log_chunk, coordinator.log_limit)
+        self.stdout = OutputBuffer(masker, self._line_sink("stdout") if stream else None,
+                                   self.log, "o")
+        self.stderr = OutputBuffer(masker, self._line_sink("stderr") if stream else None,
+                                   self.log, "e")
 
     # -- what the executor calls -----------------------------------------------------------
 
@@ -62,6 +65,8 @@ class AttemptSink:
         self._closing = True
         attempt = self._attempt
         stdout, stderr = self.stdout.close(), self.stderr.close()
+        if attempt is not None:
+            self.log.close()
         self._finished = True
         if attempt is None:  # never started: taken back, or cancelled while queued
             self.coordinator.attempt_finished(self, outcome, started=False)
@@ -80,6 +85,16 @@ class AttemptSink:
         self.coordinator.attempt_finished(self, outcome, started=True)
 
     # -- what the coordinator calls --------------------------------------------------------
+
+    def drain_log(self) -> None:
+        """Hand what the attempt printed so far to the observers (every 0.5 s)."""
+        if self._attempt is not None and not self._closing:
+            self.log.drain()
+
+    def _log_chunk(self, segments: list) -> None:
+        coordinator = self.coordinator
+        coordinator.observer.task_log(coordinator.job, self.result.name, self._attempt.number,
+                                      segments)
 
     def cancel(self, why: str) -> None:
         if self._closing or self.cancelled_why is not None:

@@ -1,13 +1,18 @@
-"""What a task prints, kept bounded and masked, and optionally passed on line by line.
+"""What a task prints: masked on the stream, before anything is kept or shown.
 
-A task may print gigabytes; the job keeps its first ``HEAD`` and last ``TAIL`` characters
-with a marker between them (the end of a log says why it failed, the start what it was
-doing). Masking happens on the stream, before anything is kept or shown.
+Two things are kept of it (docs/language.md, "The job store"):
+- its full log (``AttemptLog``): every byte, stdout and stderr interleaved in the order they
+  came, each piece with the time it was read, handed to the store in chunks while the task
+  runs, up to a per-task limit with a marker where it was cut;
+- a summary per stream (``OutputBuffer``): the first ``HEAD`` and the last ``TAIL``
+  characters, which ``orchdsl job``, the summary and notifications quote.
 """
 
 from __future__ import annotations
 
 import codecs
+import threading
+import time
 from typing import Callable
 
 from orchdsl.masking import Masker
@@ -17,10 +22,61 @@ TAIL = 48 * 1024
 LINE_LIMIT = 64 * 1024  # a line longer than this is passed on in pieces of this size
 
 
+LOG_LIMIT = 100 * 1024 * 1024  # bytes of a task's log kept, by default
+FLUSH_BYTES = 4 * 1024 * 1024  # a log chunk goes to the store once this much is pending
+
+
+class AttemptLog:
+    """One attempt's full log. ``add`` may be called from any one thread at a time (a call's
+    worker thread); ``drain`` (in the trio thread, at most every 0.5 s and when the attempt
+    ends) hands what is pending to ``on_chunk(segments)``, a segment being
+    ``(time, "o" or "e", text)``. Text holds the bytes a command printed as they were
+    (``surrogateescape`` for bytes that are not UTF-8)."""
+
+    def __init__(self, on_chunk: Callable[[list], None], limit: int = LOG_LIMIT):
+        self._on_chunk, self._limit = on_chunk, limit
+        self._lock = threading.Lock()
+        self._segments: list[tuple[float, str, str]] = []
+        self._pending = self._kept = self._dropped = 0
+        self._trio_thread = threading.get_ident()
+
+    def add(self, stream: str, text: str) -> None:
+        with self._lock:
+            room = self._limit - self._kept
+            if room <= 0:
+                self._dropped += len(text)
+                return
+            if len(text) > room:
+                self._dropped += len(text) - room
+                text = text[:room]
+            self._segments.append((time.time(), stream, text))
+            self._kept += len(text)
+            self._pending += len(text)
+            full = self._pending >= FLUSH_BYTES
+        if full and threading.get_ident() == self._trio_thread:
+            self.drain()
+
+    def drain(self) -> None:
+        with self._lock:
+            segments, self._segments, self._pending = self._segments, [], 0
+        if segments:
+            self._on_chunk(segments)
+
+    def close(self) -> None:
+        if self._dropped:
+            with self._lock:
+                self._segments.append((time.time(), "e", f"\n[... {self._dropped} characters not "
+                                       f"kept: the log limit is {self._limit // 1048576} MiB "
+                                       "per task ...]\n"))
+        self.drain()
+
+
 class OutputBuffer:
-    def __init__(self, masker: Masker, on_line: Callable[[str], None] | None = None):
+    def __init__(self, masker: Masker, on_line: Callable[[str], None] | None = None,
+                 log: AttemptLog | None = None, stream: str = "o"):
         # The decoder and the masking stream are made at the first write: most tasks of a
         # large job print nothing on one of their two streams (bench_run W3).
+        self._log, self._tag = log, stream
         self._masker = masker
         self._decoder = None
         self._stream = None
@@ -34,7 +90,8 @@ class OutputBuffer:
 
     def write_bytes(self, data: bytes) -> None:
         if self._decoder is None:
-            self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+            # Bytes that are not UTF-8 stay as they were (the log keeps every byte).
+            self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         self.write(self._decoder.decode(data))
 
     def write(self, text: str) -> None:
@@ -50,16 +107,18 @@ class OutputBuffer:
             self._keep(self._stream.feed(self._decoder.decode(b"", final=True)))
         self._keep(self._stream.close())
         if self._on_line and self._partial:
-            self._on_line("".join(self._partial))
+            self._on_line(_shown("".join(self._partial)))
             self._partial, self._partial_size = [], 0
         head = "".join(self._head)
         if self._dropped:
-            return f"{head}\n[... {self._dropped} characters not kept ...]\n{self._tail}"
-        return head + self._tail
+            return _shown(f"{head}\n[... {self._dropped} characters not kept ...]\n{self._tail}")
+        return _shown(head + self._tail)
 
     def _keep(self, text: str) -> None:
         if not text:
             return
+        if self._log is not None:
+            self._log.add(self._tag, text)
         if self._on_line:
             self._lines(text)
         if self._head_size < HEAD:
@@ -82,7 +141,7 @@ class OutputBuffer:
             self._partial_size += len(text)
             while self._partial_size >= LINE_LIMIT:
                 line = "".join(self._partial)
-                self._on_line(line[:LINE_LIMIT])
+                self._on_line(_shown(line[:LINE_LIMIT]))
                 rest = line[LINE_LIMIT:]
                 self._partial, self._partial_size = ([rest] if rest else []), len(rest)
             return
@@ -91,5 +150,12 @@ class OutputBuffer:
         lines.insert(0, "".join(self._partial))
         for line in lines:
             for start in range(0, max(len(line), 1), LINE_LIMIT):
-                self._on_line(line[start:start + LINE_LIMIT])
+                self._on_line(_shown(line[start:start + LINE_LIMIT]))
         self._partial, self._partial_size = ([last] if last else []), len(last)
+
+
+def _shown(text: str) -> str:
+    """Text to show and keep in a summary: bytes that were not UTF-8 as replacement marks."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -30,6 +30,7 @@ from orchdsl.model import JobResult, JobState, TaskResult, TaskState, job_state
 from orchdsl.observer import Observer
 from orchdsl.planning.spec import Plan
 from orchdsl.runner.attempt import AttemptSink
+from orchdsl.runner.capture import LOG_LIMIT
 from orchdsl.runner.conditions import ConditionError
 from orchdsl.runner.decide import Decider, Expand, Fail, Met, Skip
 from orchdsl.runner.executors.base import Executor, Outcome, Work
@@ -39,14 +40,19 @@ from orchdsl.runner.values import JobValues
 from orchdsl.runner.walk import Walk
 
 
+LOG_INTERVAL_S = 0.5  # what tasks print is handed on at least this often
+
+
 class Coordinator:
     def __init__(self, plan: Plan, job: JobResult, observer: Observer, values: JobValues,
                  executors: list[Executor], *, fail_fast: bool, concurrency: int | None,
-                 grace_s: float, stream: bool, now: Callable, nested: bool = False):
+                 grace_s: float, stream: bool, now: Callable, nested: bool = False,
+                 log_limit: int = LOG_LIMIT):
         self.plan, self.job, self.observer, self.values = plan, job, observer, values
         self.executors = executors
         self.fail_fast = fail_fast or plan.fail_fast
         self.grace_s, self.stream, self.now, self.nested = grace_s, stream, now, nested
+        self.log_limit = log_limit
         self.slots = Slots(concurrency or plan.concurrency, on_free=self._advance)
         self._walk = Walk(plan)
         self.facts = JobFacts(job, values.values, dict(plan.params), values.environ)
@@ -70,6 +76,8 @@ class Coordinator:
             self._nursery = nursery
             for executor in self.executors:
                 await executor.open(nursery)
+            logs = trio.CancelScope()
+            nursery.start_soon(self._drain_logs, logs)
             self._walk.start(self._reach)
             self._advance()
             with trio.move_on_at(deadline):
@@ -77,12 +85,21 @@ class Coordinator:
             if not self._all_done.is_set():
                 self.end(f"job timed out after {written(self.plan.timeout_s)}")
                 await self._all_done.wait()
+            logs.cancel()
             for executor in self.executors:
                 await executor.aclose()
         if self._ending:
             return JobState.ERROR if self._ending.startswith("job timed out") else \
                 JobState.CANCELLED
         return job_state(self.job.tasks.values())
+
+    async def _drain_logs(self, scope: trio.CancelScope) -> None:
+        """What running tasks print reaches the store while they run (``logs --follow``)."""
+        with scope:
+            while True:
+                await trio.sleep(LOG_INTERVAL_S)
+                for sink in list(self._running.values()):
+                    sink.drain_log()
 
     @property
     def ending(self) -> str | None:

@@ -20,6 +20,7 @@ import trio
 from orchdsl.model import JobResult, JobState, TaskResult, TaskState, Trigger
 from orchdsl.observer import MemoryRecorder, Observer, Observers
 from orchdsl.planning.spec import Plan, Selected
+from orchdsl.runner.capture import LOG_LIMIT
 from orchdsl.runner.coordinator import Coordinator
 from orchdsl.runner.executors.base import Work
 from orchdsl.runner.executors.inprocess import InProcessExecutor
@@ -41,6 +42,7 @@ class RunOptions:
     environ: Mapping[str, str] | None = None  # the runner's environment; os.environ if None
     rerun_of: int | None = None  # the job this run runs again (recorded)
     fire_time: datetime | None = None  # the fire a scheduled or backfilled job serves
+    log_limit: int = LOG_LIMIT  # characters of each task's log kept (docs/language.md)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
 
@@ -81,6 +83,7 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
     retry policy), used instead.
     ``task_status.started()`` is called once the job exists (the scheduler waits for it)."""
     options = options or RunOptions()
+    cancel = cancel or Cancel()
     environ = dict(os.environ if options.environ is None else options.environ)
     recorder = _recorder(store)
     if notifier is None:
@@ -94,7 +97,7 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
         cancel._also.append(notifier.stop_waiting)
     async with trio.open_nursery() as services:
         if store is not None:
-            services.start_soon(recorder.flush_while_running)
+            services.start_soon(recorder.flush_while_running, cancel.cancel)
         task_status.started()
         if notifier is None:
             result = await runner.run(plan, cancel)
@@ -156,7 +159,8 @@ class _Runner:
             plan, job, self.observer, values, self._executors(values, job),
             fail_fast=options.fail_fast and parent is None, stream=options.stream,
             concurrency=options.concurrency if parent is None else None,
-            grace_s=options.grace_s, now=options.now, nested=parent is not None)
+            grace_s=options.grace_s, now=options.now, nested=parent is not None,
+            log_limit=options.log_limit)
         if cancel is not None:
             cancel._bind(coordinator)
         if bind is not None:

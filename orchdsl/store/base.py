@@ -41,6 +41,17 @@ class JobQuery:
     limit: int = 20
 
 
+@dataclass(frozen=True)
+class Prune:
+    """Which jobs ``orchdsl prune`` removes: finished before ``before``, or beyond the newest
+    ``keep_last`` of each file; only those of ``files`` when given."""
+
+    before: datetime | None = None
+    keep_last: int | None = None
+    files: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
 @dataclass
 class Changes:
     """What a recorder writes in one transaction: jobs, tasks and attempts as they are now."""
@@ -97,6 +108,11 @@ class StoreReader(abc.ABC):
     def unfinished(self) -> list[Unfinished]:
         """The jobs whose runner has not marked them finished."""
 
+    @abc.abstractmethod
+    def logs(self, job_id: int, after_id: int = 0) -> list:
+        """The job's log chunks (store.logs.LogChunk) written after chunk ``after_id``, in
+        the order they were written."""
+
     def close(self) -> None: ...
 
 
@@ -109,6 +125,11 @@ class JobStore(StoreReader):
     @abc.abstractmethod
     def write(self, changes: Changes) -> None:
         """One transaction of batched changes (see store.recorder)."""
+
+    @abc.abstractmethod
+    def append_logs(self, rows: list[tuple]) -> None:
+        """Log chunks ``(job_id, task, attempt, first_at, size, data)`` (store.logs): called
+        from the log writer's own thread, so on a connection of its own."""
 
     @abc.abstractmethod
     def record_skipped_fire(self, orchestration: str, file: str, file_hash: str | None,
@@ -124,6 +145,21 @@ class JobStore(StoreReader):
     @abc.abstractmethod
     def mark_terminated(self, job_ids: list[int]) -> None:
         """Recovery's verdict: these jobs' runners are dead."""
+
+    @abc.abstractmethod
+    def request_cancel(self, job_id: int, by: str) -> bool:
+        """Ask the runner of a running job to cancel it (``orchdsl cancel``, the dashboard);
+        False when the job is not running. The runner reads it with its heartbeat."""
+
+    @abc.abstractmethod
+    def cancel_requests(self, job_ids: list[int]) -> dict[int, str]:
+        """Of these running jobs, the ones someone asked to cancel, and who."""
+
+    @abc.abstractmethod
+    def prune(self, rule: "Prune") -> list[JobResult]:
+        """Delete the finished jobs the rule names, with everything that is theirs (tasks,
+        attempts, logs, deliveries, nested jobs), in one transaction; never a running job.
+        Returns them (without tasks), newest first. ``rule.dry_run``: delete nothing."""
 
     # A write that fails because of the store (a full disk, a lost server) raises this
     # implementation's error type; the recorder reports it and the job runs on.

@@ -37,7 +37,12 @@ class StoreRecorder(Observer):
         self._alive: dict[int, JobResult] = {}  # jobs running: their heartbeat is written
         self._expansions: list[tuple[int, str, list[TaskResult]]] = []
         self._last_flush = clock()
-        self.error: str | None = None  # the first write that failed; the job runs on
+        self._error: str | None = None  # the first write that failed; the job runs on
+        self._logs = None  # a store.logs.LogWriter, once a task printed something
+
+    @property
+    def error(self) -> str | None:
+        return self._error or (self._logs.error if self._logs is not None else None)
 
     def job_created(self, job: JobResult) -> int:
         return self.store.create_job(job, self.runner, job.token or "")
@@ -51,6 +56,13 @@ class StoreRecorder(Observer):
         self._tasks[(job.job_id, task.name)] = task
         self._running[(job.job_id, task.name, attempt.number)] = attempt
         self._maybe_flush()
+
+    def task_log(self, job, task, attempt, segments):
+        if self._logs is None:
+            from orchdsl.store.logs import LogWriter
+
+            self._logs = LogWriter(self.store)
+        self._logs.put(job.job_id, task, attempt, segments)
 
     def tasks_expanded(self, job, task, instances):
         self._tasks.pop((job.job_id, task.name), None)
@@ -67,6 +79,8 @@ class StoreRecorder(Observer):
             self._tasks[(job.job_id, task.name)] = task
         self._jobs[job.job_id] = job
         self._alive.pop(job.job_id, None)
+        if self._logs is not None:
+            self._logs.flush()  # its logs before its end: a follower reads all, then stops
         self.flush()
 
     def _task_finished(self, job: JobResult, task: TaskResult) -> None:
@@ -82,15 +96,23 @@ class StoreRecorder(Observer):
         if pending >= FLUSH_ROWS or self.clock() - self._last_flush >= FLUSH_S:
             self.flush()
 
-    async def flush_while_running(self) -> None:
+    async def flush_while_running(self, on_cancel=None) -> None:
         """Flush every ``FLUSH_S`` until cancelled (run beside the job, in its nursery): a
         quiet job still reaches the store soon, so ``orchdsl logs --follow`` and recovery
-        after a crash see it, and its heartbeat says its runner lives."""
+        after a crash see it, and its heartbeat says its runner lives. ``on_cancel(who)`` is
+        called when someone asked the store to cancel one of its jobs (``orchdsl cancel``)."""
         import trio
 
         while True:
             await trio.sleep(FLUSH_S)
             self.flush(heartbeat=True)
+            if on_cancel is not None and self._alive:
+                try:
+                    asked = self.store.cancel_requests(list(self._alive))
+                except self.store.write_errors:
+                    asked = {}
+                for who in asked.values():
+                    on_cancel(who)
 
     def flush(self, heartbeat: bool = False) -> None:
         changes = Changes(
@@ -108,4 +130,4 @@ class StoreRecorder(Observer):
             self.store.write(changes)
         except self.store.write_errors as exc:
             # A full disk must not stop the job: it runs on unrecorded, and `orchdsl run` says so.
-            self.error = self.error or str(exc)
+            self._error = self._error or str(exc)

@@ -90,6 +90,21 @@ MIGRATIONS = [
     ALTER TABLE attempts ADD COLUMN worker TEXT;
     CREATE INDEX jobs_by_parent ON jobs (parent_job) WHERE parent_job IS NOT NULL;
     """,
+    # version 4: every byte tasks print, in chunks written while they run (store/logs.py);
+    # a request to cancel a running job, which its runner reads with its heartbeat
+    """
+    ALTER TABLE jobs ADD COLUMN cancel_requested TEXT;  -- who asks, as a reason will say it
+    CREATE TABLE logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        task TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        first_at TEXT NOT NULL,         -- when its first piece was read
+        size INTEGER NOT NULL,          -- characters it holds
+        data BLOB NOT NULL              -- zlib of its pieces: time, stream, text
+    );
+    CREATE INDEX logs_by_job ON logs (job_id, id);
+    """,
 ]
 
 VERSION = len(MIGRATIONS)

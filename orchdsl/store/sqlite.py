@@ -95,6 +95,16 @@ class SQLiteReader(StoreReader):
                            (os.path.abspath(file), key))
         return rows.moment(found[0][0]) if found else None
 
+    def logs(self, job_id: int, after_id: int = 0):
+        """The job's log chunks written after ``after_id``, in the order they were written."""
+        from orchdsl.store.logs import LogChunk, decode
+
+        if self.version < 4:
+            return []
+        return [LogChunk(r["id"], r["task"], r["attempt"], decode(r["data"])) for r in self._read(
+            "SELECT id, task, attempt, data FROM logs WHERE job_id = ? AND id > ? ORDER BY id",
+            (job_id, after_id))]
+
     def unfinished(self) -> list[Unfinished]:
         jobs = self._read("SELECT * FROM jobs WHERE state IN ('waiting', 'processing')", ())
         found = []
@@ -189,6 +199,17 @@ class SQLiteStore(SQLiteReader, JobStore):
             self.db.executemany("UPDATE jobs SET heartbeat_at=? WHERE id=?",
                                 [(now, job_id) for job_id in changes.heartbeats])
 
+    def append_logs(self, rows) -> None:
+        """Log chunks ``(job_id, task, attempt, first_at, size, data)``: called from the log
+        writer's thread, on a connection of its own."""
+        db = self.__dict__.get("_logs_db")
+        if db is None:
+            db = self._logs_db = _connect(self.path, read_only=False)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        with _Transaction(db):
+            db.executemany("INSERT INTO logs (job_id, task, attempt, first_at, size, data) "
+                           "VALUES (?,?,?,?,?,?)", rows)
+
     def record_skipped_fire(self, orchestration: str, file: str, file_hash: str | None,
                             reason: str) -> int:
         from orchdsl.store.recovery import this_runner
@@ -236,6 +257,46 @@ class SQLiteStore(SQLiteReader, JobStore):
                     "UPDATE jobs SET state = 'terminated', reason = 'the runner process died', "
                     "finished_at = coalesce(finished_at, heartbeat_at, ?) WHERE id = ? AND "
                     "state IN ('waiting', 'processing')", (now, job_id))
+
+
+    def request_cancel(self, job_id: int, by: str) -> bool:
+        with self.transaction():
+            cursor = self.db.execute(
+                "UPDATE jobs SET cancel_requested = ? WHERE id = ? AND state IN "
+                "('waiting', 'processing')", (by, job_id))
+        return cursor.rowcount == 1
+
+    def cancel_requests(self, job_ids: list[int]) -> dict[int, str]:
+        if not job_ids:
+            return {}
+        marks = ",".join("?" * len(job_ids))
+        return {row[0]: row[1] for row in self.db.execute(
+            f"SELECT id, cancel_requested FROM jobs WHERE id IN ({marks}) AND "
+            "cancel_requested IS NOT NULL", job_ids)}
+
+    def prune(self, rule) -> list[JobResult]:
+        from orchdsl.store.pruning import doomed
+
+        with self.transaction():
+            ids = doomed(self.db, rule)
+            found = [rows.job(r) for r in _in_chunks(self.db, "SELECT * FROM jobs WHERE id IN "
+                                                    "({}) ORDER BY id DESC", ids)]
+            if not rule.dry_run:
+                for table, column in (("logs", "job_id"), ("attempts", "job_id"),
+                                      ("tasks", "job_id"), ("deliveries", "job_id"),
+                                      ("jobs", "id")):
+                    _in_chunks(self.db, f"DELETE FROM {table} WHERE {column} IN ({{}})", ids)
+        return found
+
+
+def _in_chunks(db: sqlite3.Connection, sql: str, ids: list[int]) -> list:
+    """Run ``sql`` with ``{}`` standing for a list of ids, a few hundred at a time (SQLite
+    limits the parameters of one statement)."""
+    found = []
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        found += db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+    return found
 
 
 # -- opening ------------------------------------------------------------------------------
