@@ -31,10 +31,14 @@ def _took(start: datetime | None, end: datetime | None) -> float | None:
 def jobs_text(jobs: list[JobResult], location: str | None = None) -> str:
     if not jobs:
         return f"no jobs in {location}\n" if location else "no jobs\n"
-    rows = [("ID", "STATE", "ORCHESTRATION", "TRIGGER", "STARTED", "DURATION")]
+    fires = any(job.fire_time for job in jobs)  # a column for it when a job serves a fire
+    rows = [("ID", "STATE", "ORCHESTRATION", "TRIGGER", *(("FIRE",) if fires else ()),
+             "STARTED", "DURATION")]
     for job in jobs:
+        fire = (job.fire_time.isoformat(timespec="minutes") if job.fire_time else "-",)
         rows.append((str(job.job_id), job.state.value, job.orchestration, job.trigger.value
                      + (f" of {job.rerun_of}" if job.rerun_of else ""),
+                     *(fire if fires else ()),
                      _local(job.started_at or job.created_at),
                      measured(_took(job.started_at, job.finished_at))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("orchdsl.cli.graph_cmd", "draw an orchestration: ascii, dot, mermaid, json, svg, png"),
     "run": ("orchdsl.cli.run_cmd", "run an orchestration now; --dry-run prints the plan only"),
     "next": ("orchdsl.cli.next_cmd", "the next fire times of a file's schedules, local and UTC"),
+    "backfill": ("orchdsl.cli.backfill_cmd", "run the fires of a file's schedules between two times"),
     "scheduler": ("orchdsl.cli.scheduler_cmd", "run the schedules of files and folders until stopped"),
     "jobs": ("orchdsl.cli.jobs_cmd", "list the recorded jobs, newest first"),
     "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),

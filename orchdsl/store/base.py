@@ -105,6 +105,11 @@ class StoreReader(abc.ABC):
     def last_fire(self, file: str, key: str) -> datetime | None: ...
 
     @abc.abstractmethod
+    def succeeded_fires(self, file: str) -> dict[datetime, int]:
+        """The fires of ``file`` a job ran successfully (success or warning), by their time in
+        UTC: the job's id (what a backfill leaves out)."""
+
+    @abc.abstractmethod
     def unfinished(self) -> list[Unfinished]:
         """The jobs whose runner has not marked them finished."""
 

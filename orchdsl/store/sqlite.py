@@ -105,6 +105,16 @@ class SQLiteReader(StoreReader):
             "SELECT id, task, attempt, data FROM logs WHERE job_id = ? AND id > ? ORDER BY id",
             (job_id, after_id))]
 
+    def succeeded_fires(self, file: str) -> dict:
+        from datetime import timezone
+
+        if self.version < 3:
+            return {}
+        found = self._read("SELECT id, fire_time FROM jobs WHERE file = ? AND parent_job IS NULL "
+                           "AND fire_time IS NOT NULL AND state IN ('success', 'warning') "
+                           "ORDER BY id", (os.path.abspath(file),))
+        return {rows.moment(at).astimezone(timezone.utc): job_id for job_id, at in found}
+
     def unfinished(self) -> list[Unfinished]:
         jobs = self._read("SELECT * FROM jobs WHERE state IN ('waiting', 'processing')", ())
         found = []
