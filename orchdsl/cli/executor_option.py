@@ -30,7 +30,7 @@ def chosen_executor(given: str | None, command: str, *, running: bool = True) ->
         usage_error(command, f"{where}: {exc}")
         return exits.USAGE
     if address is not None and running and not _has_distributed():
-        from orchdsl.runner.executors.dask import MISSING
+        from orchdsl.runner.executors.dask_address import MISSING
 
         usage_error(command, f"{where} {address}: {MISSING}")
         return exits.USAGE

@@ -96,7 +96,15 @@ def _timeline(job: JobResult) -> list[str]:
         detail = ", ".join(x for x in (tries, exit_shown, reason, outputs) if x)
         lines.append(f"  {task.name.ljust(width)}  {task.state.value:<9}  "
                      f"{measured(_took(first, last)):>7}  |{bar.ljust(BAR)}|  {detail}".rstrip())
+        lines.extend(_placements(attempts, width))
     return lines
+
+
+def _placements(attempts: list[Attempt], width: int) -> list[str]:
+    """Where each attempt ran, for attempts that ran on a cluster's worker (docs/cluster.md):
+    ``attempt 1 on HOST (WORKER): REASON``."""
+    return [f"  {'':{width}}  attempt {a.number} on {a.host or '?'} ({a.worker})"
+            + (f": {a.reason}" if a.reason else "") for a in attempts if a.worker]
 
 
 def logs_text(job: JobResult, task_name: str | None, done: set | None = None) -> str:

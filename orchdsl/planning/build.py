@@ -141,6 +141,7 @@ def _task(task: ast.Task, phase: str, index: int, names: _Names, compiled,
         timeout_s=task.timeout_s, retries=task.retry_count, backoff_s=task.backoff_s,
         continue_on_failure=task.continue_on_failure,
         needs=tuple(w.text for w in task.needs), line=task.span.line,
+        label=task.on.label.value if task.on is not None else None,
         state=Selected.DISABLED if task.disabled else Selected.SELECTED,
         reason="disabled in the file" if task.disabled else None)
 

@@ -27,15 +27,13 @@ import trio
 
 from orchdsl.runner.executors.base import (CallWork, Executor, ExecutorError, Outcome,
                                            Placement, ProcessWork, Sink, Work)
-from orchdsl.runner.executors.dask_address import DaskAddress
-from orchdsl.runner.executors.dask_scheduler import KEY_PREFIX
+from orchdsl.runner.executors.dask_address import KEY_PREFIX, MISSING, DaskAddress
 
 # The runner's environment does not travel to a worker (the worker's own is the task's), but
 # these say which fire a scheduled job serves (docs/language.md, "Schedules").
 FORWARDED = ("ORCHDSL_FIRE_TIME", "ORCHDSL_SCHEDULE")
 SHIP_LIMIT = 1024 * 1024  # bytes of a folder's modules sent along with a call
 LATE_END_S = 2.0  # how long the end event may trail the future's end before it is fetched
-MISSING = 'the Dask executor needs the distributed package: pip install "orchdsl[dask]"'
 
 
 class DaskExecutor(Executor):

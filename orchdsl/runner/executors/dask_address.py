@@ -15,6 +15,8 @@ EXECUTOR_VARIABLE = "ORCHDSL_EXECUTOR"
 DEFAULT_PORT = 8786  # the port ``dask scheduler`` listens on unless told otherwise
 SCHEMES = {"dask": "tcp", "tcp": "tcp", "tls": "tls"}
 EXPECTED = "expected local, dask://HOST:PORT or tls://HOST:PORT"
+MISSING = 'the Dask executor needs the distributed package: pip install "orchdsl[dask]"'
+KEY_PREFIX = "orchdsl-"  # of every attempt's Dask key, and of every coordinator's topic
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from distributed.diagnostics.plugin import SchedulerPlugin
 
-KEY_PREFIX = "orchdsl-"  # every attempt's key, and every topic of the coordinators
+# Pickled by value, the methods take the value of the prefix along.
+from orchdsl.runner.executors.dask_address import KEY_PREFIX
 NAME = "orchdsl-attempts-1"  # a new behaviour gets a new name (plugins are registered once)
 
 
