@@ -7,10 +7,14 @@ retries, concurrency, the store); each attempt is one Dask task, ``dask_worker.r
   Connecting registers ``dask_scheduler.AttemptsRunOnce`` and subscribes to a topic of its
   own, on which the workers' wrappers tell each attempt's start, output and end.
 - An attempt is submitted with a key of its own (never deduplicated: ``pure=False``),
-  ``retries=0`` and, for ``on "<label>"``, the worker resource ``{label: 1}``.
-- What the wrappers tell comes to the trio thread in order, through the trio token; the end
-  event carries the outcome, so that no result has to be fetched. The future's own end says
-  what the events cannot: a worker that died (``worker lost``), a task that could not run.
+  ``retries=0`` and, for ``on "<label>"``, the worker resource ``{label: 1}``. The attempts
+  started in one trio tick go in one ``Client.map`` per label, and their futures are let go
+  in one batch too: every call into the client's thread costs a wake-up of its loop
+  (bench/bench_dask.py).
+- What the wrappers tell comes to the trio thread in order, through the trio token (one hop
+  per batch of events); the end event carries the outcome, so that no result is fetched. The
+  futures' states, looked at twice a second, say what the events cannot: a worker that died
+  (``worker lost``), a task that could not run.
 - Cancelling asks every worker to stop the attempts (``dask_worker.stop_attempts``, batched):
   a running one ends with its outcome; one that is nowhere yet is kept from starting and its
   future cancelled.
@@ -18,9 +22,11 @@ retries, concurrency, the store); each attempt is one Dask task, ``dask_worker.r
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import uuid
+from collections import deque
 from typing import Mapping
 
 import trio
@@ -34,6 +40,7 @@ from orchdsl.runner.executors.dask_address import KEY_PREFIX, MISSING, DaskAddre
 FORWARDED = ("ORCHDSL_FIRE_TIME", "ORCHDSL_SCHEDULE")
 SHIP_LIMIT = 1024 * 1024  # bytes of a folder's modules sent along with a call
 LATE_END_S = 2.0  # how long the end event may trail the future's end before it is fetched
+WATCH_S = 0.5  # how often the futures' states are looked at
 
 
 class DaskExecutor(Executor):
@@ -44,6 +51,8 @@ class DaskExecutor(Executor):
         self._nursery: trio.Nursery | None = None
         self._modules: dict[tuple[str, str], dict[str, bytes] | None] = {}
         self._to_stop: list[_Attempt] = []
+        self._watched: set[_Attempt] = set()  # submitted, not over
+        self._look = trio.Event()  # the watcher looks now (nothing left to watch)
         self._busy = 0
         self._quiet = trio.Event()
 
@@ -58,7 +67,7 @@ class DaskExecutor(Executor):
         from orchdsl.runner.executors.dask_worker import AttemptSpec
 
         connection = self._connection
-        key = f"{KEY_PREFIX}{work.task}-{uuid.uuid4().hex[:16]}"
+        key = connection.new_key(work.task)
         what = work.what
         if isinstance(what, ProcessWork):
             spec = AttemptSpec(key, connection.topic, work.timeout_s, work.grace_s,
@@ -110,6 +119,9 @@ class DaskExecutor(Executor):
         if attempt.done or attempt.stopping:
             return
         attempt.stopping = True
+        if attempt.future is None:  # not submitted yet: it never will be
+            attempt.finish(Outcome(None, "cancelled"))
+            return
         self._to_stop.append(attempt)
         if len(self._to_stop) == 1:
             self._spawn(self._stop_pending)
@@ -131,27 +143,55 @@ class DaskExecutor(Executor):
             for attempt in nowhere:
                 attempt.finish(Outcome(None, "cancelled"))
 
-    def future_done(self, attempt: "_Attempt", status: str) -> None:
-        if status == "finished":
-            self._spawn(self._late_end, attempt)
+    # -- the futures' states --------------------------------------------------------------
+
+    def watch(self, attempt: "_Attempt") -> None:
+        self._watched.add(attempt)
+        if len(self._watched) == 1:
+            self._spawn(self._watch)
+
+    def unwatch(self, attempt: "_Attempt") -> None:
+        self._watched.discard(attempt)
+        if not self._watched:
+            self._look.set()
+
+    async def _watch(self) -> None:
+        while self._watched:
+            with trio.move_on_after(WATCH_S):
+                await self._look.wait()
+            self._look = trio.Event()
+            now = trio.current_time()
+            for attempt in list(self._watched):
+                self._look_at(attempt, attempt.future.status, now)
+
+    def _look_at(self, attempt: "_Attempt", status: str, now: float) -> None:
+        if status == "pending" or attempt.done:
+            return
+        if status == "finished":  # its end event is on its way, or was lost: fetched then
+            attempt.finished_at = attempt.finished_at or now
+            if now - attempt.finished_at < LATE_END_S:
+                return
+            self._spawn(self._fetch, attempt)
         elif status == "error":
             self._spawn(self._failed, attempt)
-        elif not attempt.stopping:
+        elif status == "lost":  # finished, but its worker died before it was heard
+            attempt.finish(Outcome(None, "worker lost"))
+        elif not attempt.stopping:  # "cancelled", by the scheduler (it restarted, ...)
             attempt.finish(Outcome(None, "cancelled by the Dask scheduler"))
+            return
+        else:
+            return
+        self._watched.discard(attempt)
 
-    async def _late_end(self, attempt: "_Attempt") -> None:
-        """The task ended well but its end event is not here yet: wait a moment, then take
-        the outcome from the result."""
-        with trio.move_on_after(LATE_END_S):
-            await attempt.ended.wait()
+    async def _fetch(self, attempt: "_Attempt") -> None:
+        """The task ended well but its end event did not come: the outcome is its result."""
         future = attempt.future
-        if not attempt.done and future is not None:
-            try:
-                outcome = await trio.to_thread.run_sync(future.result)
-            except Exception as exc:  # noqa: BLE001 - the result is gone with its worker
-                attempt.finish(Outcome(None, f"worker lost ({type(exc).__name__})"))
-                return
-            attempt.finish(_outcome(outcome))
+        try:
+            outcome = await trio.to_thread.run_sync(future.result)
+        except Exception as exc:  # noqa: BLE001 - the result is gone with its worker
+            attempt.finish(Outcome(None, f"worker lost ({type(exc).__name__})"))
+            return
+        attempt.finish(_outcome(outcome))
 
     async def _failed(self, attempt: "_Attempt") -> None:
         from distributed.scheduler import KilledWorker
@@ -173,28 +213,21 @@ class _Attempt:
     """One attempt on the cluster; its ``cancel()`` is the coordinator's handle."""
 
     __slots__ = ("executor", "key", "sink", "future", "worker", "done", "stopping", "rerun",
-                 "_ended")
+                 "finished_at")
 
     def __init__(self, executor: DaskExecutor, key: str, sink: Sink):
         self.executor, self.key, self.sink = executor, key, sink
-        self.future = None
+        self.future = None  # once submitted
         self.worker: str | None = None
         self.done = self.stopping = self.rerun = False
-        self._ended: trio.Event | None = None
-
-    @property
-    def ended(self) -> trio.Event:
-        if self._ended is None:
-            self._ended = trio.Event()
-            if self.done:
-                self._ended.set()
-        return self._ended
+        self.finished_at: float | None = None  # when its future was seen finished
 
     def cancel(self) -> None:
         self.executor.stop(self)
 
     def hear(self, message: dict) -> None:
-        """What its wrapper on the worker tells (dask_worker._Events), in the trio thread."""
+        """What its wrapper on the worker tells (dask_worker._Events), in the trio thread: a
+        start, output, an end, or several of them at once."""
         if "start" in message:
             host, worker, _ = message["start"]
             if self.worker is not None:  # Dask ran it again after a worker left: stopped
@@ -203,22 +236,20 @@ class _Attempt:
                 return
             self.worker = worker
             self.sink.started(Placement(host=host, worker=worker))
-        elif "end" in message:
+        if "o" in message:
+            self.sink.stdout.write_bytes(message["o"])
+        if "e" in message:
+            self.sink.stderr.write_bytes(message["e"])
+        if "end" in message:
             self.finish(_outcome(message["end"]))
-        else:
-            if "o" in message:
-                self.sink.stdout.write_bytes(message["o"])
-            if "e" in message:
-                self.sink.stderr.write_bytes(message["e"])
 
     def finish(self, outcome: Outcome) -> None:
         if self.done:
             return
         self.done = True
-        self.executor._connection.attempts.pop(self.key, None)
-        self.future = None  # released: the scheduler forgets the task
-        if self._ended is not None:
-            self._ended.set()
+        executor = self.executor
+        executor.unwatch(self)
+        executor._connection.let_go(self)
         self.sink.finished(Outcome(None, "worker lost") if self.rerun else outcome)
 
 
@@ -254,41 +285,82 @@ class _Connection:
         self.token = trio.lowlevel.current_trio_token()
         self.attempts: dict[str, _Attempt] = {}
         self.users = 0
+        self._keys = itertools.count(1)
+        self._prefix = uuid.uuid4().hex[:12]
+        self._batch: dict[str | None, list] = {}  # label -> [(attempt, spec)]: to submit
+        self._finished: list = []  # futures to let go
+        self._inbox: deque = deque()  # events heard, for the trio thread
+        self._hopping = False
+
+    def new_key(self, task: str) -> str:
+        return f"{KEY_PREFIX}{task}-{self._prefix}-{next(self._keys)}"
+
+    # -- in the trio thread: batched ------------------------------------------------------
 
     def submit(self, attempt: _Attempt, spec, label: str | None) -> None:
+        self.attempts[attempt.key] = attempt
+        if not self._batch and not self._finished:
+            self.token.run_sync_soon(self._flush)
+        self._batch.setdefault(label, []).append((attempt, spec))
+
+    def let_go(self, attempt: _Attempt) -> None:
+        self.attempts.pop(attempt.key, None)
+        if attempt.future is not None:
+            if not self._batch and not self._finished:
+                self.token.run_sync_soon(self._flush)
+            self._finished.append(attempt.future)
+            attempt.future = None
+
+    def _flush(self) -> None:
+        """Submit this tick's attempts, one ``Client.map`` per label; let go of the futures
+        of those that ended, in the client's thread (one wake-up of its loop, not one each)."""
         from orchdsl.runner.executors.dask_worker import run_attempt
 
-        self.attempts[attempt.key] = attempt
-        attempt.future = future = self.client.submit(
-            run_attempt, spec, key=attempt.key, pure=False, retries=0,
-            resources={label: 1} if label else None)
-        key = attempt.key
-        future.add_done_callback(lambda f: self._hop(self._future_done, key, f.status))
+        batch, self._batch = self._batch, {}
+        finished, self._finished = self._finished, []
+        if finished:
+            self.client.loop.add_callback(finished.clear)
+        for label, items in batch.items():
+            items = [(a, spec) for a, spec in items if not a.done]
+            if not items:
+                continue
+            try:
+                futures = self.client.map(
+                    run_attempt, [spec for _, spec in items], key=[a.key for a, _ in items],
+                    pure=False, retries=0, resources={label: 1} if label else None)
+            except Exception as exc:  # noqa: BLE001 - the client is closed or broken
+                for attempt, _ in items:
+                    attempt.finish(Outcome(None, f"cannot submit to the Dask scheduler: "
+                                                 f"{type(exc).__name__}: {exc}"))
+                continue
+            for (attempt, _), future in zip(items, futures):
+                attempt.future = future
+                attempt.executor.watch(attempt)
 
-    # -- from the client's threads into trio ----------------------------------------------
+    # -- from the client's loop thread into trio --------------------------------------------
 
     def heard(self, event) -> None:
-        """An event of the topic (the client's loop thread)."""
-        self._hop(self._deliver, event[1])
+        """An event of the topic, in the client's loop thread: queued for the trio thread,
+        which is woken once for all that come before it looks."""
+        self._inbox.append(event[1])
+        if not self._hopping:
+            self._hopping = True
+            try:
+                self.token.run_sync_soon(self._deliver)
+            except trio.RunFinishedError:
+                pass  # the run is over: nobody listens
 
-    def _hop(self, function, *args) -> None:
-        try:
-            self.token.run_sync_soon(function, *args)
-        except trio.RunFinishedError:
-            pass  # the run is over: nobody listens
-
-    def _deliver(self, message: dict) -> None:
-        attempt = self.attempts.get(message.get("k"))
-        if attempt is not None:
-            attempt.hear(message)
-        elif "start" in message:  # started after it was given up: stop it there
-            threading.Thread(target=self.stop_everywhere, args=([message["k"]],),
-                             daemon=True).start()
-
-    def _future_done(self, key: str, status: str) -> None:
-        attempt = self.attempts.get(key)
-        if attempt is not None and not attempt.done:
-            attempt.executor.future_done(attempt, status)
+    def _deliver(self) -> None:
+        self._hopping = False  # before reading: an event queued from now on hops again
+        inbox = self._inbox
+        while inbox:
+            message = inbox.popleft()
+            attempt = self.attempts.get(message.get("k"))
+            if attempt is not None:
+                attempt.hear(message)
+            elif "start" in message:  # started after it was given up: stop it there
+                threading.Thread(target=self.stop_everywhere, args=([message["k"]],),
+                                 daemon=True).start()
 
     # -- blocking calls, made in worker threads -------------------------------------------
 

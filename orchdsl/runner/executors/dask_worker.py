@@ -4,8 +4,9 @@ raises, and returns the outcome as a plain dict.
 
 While it runs, it tells the coordinator through the worker's events (``Worker.log_event`` on
 the connection's topic; the scheduler passes them on to the subscribed client): ``start``
-(host, worker address), ``out`` (chunks of stdout and stderr, at most every ``FLUSH_S``) and
-``end`` (the outcome). The coordinator stops an attempt with ``stop_attempts`` (run on every
+(host, worker address), chunks of stdout and stderr (``o``, ``e``), held at most ``FLUSH_S``,
+and ``end`` (the outcome). The start goes with the first output, or after ``FLUSH_S``, or with
+the end: a short task costs one event, not two (bench/bench_dask.py). The coordinator stops an attempt with ``stop_attempts`` (run on every
 worker through ``Client.run``): a stop that comes before the attempt started here is kept, so
 that a worker never starts an attempt it was told to stop.
 
@@ -134,6 +135,7 @@ class _Stop:
 
 
 _REGISTRY = _Registry()
+_HOST = socket.gethostname()
 
 
 def stop_attempts(keys: list[str]) -> list[str]:
@@ -155,12 +157,11 @@ def run_attempt(spec: AttemptSpec) -> dict:
         return events.end(_outcome(None, "cancelled"))
     try:
         _reap_once()
-        events.send({"start": [socket.gethostname(), worker.address, time.time()]})
+        events.begin([_HOST, worker.address, time.time()])
         try:
             outcome = _call(spec, events, stop) if spec.is_call else _process(spec, events, stop)
         except Exception as exc:  # noqa: BLE001 - a bug here still ends the attempt
             outcome = _outcome(None, f"internal error on the worker: {type(exc).__name__}: {exc}")
-        events.flush()
     finally:
         _REGISTRY.end(spec.key)
     return events.end(outcome)
@@ -171,26 +172,29 @@ def _outcome(code: int | None, reason: str | None, outputs=None) -> dict:
 
 
 class _Events:
-    """What goes to the coordinator: output chunks batched (any thread), then the end."""
+    """What goes to the coordinator: the start, output chunks batched (from any thread),
+    then the end."""
 
     def __init__(self, worker, topic: str, key: str):
         self._worker, self._topic, self._key = worker, topic, key
         self._lock = threading.Lock()
-        self._pending = {"o": bytearray(), "e": bytearray()}
+        self._pending: dict[str, object] = {}
         self._since: float | None = None
-        self.sent = 0
 
     def send(self, message: dict) -> None:
         message["k"] = self._key
         self._worker.log_event(self._topic, message)
 
+    def begin(self, start: list) -> None:
+        self._pending["start"] = start
+        self._since = time.monotonic()
+
     def add(self, stream: str, data: bytes) -> None:
         with self._lock:
-            self._pending[stream] += data
+            held = self._pending[stream] = self._pending.get(stream, b"") + data
             if self._since is None:
                 self._since = time.monotonic()
-            full = len(self._pending[stream]) >= FLUSH_BYTES
-        if full:
+        if len(held) >= FLUSH_BYTES:
             self.flush()
 
     def due(self) -> float | None:
@@ -198,18 +202,15 @@ class _Events:
         since = self._since
         return None if since is None else max(0.0, since + FLUSH_S - time.monotonic())
 
-    def flush(self) -> None:
+    def flush(self, **also) -> None:
         with self._lock:
-            message = {s: bytes(b) for s, b in self._pending.items() if b}
-            for buffer in self._pending.values():
-                buffer.clear()
-            self._since = None
+            message, self._pending, self._since = self._pending, {}, None
+        message.update(also)
         if message:
-            self.sent += 1
             self.send(message)
 
     def end(self, outcome: dict) -> dict:
-        self.send({"end": outcome, "n": self.sent})
+        self.flush(end=outcome)
         return outcome
 
 
