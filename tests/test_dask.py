@@ -18,7 +18,7 @@ import pytest
 
 from conftest import isolated_env, run_isolated
 from conftest import orchdsl_executable as executable
-from dask_cluster import Cluster, ancestors, free_port
+from dask_cluster import Cluster, free_port
 from jobfiles import alive, ends, max_overlap, pids, ran, sh, stamp, starts
 
 SECRET = "tok-9f8e7d6c5b"
@@ -180,6 +180,7 @@ def test_a_killed_worker_fails_the_attempt_with_worker_lost_and_the_retry_runs_e
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: written(folder, "workers", "child"))
+        time.sleep(0.3)  # its start has reached the coordinator (it is told within 50 ms)
         os.kill(pids(folder, "workers")[0], signal.SIGKILL)  # the worker process itself
         stdout, stderr = process.communicate(timeout=60)
     finally:
