@@ -1,7 +1,9 @@
 """A real Dask cluster on 127.0.0.1 for the tests of the Dask executor (test_dask.py): a
 ``dask scheduler`` process and two ``dask worker`` processes (each with its nanny), one
 named ``cpu`` with the resource ``cpu=4``, one named ``gpu`` with ``gpu=1``. Every process
-runs in a session of its own and is killed, group and all, by ``stop()``."""
+runs in a session of its own and is killed, group and all, by ``stop()``. With ``tls=True``
+every connection is TLS, with a self-signed certificate made by ``openssl``, and
+``tls_environment()`` is what a client needs to connect (Dask's own configuration)."""
 
 from __future__ import annotations
 
@@ -24,22 +26,45 @@ def free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, tls: bool = False, workers=WORKERS):
         self.folder = folder
         self.port = free_port()
-        self.url = f"dask://127.0.0.1:{self.port}"
-        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.tls = tls
+        scheme = "tls" if tls else "tcp"
+        self.url = f"{'tls' if tls else 'dask'}://127.0.0.1:{self.port}"
+        self.address = f"{scheme}://127.0.0.1:{self.port}"
+        self.names = dict(workers)
         self.processes: dict[str, subprocess.Popen] = {}
         self._logs = []
 
     def start(self) -> "Cluster":
+        security = self._certificate() if self.tls else []
         self._spawn("scheduler", "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-                    "--no-dashboard")
-        for name, resources in WORKERS.items():
+                    "--no-dashboard", *security)
+        for name, resources in self.names.items():
             self._spawn(name, "worker", self.address, "--host", "127.0.0.1", "--name", name,
-                        "--nthreads", "2", "--resources", resources, "--no-dashboard")
+                        "--nthreads", "2", "--resources", resources, "--no-dashboard",
+                        *security)
         self.wait_for_workers()
         return self
+
+    def _certificate(self) -> list[str]:
+        """A self-signed certificate for 127.0.0.1, its own CA: the flags that use it."""
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", "key.pem", "-out", "cert.pem", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       cwd=self.folder, check=True, capture_output=True)
+        files = {flag: str(self.folder / name) for flag, name in
+                 (("--tls-ca-file", "cert.pem"), ("--tls-cert", "cert.pem"),
+                  ("--tls-key", "key.pem"))}
+        return ["--protocol", "tls", *(x for pair in files.items() for x in pair)]
+
+    def tls_environment(self) -> dict[str, str]:
+        cert, key = str(self.folder / "cert.pem"), str(self.folder / "key.pem")
+        return {"DASK_DISTRIBUTED__COMM__TLS__CA_FILE": cert,
+                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": cert,
+                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": key,
+                "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"}
 
     def _spawn(self, name: str, *args: str) -> None:
         log = open(self.folder / f"{name}.log", "ab")
@@ -50,9 +75,14 @@ class Cluster:
                                                 cwd=self.folder, start_new_session=True)
 
     def client(self):
-        from distributed import Client
+        from distributed import Client, Security
 
-        return Client(self.address, timeout="20s", set_as_default=False)
+        security = None
+        if self.tls:
+            cert, key = str(self.folder / "cert.pem"), str(self.folder / "key.pem")
+            security = Security(tls_ca_file=cert, tls_client_cert=cert, tls_client_key=key,
+                                require_encryption=True)
+        return Client(self.address, timeout="20s", set_as_default=False, security=security)
 
     def workers(self) -> dict[str, str]:
         """Worker name -> address, as the scheduler knows them now."""
@@ -64,7 +94,7 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if set(self.workers()) == set(WORKERS):
+                if set(self.workers()) == set(self.names):
                     return
             except OSError:
                 pass

@@ -367,3 +367,55 @@ def test_without_distributed_the_dask_executor_is_a_usage_error(tmp_path, folder
         2, f"orchdsl {command}: error: --executor dask://127.0.0.1:1: the Dask executor needs "
            'the distributed package: pip install "orchdsl[dask]"\n')
     assert not ran(folder, "a")
+
+
+def test_the_scheduler_checks_its_executor_before_it_starts(folder, write):
+    path = write(orch(("One", [f"a {stamp('a', 0)}"])))
+    result = run_isolated("scheduler", path.name, "--executor", "dask://h:1/x", cwd=folder,
+                          hide=HIDDEN, timeout=20)
+    assert (result.code, result.stderr) == (
+        2, "orchdsl scheduler: error: --executor: dask://h:1/x: expected local, "
+           "dask://HOST:PORT or tls://HOST:PORT (nothing after the port)\n")
+
+
+def test_a_dry_run_needs_no_distributed_and_shows_the_label(tmp_path, folder, write):
+    shim = tmp_path / "shim" / "distributed"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("raise ImportError('No module named distributed')\n")
+    path = write(orch(("One", [f'a {stamp("a", 0)} on "gpu"'])))
+    result = run_isolated("run", path.name, "--dry-run", "--executor", "dask://127.0.0.1:1",
+                          cwd=folder, env={"PYTHONPATH": str(shim.parent)}, hide=HIDDEN)
+    assert result.code == 0, result.stderr
+    assert '                 on "gpu"' in result.stdout.splitlines()
+    assert not ran(folder, "a")
+
+
+def test_the_local_executor_runs_a_labelled_task_here(folder, write):
+    path = write(orch(("One", [f'a {stamp("a", 0)} on "gpu"'])))
+    result = run_isolated("run", path.name, "--executor", "local", cwd=folder, hide=HIDDEN)
+    assert result.code == 0, result.stdout
+    assert ran(folder, "a")
+    [attempt] = attempts(job(folder, 1), "a")
+    assert (attempt["host"], attempt["worker"]) == (os.uname().nodename, None)
+
+
+@pytest.mark.slow
+def test_a_tls_scheduler_is_reached_with_dasks_tls_configuration(tmp_path, folder, write):
+    secure = Cluster(tmp_path / "tls", tls=True, workers={"only": "cpu=1"})
+    secure.folder.mkdir()
+    try:
+        secure.start()
+        path = write(orch(("One", [f"a {stamp('a', 0)}"])))
+        # without the certificates, the job fails before any task, naming the URL
+        refused = run_isolated("run", path.name, "--executor", secure.url, cwd=folder,
+                               hide=HIDDEN, env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+        assert refused.code == 1 and not ran(folder, "a")
+        assert f"  reason: cannot reach the Dask scheduler at {secure.url}: " in refused.stdout
+        done = run_isolated("run", path.name, "--executor", secure.url, cwd=folder,
+                            hide=HIDDEN, env=secure.tls_environment())
+        assert done.code == 0, done.stdout + done.stderr
+        [attempt] = attempts(job(folder, 2), "a")
+        assert attempt["worker"] == secure.workers()["only"]
+        assert attempt["worker"].startswith("tls://127.0.0.1:")
+    finally:
+        secure.stop()

@@ -39,7 +39,7 @@ def chosen_executor(given: str | None, command: str, *, running: bool = True) ->
 
 def _has_distributed() -> bool:
     try:
-        import distributed  # noqa: F401
+        import distributed  # noqa: F401 - whether it is there
     except ImportError:
         return False
     return True

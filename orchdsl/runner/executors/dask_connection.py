@@ -105,8 +105,14 @@ class Connection:
             if attempt is not None:
                 attempt.hear(message)
             elif "start" in message:  # started after it was given up: stop it there
-                threading.Thread(target=self.stop_everywhere, args=([message["k"]],),
+                threading.Thread(target=self._stop_stray, args=(message["k"],),
                                  daemon=True).start()
+
+    def _stop_stray(self, key: str) -> None:
+        try:
+            self.stop_everywhere([key])
+        except Exception:  # noqa: BLE001 - the connection closed meanwhile: its job is over
+            pass
 
     # -- blocking calls, made in worker threads -------------------------------------------
 
@@ -130,6 +136,7 @@ class Connection:
         self.users -= 1
         if self.users == 0:
             del _connections[(self.address, self.token)]
+            _locks.pop((self.address, self.token), None)
             await trio.to_thread.run_sync(self.client.close)
 
 
@@ -166,7 +173,7 @@ async def _connect(address: DaskAddress) -> Connection:
 
     try:
         client = await trio.to_thread.run_sync(make_client, abandon_on_cancel=True)
-    except (OSError, TimeoutError) as exc:
+    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, a TLS setup Dask refuses
         raise ExecutorError(f"cannot reach the Dask scheduler at {address}: "
                             f"{_why(exc, address)}") from None
     except BaseException:
@@ -206,4 +213,6 @@ def _prepare(client, topic: str, handler) -> None:
 def _why(exc: BaseException, address: DaskAddress) -> str:
     """Dask's message without the address it repeats (ours is shown already)."""
     text = str(exc).replace(f"to {address.connect_to} ", "").strip()
-    return text or type(exc).__name__
+    if isinstance(exc, (OSError, TimeoutError)):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
