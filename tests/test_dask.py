@@ -155,6 +155,28 @@ def test_a_signal_exits_with_nothing_left_on_the_workers(cluster, folder, write,
 
 
 @pytest.mark.slow
+def test_the_job_timeout_stops_running_and_queued_attempts(cluster, folder, write):
+    # six tasks, four worker threads: two wait in Dask's queue when the job times out
+    names = [f"t{i}" for i in range(6)]
+    path = write(orch(("One", [f"{n} " + sh(f"sleep 60 & echo $! > {n}.child; wait")
+                               for n in names]), ("Two", [f"later {stamp('later', 0)}"]),
+                      clauses="timeout 3s"))
+    started = time.monotonic()
+    result = run_on(cluster, path)
+    assert result.code == 1
+    assert time.monotonic() - started < 20
+    assert "  reason: job timed out after 3s" in result.stdout.splitlines()
+    children = [f"{n}.child" for n in names if (folder / f"{n}.child").exists()]
+    assert len(children) == 4, children
+    assert [p for p in pids(folder, *children) if alive(p)] == []
+    record = job(folder, 1)
+    assert {t["name"]: t["state"] for t in record["tasks"]} == {
+        **{n: "cancelled" for n in names}, "later": "skipped"}
+    time.sleep(1)  # what never started does not start later either
+    assert len([n for n in names if (folder / f"{n}.child").exists()]) == 4
+
+
+@pytest.mark.slow
 def test_fail_fast_stops_the_siblings_on_the_workers(cluster, folder, write):
     path = write(orch(("One", [
         "long " + sh("sleep 60 & echo $! > long.child; wait"),
@@ -256,6 +278,18 @@ def test_a_call_that_raises_fails_with_its_traceback(cluster, folder, write):
     [attempt] = attempts(job(folder, 1), "go")
     assert attempt["reason"] == "RuntimeError: no rows today"
     assert attempt["stderr"].splitlines()[-1] == "RuntimeError: no rows today"
+
+
+@pytest.mark.slow
+def test_a_call_past_its_timeout_fails_and_frees_the_job(cluster, folder, write):
+    (folder / "steps.py").write_text("import time\ndef nap():\n    time.sleep(30)\n")
+    path = write(orch(("One", ['nap call "steps:nap" timeout 1s'])))
+    started = time.monotonic()
+    result = run_on(cluster, path)
+    assert result.code == 1
+    assert time.monotonic() - started < 10
+    [attempt] = attempts(job(folder, 1), "nap")
+    assert attempt["reason"] == "timed out after 1s (the function was abandoned in its thread)"
 
 
 @pytest.mark.slow
