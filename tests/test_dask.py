@@ -177,6 +177,22 @@ def test_the_job_timeout_stops_running_and_queued_attempts(cluster, folder, writ
 
 
 @pytest.mark.slow
+def test_a_killed_orchdsl_leaves_nothing_running_on_the_workers(cluster, folder, write):
+    path = write(orch(("One", ["a " + sh("sleep 60 & echo $! > a.child; wait"),
+                               "b " + sh("sleep 60 & echo $! > b.child; wait") + ' on "gpu"'])))
+    process = subprocess.Popen([executable(), "run", path.name, "--executor", cluster.url],
+                               cwd=folder, env=isolated_env(hide=HIDDEN),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: written(folder, "a.child", "b.child"))
+    finally:
+        process.kill()  # no chance to stop anything itself
+        process.wait()
+    # the scheduler lets go of a dead client's tasks; their workers stop them
+    wait_for(lambda: not any(alive(p) for p in pids(folder, "a.child", "b.child")), timeout=15)
+
+
+@pytest.mark.slow
 def test_fail_fast_stops_the_siblings_on_the_workers(cluster, folder, write):
     path = write(orch(("One", [
         "long " + sh("sleep 60 & echo $! > long.child; wait"),

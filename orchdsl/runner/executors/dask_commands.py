@@ -25,6 +25,7 @@ from orchdsl.runner.executors.dask_orphans import OWNER_VARIABLE, owner
 from orchdsl.runner.outputs import OUTPUT_VARIABLE, OutputError, read_outputs
 
 FLUSH_S = 0.05  # output reaches the coordinator at most this late
+GIVEN_UP_S = 0.5  # how often a running attempt asks whether Dask gave it up
 READ_SIZE = 65536
 
 
@@ -71,6 +72,7 @@ class _Watch:
         started = time.monotonic()
         self.deadline = started + spec.timeout_s if spec.timeout_s is not None else None
         self.kill_at: float | None = None  # SIGTERM sent: SIGKILL then
+        self.ask_at = started + GIVEN_UP_S  # whether Dask gave it up (stop.given_up)
         self.reason: str | None = None
 
     def run(self) -> str | None:
@@ -89,6 +91,10 @@ class _Watch:
         now = time.monotonic()
         if self.kill_at is None and self.deadline is not None and now >= self.deadline:
             self._terminate(f"timed out after {written(self.spec.timeout_s)}")
+        if self.kill_at is None and now >= self.ask_at:
+            self.ask_at = now + GIVEN_UP_S
+            if self.stop.given_up():
+                self._terminate("cancelled: the Dask scheduler gave it up")
         if self.kill_at is not None and now >= self.kill_at:
             signal_group(self.popen.pid, signal.SIGKILL)
             self.kill_at = float("inf")
@@ -99,6 +105,8 @@ class _Watch:
         """How long the selector may sleep: until the next deadline, the next flush of the
         held output, or a short poll where there is no pidfd."""
         waits = []
+        if self.kill_at is None:
+            waits.append(self.ask_at - now)
         if self.kill_at is None and self.deadline is not None:
             waits.append(self.deadline - now)
         elif self.kill_at is not None and self.kill_at != float("inf"):

@@ -30,7 +30,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from orchdsl.runner.executors.dask_commands import FLUSH_S, outcome, run_command
+from orchdsl.runner.executors.dask_commands import FLUSH_S, GIVEN_UP_S, outcome, run_command
 from orchdsl.runner.executors.dask_orphans import reap_once
 
 FLUSH_BYTES = 32 * 1024
@@ -103,11 +103,14 @@ class _Registry:
 
 
 class _Stop:
-    """Set once; a pipe as well, so that a selector (or trio) wakes up on it."""
+    """Set once; a pipe as well, so that a selector (or trio) wakes up on it. ``given_up()``
+    says whether Dask gave the attempt up while it runs: the coordinator that submitted it is
+    gone (killed, its machine lost), so nobody will ever stop it but this worker."""
 
     def __init__(self):
         self._read, self._write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self.is_set = False
+        self.given_up = lambda: False
 
     def fileno(self) -> int:
         return self._read
@@ -143,6 +146,7 @@ def run_attempt(spec: AttemptSpec) -> dict:
     stop = _REGISTRY.begin(spec.key)
     if stop is None:  # stopped before it came, or Dask sent it again: never run twice
         return events.end(outcome(None, "cancelled"))
+    stop.given_up = lambda: _given_up(worker, spec.key)
     try:
         reap_once()
         events.begin([_HOST, worker.address, time.time()])
@@ -214,6 +218,15 @@ class _Stream:
 # -- call tasks ------------------------------------------------------------------------------
 
 
+def _given_up(worker, key: str) -> bool:
+    """Whether the worker's own state has the attempt cancelled: the scheduler released it
+    (its client left) while it runs. A task Dask cannot interrupt stays ``cancelled`` until
+    it returns."""
+    state = getattr(worker, "state", None)
+    task = state.tasks.get(key) if state is not None else None
+    return task is not None and task.state == "cancelled"
+
+
 def _call(spec: AttemptSpec, events: _Events, stop: _Stop) -> dict:
     import trio
 
@@ -225,7 +238,10 @@ def _call(spec: AttemptSpec, events: _Events, stop: _Stop) -> dict:
         ended = []
         async with trio.open_nursery() as nursery:
             async def watch_stop():
-                await trio.lowlevel.wait_readable(stop.fileno())
+                while not stop.given_up():
+                    with trio.move_on_after(GIVEN_UP_S):
+                        await trio.lowlevel.wait_readable(stop.fileno())
+                        break
                 nursery.cancel_scope.cancel()
 
             nursery.start_soon(watch_stop)
