@@ -253,6 +253,10 @@ def test_a_secret_is_masked_in_the_store_and_on_the_terminal(cluster, folder, wr
     assert (attempt["stdout"], attempt["stderr"]) == ("token=***\n", "***\n")
     for log in cluster.folder.glob("*.log"):  # nor does it reach the cluster's own logs
         assert SECRET not in log.read_text(errors="replace"), log
+    with cluster.client() as client:  # nor stay in the scheduler's events
+        kept = client.get_events()
+    assert SECRET.encode() not in repr(kept).encode()
+    assert not [topic for topic in kept if topic.startswith("orchdsl-")]
 
 
 @pytest.mark.slow
