@@ -17,6 +17,7 @@ deduplicated: ``pure=False``), ``retries=0`` and, for ``on "<label>"``, the work
 from __future__ import annotations
 
 import os
+from collections import deque
 from typing import Mapping
 
 import trio
@@ -44,6 +45,11 @@ class DaskExecutor(Executor):
         self._to_stop: list[_Attempt] = []
         self._watched: set[_Attempt] = set()  # submitted, not over
         self._look = trio.Event()  # the watcher looks now (nothing left to watch)
+        self._watching = False
+        self._inbox: deque = deque()  # (attempt, message) heard, for _listen
+        self._heard = trio.Event()
+        self._live = 0  # attempts started and not over: _listen runs while there are any
+        self._listening = False
         self._busy = 0
         self._quiet = trio.Event()
 
@@ -69,8 +75,37 @@ class DaskExecutor(Executor):
                                target=f"{what.module}:{what.function}", folder=what.folder,
                                kwargs=dict(what.kwargs), files=self._shipped(what))
         attempt = _Attempt(self, key, sink)
+        self._live += 1
+        if not self._listening:
+            self._listening = True
+            self._spawn(self._listen)
         connection.submit(attempt, spec, work.label)
         return attempt
+
+    def post(self, attempt: "_Attempt", message: dict) -> None:
+        """What the connection heard for one of its attempts (in a ``run_sync_soon``
+        callback): handed to ``_listen``, a task of the job, so that a bug in what hears it
+        fails the job the usual way, not trio itself."""
+        self._inbox.append((attempt, message))
+        self._heard.set()
+
+    async def _listen(self) -> None:
+        try:
+            while self._live or self._inbox:
+                await self._heard.wait()
+                self._heard = trio.Event()
+                inbox = self._inbox
+                while inbox:
+                    attempt, message = inbox.popleft()
+                    attempt.hear(message)
+        finally:
+            self._listening = False  # no await since the test above: a start spawns anew
+
+    def ended(self) -> None:
+        """An attempt is over (``_Attempt.finish``)."""
+        self._live -= 1
+        if not self._live:
+            self._heard.set()  # _listen may end
 
     async def aclose(self) -> None:
         while self._busy:
@@ -138,7 +173,8 @@ class DaskExecutor(Executor):
 
     def watch(self, attempt: "_Attempt") -> None:
         self._watched.add(attempt)
-        if len(self._watched) == 1:
+        if not self._watching:
+            self._watching = True
             self._spawn(self._watch)
 
     def unwatch(self, attempt: "_Attempt") -> None:
@@ -147,13 +183,17 @@ class DaskExecutor(Executor):
             self._look.set()
 
     async def _watch(self) -> None:
-        while self._watched:
-            with trio.move_on_after(WATCH_S):
-                await self._look.wait()
-            self._look = trio.Event()
-            now = trio.current_time()
-            for attempt in list(self._watched):
-                self._look_at(attempt, attempt.future.status, now)
+        try:
+            while self._watched:
+                with trio.move_on_after(WATCH_S):
+                    await self._look.wait()
+                self._look = trio.Event()
+                now = trio.current_time()
+                for attempt in list(self._watched):
+                    if attempt.future is not None:  # else it ended meanwhile
+                        self._look_at(attempt, attempt.future.status, now)
+        finally:
+            self._watching = False
 
     def _look_at(self, attempt: "_Attempt", status: str, now: float) -> None:
         if status == "pending" or attempt.done:
@@ -248,6 +288,7 @@ class _Attempt:
         self.done = True
         executor = self.executor
         executor.unwatch(self)
+        executor.ended()
         executor._connection.let_go(self)
         self.sink.finished(Outcome(None, "worker lost") if self.rerun else outcome)
 

@@ -19,7 +19,7 @@ from collections import deque
 
 import trio
 
-from orchdsl.runner.executors.base import ExecutorError, Outcome
+from orchdsl.runner.executors.base import ExecutorError
 from orchdsl.runner.executors.dask_address import KEY_PREFIX, MISSING, DaskAddress
 
 
@@ -75,9 +75,10 @@ class Connection:
                     run_attempt, [spec for _, spec in items], key=[a.key for a, _ in items],
                     pure=False, retries=0, resources={label: 1} if label else None)
             except Exception as exc:  # noqa: BLE001 - the client is closed or broken
+                why = f"cannot submit to the Dask scheduler: {type(exc).__name__}: {exc}"
                 for attempt, _ in items:
-                    attempt.finish(Outcome(None, f"cannot submit to the Dask scheduler: "
-                                                 f"{type(exc).__name__}: {exc}"))
+                    attempt.executor.post(attempt, {"end": {"code": None, "reason": why,
+                                                            "outputs": {}}})
                 continue
             for (attempt, _), future in zip(items, futures):
                 attempt.future = future
@@ -103,7 +104,7 @@ class Connection:
             message = inbox.popleft()
             attempt = self.attempts.get(message.get("k"))
             if attempt is not None:
-                attempt.hear(message)
+                attempt.executor.post(attempt, message)
             elif "start" in message:  # started after it was given up: stop it there
                 threading.Thread(target=self._stop_stray, args=(message["k"],),
                                  daemon=True).start()
