@@ -6,6 +6,8 @@ One node per task (its name) and two barrier nodes per phase, ``<phase>:start`` 
 phases, and ``needed -> task`` for ``needs`` (which replaces that task's ``start`` edge). A
 phase gets a ``start -> end`` edge of its own only where no task links the two barriers: an
 empty phase, or one whose every task starts by ``needs`` or is disabled. Edges stay O(tasks).
+A task with a static matrix is one node per instance (orchdsl.lang.matrix), ``needs`` of it
+an edge from every instance; one with a dynamic matrix stays one node, marked.
 A nested orchestration stays one node; its own compiled graph is in ``Compiled.children``
 under the node's ``file``.
 """
@@ -17,9 +19,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from orchdsl.lang import ast
+from orchdsl.lang import ast, matrix
 from orchdsl._gc import gc_paused
-from orchdsl.lang.diagnostics import Diagnostic
+from orchdsl.lang.diagnostics import Diagnostic, error
 from orchdsl.lang.loader import Loader, nested_tasks
 
 
@@ -44,7 +46,9 @@ class CompileError(Exception):
     text of each file they point into (path -> text) for showing the source line."""
 
     def __init__(self, diagnostics: list[Diagnostic], texts: dict[str, str]):
-        super().__init__(f"{len(diagnostics)} error(s)")
+        # The message says what and where, as lint's one-line formats do.
+        super().__init__("\n".join(f"{d.span}: {d.severity.value}[{d.code}]: "
+                                   f"{d.message_with_notes()}" for d in diagnostics))
         self.diagnostics = diagnostics
         self.texts = texts
 
@@ -87,38 +91,92 @@ def _compile(path: str, loader: Loader, done: dict[str, Compiled], lint_result) 
     nested_files = {t.name.text: os.path.relpath(loader.key(loader.nested_path(document, t.action)),
                                                  folder)
                     for t in nested_tasks(document)}
-    with gc_paused():
-        graph = compile_orchestration(document.orchestration, nested_files)
+    try:
+        with gc_paused():
+            graph = compile_orchestration(document.orchestration, nested_files)
+    except CompileError as exc:
+        raise CompileError(exc.diagnostics, {document.path: document.text}) from None
     done[key] = Compiled(path, document, graph, children, folder)
     return done[key]
 
 
 def compile_orchestration(orchestration: ast.Orchestration,
                           nested_files: dict[str, str] | None = None) -> nx.DiGraph:
-    """The graph of one orchestration (assumed checked: unique names, needs point backwards)."""
+    """The graph of one orchestration (assumed checked: unique names, needs point backwards,
+    matrices within bounds)."""
     graph = nx.DiGraph(name=orchestration.name.value)
     nested_files = nested_files or {}
+    nodes_of: dict[str, list[str]] = {}  # task -> its node, or the nodes of its instances
     previous_end = None
     for index, phase in enumerate(orchestration.phases):
         name = phase.name.value
         start, end = start_of(name), end_of(name)
-        graph.add_node(start, type="barrier", phase=name, phase_index=index, barrier="start")
-        graph.add_node(end, type="barrier", phase=name, phase_index=index, barrier="end")
+        when = phase.when.text if phase.when else None
+        graph.add_node(start, type="barrier", phase=name, phase_index=index, barrier="start",
+                       when=when)
+        graph.add_node(end, type="barrier", phase=name, phase_index=index, barrier="end",
+                       when=when)
         if previous_end is not None:
             graph.add_edge(previous_end, start, type="phase")
         if not any(_starts_with_its_phase(task) for task in phase.tasks):
             graph.add_edge(start, end, type="phase")
         for task in phase.tasks:
-            graph.add_node(task.name.text, **task_attributes(task, name, index,
-                                                              nested_files.get(task.name.text)))
-            if not task.needs:
-                graph.add_edge(start, task.name.text, type="phase")
-            graph.add_edge(task.name.text, end, type="phase")
+            attributes = task_attributes(task, name, index, nested_files.get(task.name.text))
+            nodes = nodes_of[task.name.text] = _add_task(graph, task, attributes)
+            for node in nodes:
+                if not task.needs:
+                    graph.add_edge(start, node, type="phase")
+                graph.add_edge(node, end, type="phase")
         previous_end = end
     for task in orchestration.tasks:
         for needed in task.needs:
-            graph.add_edge(needed.text, task.name.text, type="needs")
+            _add_needs(graph, needed.text, nodes_of, nodes_of[task.name.text])
     return graph
+
+
+def _add_task(graph: nx.DiGraph, task: ast.Task, attributes: dict) -> list[str]:
+    """The task's node, or one node per instance of its static matrix (docs/language.md,
+    "The compiled graph"); a dynamic matrix stays one node, marked."""
+    try:
+        found = matrix.static_instances(task)
+    except matrix.TooManyInstances as exc:  # E120, unless an ignore comment silenced it
+        raise CompileError([error("E120", str(exc), task.name.span)], {}) from None
+    if not found:  # no matrix, a dynamic one, or an empty list (E120, silenced)
+        if task.matrices:
+            attributes.update(matrix="dynamic" if found is None else "empty",
+                              matrix_clauses=_clauses(task))
+        graph.add_node(task.name.text, **attributes)
+        return [task.name.text]
+    for instance in found:
+        graph.add_node(instance.name, **attributes, instance_of=task.name.text,
+                       matrix=dict(instance.values))
+    return [i.name for i in found]
+
+
+def _clauses(task: ast.Task) -> list[dict]:
+    return [{"name": m.name.text, "from": m.source.text} if m.source is not None
+            else {"name": m.name.text, "values": [v.value for v in m.values or ()]}
+            for m in task.matrices]
+
+
+def _add_needs(graph: nx.DiGraph, needed: str, nodes_of: dict[str, list[str]],
+               nodes: list[str]) -> None:
+    """``needs`` from every node of the needed task (each of its instances) to every node of
+    the needing one. Between two tasks of several instances each, the edges go through one
+    join node, ``<needed>:instances``, so that edges stay O(tasks)."""
+    sources = nodes_of[needed]
+    if len(sources) > 1 and len(nodes) > 1:
+        join = f"{needed}:instances"
+        if join not in graph:
+            data = graph.nodes[sources[0]]
+            graph.add_node(join, type="barrier", phase=data["phase"],
+                           phase_index=data["phase_index"], barrier="instances", when=None)
+            for source in sources:
+                graph.add_edge(source, join, type="needs")
+        sources = [join]
+    for source in sources:
+        for node in nodes:
+            graph.add_edge(source, node, type="needs")
 
 
 def _starts_with_its_phase(task: ast.Task) -> bool:
@@ -131,7 +189,8 @@ def _starts_with_its_phase(task: ast.Task) -> bool:
 
 
 def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: str | None) -> dict:
-    """What a task node carries: plain values for renderers, the AST node for the runner."""
+    """What a task node carries: plain values, for the renderers and ``graph --format json``
+    (the plan, not the graph, is what runs: nothing reads the syntax tree from here)."""
     action = task.action
     attributes = {
         "type": "task", "phase": phase, "phase_index": phase_index,
@@ -141,7 +200,9 @@ def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: s
         "needs": [w.text for w in task.needs],
         "cwd": task.cwd.path.value if task.cwd else None,
         "env": {e.name.text: e.value.value for e in task.env},
-        "line": task.span.line, "column": task.span.column, "node": task,
+        "when": task.when.text if task.when else None,
+        "on": task.on.label.value if task.on else None,
+        "line": task.span.line, "column": task.span.column,
     }
     if isinstance(action, ast.RunShell):
         attributes.update(action="run", command=action.command.value)
@@ -151,9 +212,9 @@ def task_attributes(task: ast.Task, phase: str, phase_index: int, nested_file: s
         attributes.update(action="call", target=action.target.value)
     else:
         attributes.update(action="orchestration", file=action.path.value,
-                          nested_file=nested_file)
+                          nested_file=nested_file,
+                          params={p.name.text: p.value.value for p in task.params})
     return attributes
-
 
 
 def tasks_of(graph: nx.DiGraph) -> list[str]:

@@ -99,6 +99,7 @@ def test_the_action_is_a_composite_with_documented_inputs():
     assert all(not EXPRESSION.search(step["run"]) for step in ACTION["runs"]["steps"])
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_install_puts_orchdsl_on_the_path_of_the_next_steps(installed):
     (venv_bin,) = installed.path_file.read_text().split()
     assert venv_bin.startswith(str(installed.temp))
@@ -107,6 +108,7 @@ def test_install_puts_orchdsl_on_the_path_of_the_next_steps(installed):
     assert version.startswith("orchdsl ")
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_errors_become_annotations_and_fail_the_step(action):
     done, outputs = action.run("Lint .orch files")
     assert done.returncode == 1
@@ -115,11 +117,13 @@ def test_errors_become_annotations_and_fail_the_step(action):
     assert "::warning file=pipelines/warns.orch,line=3," in done.stdout
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_a_clean_folder_passes(action):
     done, outputs = action.run("Lint .orch files", paths="pipelines/good.orch")
     assert (done.returncode, outputs, done.stdout) == (0, {"exit-code": "0"}, "")
 
 
+@pytest.mark.slow  # builds a virtual environment
 @pytest.mark.parametrize(("strict", "code"), [("false", 0), ("true", 1)])
 def test_strict_makes_warnings_fail(action, strict, code):
     done, outputs = action.run("Lint .orch files", paths="pipelines", strict=strict)
@@ -127,12 +131,14 @@ def test_strict_makes_warnings_fail(action, strict, code):
     assert "::warning file=pipelines/warns.orch" in done.stdout
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_paths_may_be_given_on_several_lines(action):
     done, _ = action.run("Lint .orch files", paths="pipelines/good.orch\n  broken.orch\n")
     assert done.returncode == 1
     assert "file=broken.orch" in done.stdout and "warns.orch" not in done.stdout
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_sarif_is_written_to_the_given_path_and_the_status_kept(action):
     done, outputs = action.run("Lint .orch files", sarif="reports/orchdsl.sarif")
     assert done.returncode == 1 and outputs == {"exit-code": "1"}
@@ -144,12 +150,14 @@ def test_sarif_is_written_to_the_given_path_and_the_status_kept(action):
     assert "::error file=broken.orch" in done.stdout  # the annotations still come
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_an_unreadable_path_is_exit_2(action):
     done, outputs = action.run("Lint .orch files", paths="missing/")
     assert (done.returncode, outputs) == (2, {"exit-code": "2"})
     assert "missing" in done.stderr
 
 
+@pytest.mark.slow  # builds a virtual environment
 def test_a_bad_strict_value_is_an_error_annotation(action):
     done, outputs = action.run("Lint .orch files", strict="yes")
     assert (done.returncode, outputs) == (2, {"exit-code": "2"})

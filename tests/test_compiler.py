@@ -210,11 +210,14 @@ orchestration "X" {
     assert dict(data.get("env") or {}) == {"A": "1", "B": "two"}
 
 
-def test_task_nodes_carry_their_ast_node(small):
-    node = small.graph.nodes["b1"]["node"]
-    assert isinstance(node, ast.Task)
-    assert node.name.text == "b1"
-    assert node.span.line == 7
+def test_task_nodes_carry_plain_values_not_the_syntax_tree(small):
+    """The plan is what runs (orchdsl.planning); the graph is for drawing and json."""
+    import json
+
+    data = small.graph.nodes["b1"]
+    assert not any(isinstance(v, ast.Node) for v in data.values())
+    assert json.loads(json.dumps(data)) == data
+    assert (data["line"], data["target"], data["timeout_s"]) == (7, "mod.sub:fn", 600.0)
 
 
 def test_disabled_task_stays_in_the_graph_wired_like_any_other(small):

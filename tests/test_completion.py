@@ -62,7 +62,7 @@ def bash_complete(script, words: list[str], cwd, env: dict[str, str] | None = No
 
 
 BASH_CASES = [
-    (["orchdsl", "l"], ["lint", "logs"]),
+    (["orchdsl", "l"], ["lint", "logs", "lsp"]),
     (["orchdsl", "--v"], ["--version"]),
     (["orchdsl", "lint", "--f"], ["--format"]),
     (["orchdsl", "lint", "--format", ""], ["github", "json", "sarif", "text"]),
@@ -250,7 +250,7 @@ def fish_complete(script, line: str, cwd) -> list[str]:
 
 
 FISH_CASES = [
-    ("orchdsl l", ["lint", "logs"]),
+    ("orchdsl l", ["lint", "logs", "lsp"]),
     ("orchdsl lint --f", ["--format"]),
     ("orchdsl lint --format ", ["github", "json", "sarif", "text"]),
     ("orchdsl lint --format=s", ["--format=sarif"]),

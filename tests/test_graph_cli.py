@@ -557,7 +557,7 @@ def test_small_file_json(small_pipeline):
         "action": "orchestration", "file": "child.orch", "nested_file": "child.orch"}
     assert nodes["prep"]["target"] == "pkg.mod:prepare"
     assert nodes["Write:end"] == {"id": "Write:end", "type": "barrier", "phase": "Write",
-                                  "phase_index": 2, "barrier": "end"}
+                                  "phase_index": 2, "barrier": "end", "when": None}
     # the nested file's own graph is reachable from the node that runs it
     child = data["children"][nodes["child"]["nested_file"]]
     assert {n["id"] for n in child["nodes"]} == {"Only:start", "Only:end", "c1"}

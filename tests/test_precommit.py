@@ -66,6 +66,7 @@ def test_the_hooks_manifest_is_valid():
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
 
+@pytest.mark.slow  # runs the real pre-commit, which builds an environment
 def test_lint_hook_fails_on_a_bad_file_with_the_diagnostic(project):
     (project.folder / "bad.orch").write_text(BAD)
     (project.folder / "good.orch").write_text(GOOD)
@@ -76,6 +77,7 @@ def test_lint_hook_fails_on_a_bad_file_with_the_diagnostic(project):
     assert 'help: did you mean "extractor"?' in done.stdout
 
 
+@pytest.mark.slow  # runs the real pre-commit, which builds an environment
 def test_lint_hook_passes_a_good_file(project):
     (project.folder / "good.orch").write_text(GOOD)
     done = project("orchdsl-lint", "good.orch")
@@ -83,6 +85,7 @@ def test_lint_hook_passes_a_good_file(project):
     assert "Passed" in done.stdout
 
 
+@pytest.mark.slow  # runs the real pre-commit, which builds an environment
 def test_lint_hook_skips_other_files(project):
     (project.folder / "notes.txt").write_text("task a extracter\n")
     done = project("orchdsl-lint", "notes.txt")
@@ -90,6 +93,7 @@ def test_lint_hook_skips_other_files(project):
     assert "(no files to check)Skipped" in done.stdout
 
 
+@pytest.mark.slow  # runs the real pre-commit, which builds an environment
 @needs_fmt
 def test_fmt_hook_rewrites_an_unformatted_file_and_fails(project, orchdsl):
     path = project.folder / "messy.orch"

@@ -31,7 +31,8 @@ MIXED = orch('    param day = "today"\n    notify error to "ops at example.com"\
 SYNTAX = orch(phase('        task a extracter run "x"\n'))
 NO_PHASE = orch('    description "nothing to do"\n')
 
-KEYS = ["path", "line", "column", "end_line", "end_column", "severity", "code", "message", "help"]
+KEYS = ["path", "line", "column", "end_line", "end_column", "severity", "code", "message", "help",
+        "fix"]
 
 
 def lint(orchdsl, tmp_path, text: str, output: str, name: str = "x.orch", *flags: str):
@@ -50,7 +51,7 @@ def test_json_document_exactly(orchdsl, tmp_path):
         "path": "x.orch", "line": 4, "column": 14, "end_line": 4, "end_column": 15,
         "severity": "error", "code": "E101",
         "message": 'duplicate task "a" (first defined here: x.orch:3:14)',
-        "help": "task names must be unique in the file",
+        "help": "task names must be unique in the file", "fix": None,
     }]}
 
 

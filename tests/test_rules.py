@@ -188,6 +188,23 @@ RULES = [
      4, 31, 'go() takes "a" positionally, which a call never gives',
      {"a.orch": orch('    param a = "1"\n' + phase('        task a extractor call "steps:go"\n')),
       "steps.py": "def go(a):\n    pass\n"}),
+    # Language 1.1: one row each here; tests/test_rules_1_1.py has their tables.
+    ("E118", orch(phase('        task a extractor run "x"\n'
+                        '        task b writer run "y ${tasks.a.outputs.rows}"\n')),
+     4, 30, 'task "b" reads an output of "a" of the same phase',
+     orch(EXTRACT + phase('        task b writer run "y ${tasks.a.outputs.rows}"\n', "Write"))),
+    ("E119", orch(EXTRACT + phase('        task b writer run "y" when failed(c)\n', "Write")),
+     6, 43, 'the condition of task "b" names "c", which is no task',
+     orch(EXTRACT + phase('        task b writer run "y" when failed(a)\n', "Write"))),
+    ("E120", orch(phase('        task a extractor run "x ${r}" matrix r = []\n')),
+     3, 39, 'matrix "r" of task "a" has no value',
+     orch(phase('        task a extractor run "x ${r}" matrix r = ["eu"]\n'))),
+    ("W211", orch(phase('        task a extractor run "x" when 1 == 1\n')),
+     3, 39, 'the condition of task "a" is always true',
+     orch(phase('        task a extractor run "x" when always()\n'))),
+    ("E122", orch(phase('        task a extractor run "x" on ""\n')),
+     3, 37, 'task "a" has an empty placement label',
+     orch(phase('        task a extractor run "x" on "gpu"\n'))),
     ("W210", orch(phase('        task a extractor run "x" disabled  # orchdsl: ignore[W2O5]\n'
                         '        task b extractor run "y"\n')),
      3, 44, 'ignore comment names "W2O5", which is no rule',
@@ -318,9 +335,11 @@ def test_explain_prints_the_docstring(orchdsl, code):
 def test_explain_prints_plain_text_for_a_terminal(orchdsl):
     assert orchdsl("lint", "--explain", "E107").stdout == (
         "E107 (unknown-interpolation), error\n\n"
-        "${name} in a task's command, argv, cwd or env value names no param and no\n"
-        "secret of the file. ${env.NAME} reads the runner's environment and is always\n"
-        "allowed; \\${ writes a literal ${.\n\n"
+        "${name} in a task's command, argv, cwd, env or param value names no\n"
+        "param and no secret of the file and no matrix of the task. ${env.NAME}\n"
+        "reads the runner's environment and is always allowed, as are ${job.id},\n"
+        "${job.fire_time} and ${job.fire_date} (outputs, ${tasks...}, are E118's);\n"
+        "\\${ writes a literal ${.\n\n"
         "Bad:\n"
         '    param day = "today"\n'
         "    ...\n"

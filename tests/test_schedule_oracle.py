@@ -86,6 +86,7 @@ def test_each_zone_changes_twice_in_the_year(zone_name):
     assert len(transitions(zone_name)) == 2
 
 
+@pytest.mark.slow  # a year of fires, minute by minute
 @pytest.mark.parametrize("zone_name, cron", CASES)
 def test_a_year_of_fires_agrees_with_the_oracle(zone_name, cron):
     expected = oracle(cron, zone_name)
@@ -101,6 +102,7 @@ def test_a_year_of_fires_agrees_with_the_oracle(zone_name, cron):
     assert iso(walked) == iso(expected)
 
 
+@pytest.mark.slow  # a year of fires, minute by minute
 @pytest.mark.parametrize("zone_name, cron", CASES)
 def test_from_any_instant_near_a_transition_the_next_fires_agree(zone_name, cron):
     """Asked from every 5 minutes of the 3 hours either side of each DST change, and from

@@ -94,6 +94,7 @@ def test_a_per_second_schedule_fires_every_second_and_stops_on_sigterm(tmp_path)
     assert "stopping    SIGTERM: no more fires" in scheduler.log
 
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 def test_jobs_never_overlap_and_extra_fires_are_recorded_as_skipped(tmp_path):
     (tmp_path / "tick.orch").write_text(orch(f"{RECORD}; sleep 1.6"))
     scheduler = Scheduler(tmp_path, "tick.orch")
@@ -108,6 +109,7 @@ def test_jobs_never_overlap_and_extra_fires_are_recorded_as_skipped(tmp_path):
     assert len(set(fires(tmp_path))) == states.count("success")
 
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 def test_sigterm_cancels_jobs_that_outlive_the_grace(tmp_path):
     (tmp_path / "slow.orch").write_text(orch("sleep 30", options="overlap skip"))
     scheduler = Scheduler(tmp_path, "slow.orch", "--grace", "1s")
@@ -119,6 +121,7 @@ def test_sigterm_cancels_jobs_that_outlive_the_grace(tmp_path):
     assert "cancelling 1 job" in scheduler.log
 
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 def test_a_second_sigterm_cancels_at_once(tmp_path):
     (tmp_path / "slow.orch").write_text(orch("sleep 30", options="overlap skip"))
     scheduler = Scheduler(tmp_path, "slow.orch")
@@ -130,6 +133,7 @@ def test_a_second_sigterm_cancels_at_once(tmp_path):
     assert "SIGTERM again: cancelling 1 job" in scheduler.log
 
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 @pytest.mark.parametrize("catchup", ["none", "last"])
 def test_a_restart_neither_repeats_nor_loses_a_fire(tmp_path, catchup):
     (tmp_path / "tick.orch").write_text(orch(RECORD, options=f"catchup {catchup}"))
@@ -152,6 +156,7 @@ def test_a_restart_neither_repeats_nor_loses_a_fire(tmp_path, catchup):
         assert after[1] - after[0] == timedelta(seconds=1)
 
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 def test_an_invalid_edit_keeps_the_old_version_and_a_valid_one_is_picked_up(tmp_path):
     path = tmp_path / "tick.orch"
     path.write_text(orch("echo v1 >> out.txt"))
@@ -203,6 +208,7 @@ def test_usage_errors(tmp_path, args, message):
 # --- notifications of scheduled runs (LANGUAGE.md 5.5: a scheduled run notifies the file's
 # targets), with a real HTTP server and a real SMTP server on 127.0.0.1 -------------------------
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 def test_a_scheduled_run_notifies_the_files_targets(tmp_path):
     from notify_servers import HttpServer, SmtpServer
 
@@ -242,6 +248,7 @@ def test_a_scheduled_run_notifies_the_files_targets(tmp_path):
             server.stop()
 
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 def test_a_hanging_webhook_neither_holds_the_next_fire_nor_the_shutdown(tmp_path):
     from notify_servers import HANG, HttpServer
 
@@ -264,6 +271,7 @@ def test_a_hanging_webhook_neither_holds_the_next_fire_nor_the_shutdown(tmp_path
         hook.stop()
 
 
+@pytest.mark.slow  # a wall-clock scheduler; tests/test_scheduler.py proves the same on a fake clock
 def test_the_scheduler_goes_on_when_its_log_reader_goes_away(tmp_path):
     (tmp_path / "job.orch").write_text(orch(RECORD))
     process = subprocess.Popen(

@@ -377,7 +377,7 @@ def test_a_finished_job_is_never_touched_by_recovery(path):
 
 # --- the recorder batches (store_recorder) ---------------------------------------------------
 
-def test_the_recorder_writes_at_once_only_the_job_row_then_batches_by_time(path, store):
+def test_the_recorder_writes_the_job_and_its_start_at_once_then_batches_by_time(path, store):
     clock = Clock()
     recorder = StoreRecorder(store, clock=clock)
     job = new_job("a", "b")
@@ -385,11 +385,13 @@ def test_the_recorder_writes_at_once_only_the_job_row_then_batches_by_time(path,
     assert rows(path, "SELECT id, state FROM jobs") == [(1, "waiting")]
     job.state, job.started_at = JobState.PROCESSING, at(0)
     recorder.job_started(job)
+    assert rows(path, "SELECT state, started_at FROM jobs") == [("processing", at(0).isoformat())]
     task = job.tasks["a"]
     task.state = TaskState.RUNNING
     task.attempts.append(Attempt(1, at(0.1)))
     recorder.task_started(job, task, task.attempts[0])
-    assert rows(path, "SELECT state FROM jobs") == [("waiting",)]
+    assert rows(path, "SELECT name, state FROM tasks ORDER BY position") == [
+        ("a", "pending"), ("b", "pending")]
     assert rows(path, "SELECT count(*) FROM attempts") == [(0,)]
 
     clock.now += FLUSH_S

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from orchdsl.lang.source import SourceError, read_bytes
+
+# ``package.module:function`` (docs/reference.md, "Tasks").
+CALL_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*\Z")
 
 # Names that let a module define attributes that no statement of it binds.
 DYNAMIC_CALLS = frozenset({"globals", "setattr", "exec", "vars", "__import__"})

@@ -24,7 +24,10 @@ OTHER_IMAGES = frozenset({".pdf", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tif
 DESCRIPTION = """\
 Draw an orchestration: phases as clusters in order, tasks inside them in file order (shape
 and colour by kind, disabled tasks dimmed), needs edges dashed. Nested orchestrations stay
-one node.
+one node. A phase's or task's when condition is shown as written; a task with a matrix of
+lists is one node per instance (regions.eu, regions.us), each with its values; a task with
+matrix ... from tasks.X.outputs.Y is one node marked "matrix: dynamic" (its instances are
+known only when it runs).
 
 Without --format, -o FILE's extension picks the format: .dot .gv (dot), .mmd (mermaid),
 .json, .svg, .png, .txt (ascii); other names get ascii. A --format that the extension
@@ -36,7 +39,9 @@ examples:
   orchdsl graph pipeline.orch -o p.svg                the format from the extension;
                                                       svg and png need Graphviz's dot
   orchdsl graph pipeline.orch --format dot | dot -Tpdf -o p.pdf
-  orchdsl graph pipeline.orch --format json           node-link data, "version": 1
+  orchdsl graph pipeline.orch --format json           node-link data, "version": 1; each
+                                                      node's "when", an instance's
+                                                      "instance_of" and "matrix"
 """
 
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
     "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
     "import": ("orchdsl.cli.import_cmd", "convert Keboola orchestrations and flows to a .orch file"),
+    "lsp": ("orchdsl.cli.lsp_cmd", "the language server for editors (needs orchdsl[lsp])"),
 }
 
 ONE_SHOT = frozenset({"lint", "graph", "next", "fmt"})

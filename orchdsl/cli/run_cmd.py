@@ -214,6 +214,9 @@ def run_job(plan, args, store) -> int:
             nursery.cancel_scope.cancel()
         return result
 
+    from orchdsl.runner.guard import enable_subreaper
+
+    enable_subreaper()  # descendants that leave their process group stay ours to stop
     result = trio.run(main_task)
     if live:
         printer.clear()

@@ -79,6 +79,9 @@ def main(argv: list[str]) -> int:
         return store
     import trio
 
+    from orchdsl.runner.guard import enable_subreaper
+
+    enable_subreaper()  # descendants that leave their process group stay ours to stop
     trio.run(_serve, args, store)
     return exits.OK
 

@@ -12,7 +12,7 @@ from lark import Transformer
 
 from orchdsl.lang import ast
 from orchdsl.lang.build_conditions import ConditionBuilder
-from orchdsl.lang.diagnostics import did_you_mean
+from orchdsl.lang.diagnostics import suggest
 from orchdsl.lang.keywords import CATCHUP_MODES, EVENTS, OVERLAP_MODES, RESERVED
 from orchdsl.lang.lexical import StringLocator, decode_string, parse_duration
 from orchdsl.lang.parse_state import current, report, report_control_characters, token_span
@@ -47,8 +47,9 @@ class AstBuilder(ConditionBuilder, Transformer):
     def _choice(self, token, allowed: tuple[str, ...], what: str) -> ast.Word:
         word = self._word(token)
         if word.text not in allowed:
-            hint = did_you_mean(word.text, allowed) or "expected one of: " + ", ".join(allowed)
-            report(f'unknown {what} "{word.text}"', word.span, hint)
+            hint, fix = suggest(word.text, allowed, word.span)
+            report(f'unknown {what} "{word.text}"', word.span,
+                   hint or "expected one of: " + ", ".join(allowed), fix)
         return word
 
     # -- lexical ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import did_you_mean
+from orchdsl.lang.diagnostics import Fix, closest, did_you_mean
 from orchdsl.lang.nodes import ENV_RE, JOB_VALUES, PLAIN_RE
 from orchdsl.lang.parse_state import report, source_text
 
@@ -77,7 +77,7 @@ class ConditionBuilder:
         span = self._span(token)
         parts, problem = reference_parts(str(token))
         if problem is not None:
-            report(problem[0], span, problem[1])
+            report(problem[0], span, problem[1], _root_fix(str(token), span))
         return ast.Reference(span=span, parts=parts, well_formed=problem is None)
 
     def status_call(self, children) -> ast.StatusCall:
@@ -111,6 +111,13 @@ class ConditionBuilder:
             source = replace(source, well_formed=False)
         return ast.MatrixOption(span=self._span(keyword, source), source=source,
                                 name=self._name(name, "matrix"))
+
+
+def _root_fix(text: str, span) -> Fix | None:
+    """``params.day`` for ``param.day``: the fix of a misspelt root (the hint names it)."""
+    root = text.split(".")[0]
+    meant = closest(root, ast.REFERENCE_ROOTS) if root not in ast.REFERENCE_ROOTS else None
+    return Fix.replacing(span, meant + text[len(root):]) if meant is not None else None
 
 
 def reference_parts(text: str) -> tuple[tuple[str, ...], tuple[str, str] | None]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import Diagnostic, error
+from orchdsl.lang.diagnostics import Diagnostic, Fix, error
 from orchdsl.lang.lexical import StringLocator
 from orchdsl.lang.source import Span
 
@@ -32,9 +32,9 @@ def current() -> ParseState:
     return STATE.get()
 
 
-def report(message: str, span: Span, help: str | None = None) -> None:
+def report(message: str, span: Span, help: str | None = None, fix: Fix | None = None) -> None:
     """A syntax error (E001) found while building the tree."""
-    current().diagnostics.append(error("E001", message, span, help))
+    current().diagnostics.append(error("E001", message, span, help, fix=fix))
 
 
 def token_span(token, path: str | None = None) -> Span:

@@ -10,7 +10,7 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import Diagnostic, Note, error
+from orchdsl.lang.diagnostics import Diagnostic, Fix, Note, error
 from orchdsl.lang.source import Span
 from orchdsl.lang.syntax_hints import character_hint, chained_comparison, hint, unclosed_phase
 from orchdsl.lang.terminals import NOT_KEYWORDS, STRINGS, describe_expected, is_end
@@ -105,7 +105,11 @@ def _unexpected_token(exc: UnexpectedToken, text: str, path: str) -> Diagnostic:
     if chained is not None:
         return error("E001", chained[0], span, chained[1])
     message = f"expected {describe_expected(expected)}{where}, found {_describe_found(token)}"
-    return error("E001", message, span, hint(token, expected, text, stack))
+    found = hint(token, expected, text, stack)
+    if found is None:
+        return error("E001", message, span)
+    fix = Fix.replacing(span, found.replacement) if found.replacement is not None else None
+    return error("E001", message, span, found.text, fix=fix)
 
 
 def _token_span(token: Token, path: str) -> Span:

@@ -8,11 +8,12 @@ of the wrong kind (``param n = 5``, ``timeout "10m"``), or a word in the wrong p
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lark import Token
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import did_you_mean
+from orchdsl.lang.diagnostics import closest
 from orchdsl.lang.lexical import DurationError, parse_duration
 from orchdsl.lang.terminals import CLAUSES, OPERANDS, STRINGS, WORDS, keyword
 
@@ -32,11 +33,19 @@ ALIASES = {"retry": "retries", "retry_count": "retries", "tz": "timezone",
            "email": "notify", "alert": "notify", "parallelism": "concurrency"}
 
 
-def hint(token: Token, expected: set[str], text: str, stack: list) -> str | None:
+class Hint(NamedTuple):
+    """The ``help:`` text, and the word to write instead of the token when the hint means one
+    (``did you mean "task"?``): the diagnostic's machine-applicable fix."""
+
+    text: str
+    replacement: str | None = None
+
+
+def hint(token: Token, expected: set[str], text: str, stack: list) -> Hint | None:
     for check in (_misplaced, _borrowed_punctuation, _wrong_value, _spelling, _bare_name):
         found = check(token, expected, text, stack)
         if found:
-            return found
+            return found if isinstance(found, Hint) else Hint(found)
     return None
 
 
@@ -90,20 +99,22 @@ def _wrong_value(token: Token, expected: set[str], text: str, stack: list) -> st
     return None
 
 
-def _spelling(token: Token, expected: set[str], text: str, stack: list) -> str | None:
+def _spelling(token: Token, expected: set[str], text: str, stack: list) -> Hint | None:
     value = str(token)
     if not _WORDLIKE.match(value):
         return None
     keywords = [keyword(name) for name in expected if name not in WORDS or name == "TASK"]
     for word in keywords:
         if value.startswith(word) and value[len(word):len(word) + 1].isdigit():
-            return f'put a space after "{word}": {word} {value[len(word):]}'
+            spaced = f"{word} {value[len(word):]}"
+            return Hint(f'put a space after "{word}": {spaced}', spaced)
     meant = ALIASES.get(value.lower())
     if meant in keywords:
-        return f'did you mean "{meant}"?'
+        return Hint(f'did you mean "{meant}"?', meant)
     if value.lower() in keywords and value.lower() != value:
-        return f'did you mean "{value.lower()}"? (keywords are lowercase)'
-    return did_you_mean(value, keywords)
+        return Hint(f'did you mean "{value.lower()}"? (keywords are lowercase)', value.lower())
+    meant = closest(value, keywords)
+    return Hint(f'did you mean "{meant}"?', meant) if meant is not None else None
 
 
 def _bare_name(token: Token, expected: set[str], text: str, stack: list) -> str | None:

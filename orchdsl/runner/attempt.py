@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import trio
 
@@ -17,12 +17,12 @@ from orchdsl.model import Attempt, TaskResult, TaskState
 from orchdsl.runner.capture import OutputBuffer
 from orchdsl.runner.executors.base import Outcome, Placement, Work
 
-if TYPE_CHECKING:
-    from orchdsl.runner.coordinator import Coordinator
-
 
 class AttemptSink:
-    def __init__(self, coordinator: "Coordinator", result: TaskResult, work: Work):
+    """``coordinator``: the runner.coordinator.Coordinator that started the attempt (not
+    imported here: it imports this module)."""
+
+    def __init__(self, coordinator, result: TaskResult, work: Work):
         self.coordinator = coordinator
         self.result = result
         self.work = work

@@ -14,6 +14,7 @@ from orchdsl.masking import Masker
 
 HEAD = 16 * 1024
 TAIL = 48 * 1024
+LINE_LIMIT = 64 * 1024  # a line longer than this is passed on in pieces of this size
 
 
 class OutputBuffer:
@@ -24,7 +25,8 @@ class OutputBuffer:
         self._decoder = None
         self._stream = None
         self._on_line = on_line
-        self._partial_line = ""
+        self._partial: list[str] = []  # the line being printed, in pieces (no newline yet)
+        self._partial_size = 0
         self._head: list[str] = []
         self._head_size = 0
         self._tail = ""
@@ -47,9 +49,9 @@ class OutputBuffer:
         if self._decoder is not None:
             self._keep(self._stream.feed(self._decoder.decode(b"", final=True)))
         self._keep(self._stream.close())
-        if self._on_line and self._partial_line:
-            self._on_line(self._partial_line)
-            self._partial_line = ""
+        if self._on_line and self._partial:
+            self._on_line("".join(self._partial))
+            self._partial, self._partial_size = [], 0
         head = "".join(self._head)
         if self._dropped:
             return f"{head}\n[... {self._dropped} characters not kept ...]\n{self._tail}"
@@ -72,7 +74,22 @@ class OutputBuffer:
                 self._tail = self._tail[-TAIL:]
 
     def _lines(self, text: str) -> None:
-        pieces = (self._partial_line + text).split("\n")
-        self._partial_line = pieces.pop()
-        for line in pieces:
-            self._on_line(line)
+        """Pass on each whole line; the line still being printed is kept in pieces (joining
+        them at every write was quadratic) and passed on whenever it reaches LINE_LIMIT, so
+        output without newlines is bounded too."""
+        if "\n" not in text:
+            self._partial.append(text)
+            self._partial_size += len(text)
+            while self._partial_size >= LINE_LIMIT:
+                line = "".join(self._partial)
+                self._on_line(line[:LINE_LIMIT])
+                rest = line[LINE_LIMIT:]
+                self._partial, self._partial_size = ([rest] if rest else []), len(rest)
+            return
+        first, *lines, last = text.split("\n")
+        self._partial.append(first)
+        lines.insert(0, "".join(self._partial))
+        for line in lines:
+            for start in range(0, max(len(line), 1), LINE_LIMIT):
+                self._on_line(line[start:start + LINE_LIMIT])
+        self._partial, self._partial_size = ([last] if last else []), len(last)

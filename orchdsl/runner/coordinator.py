@@ -226,7 +226,7 @@ class Coordinator:
             result.state = TaskState.SUCCEEDED
             self.observer.task_finished(self.job, result)
         elif len(result.attempts) <= task.retries and not self._ending:
-            self._retry_later(result, task.backoff_s * 2 ** (len(result.attempts) - 1))
+            self._retry_later(result, backoff(task.backoff_s, len(result.attempts)))
             return
         else:
             attempt = result.attempts[-1]
@@ -283,6 +283,19 @@ class Coordinator:
             return
         if not self._running and not self._backoffs and (self._ending or self._walk.finished):
             self._all_done.set()
+
+
+MAX_BACKOFF_S = 3600.0  # no retry waits longer (docs/language.md, "Running")
+
+
+def backoff(first_s: float, attempt: int) -> float:
+    """The delay before retry number ``attempt`` (1-based): first_s * 2^(attempt-1), at most
+    MAX_BACKOFF_S (``retries 30 backoff 1s`` would otherwise wait 17 years at the end, and
+    ``retries 1100`` overflow)."""
+    if first_s <= 0:
+        return 0.0
+    doublings = min(attempt - 1, 64)  # 2^64 s is past any cap already
+    return min(first_s * 2 ** doublings, MAX_BACKOFF_S)
 
 
 class _Walk:

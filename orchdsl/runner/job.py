@@ -26,6 +26,7 @@ from orchdsl.runner.executors.dask_address import EXECUTOR_VARIABLE, parse_execu
 from orchdsl.runner.executors.inprocess import InProcessExecutor
 from orchdsl.runner.executors.local import ProcessExecutor
 from orchdsl.runner.executors.nested import CANCELLED_BY_PARENT, NestedExecutor
+from orchdsl.runner.guard import job_token
 from orchdsl.runner.values import JobValues
 
 GRACE_S = 10.0  # SIGTERM, then SIGKILL this long after (docs/language.md, "Timeouts")
@@ -217,7 +218,7 @@ def _new_job(plan: Plan, options: RunOptions, parent: JobResult | None) -> JobRe
                     parent_job=parent.job_id if parent is not None else None,
                     params=plan.params, selection=plan.selection if parent is None else (),
                     fire_time=options.fire_time if parent is None else None,
-                    token=uuid.uuid4().hex)
+                    token=job_token(uuid.uuid4().hex))
     for task in plan.tasks:
         job.tasks[task.name] = _initial_result(task)
     return job

@@ -33,9 +33,9 @@ class JobValues:
         for name in plan.env_vars:
             if name in environ:
                 self.values[f"env.{name}"] = environ[name]
-        # Every secret under its own name, and the job's token, in each command's environment.
-        self._process_env = {**self.secrets, JOB_TOKEN_VARIABLE: token} if token else \
-            dict(self.secrets)
+        # Every secret under its own name in each command's environment (and the attempt's
+        # token: runner/guard.py).
+        self._process_env = dict(self.secrets)
 
     def missing(self) -> str | None:
         """Secrets and ``${env.NAME}`` that are not set: the job fails before any task."""
@@ -73,12 +73,14 @@ class JobValues:
             what = NestedWork(self.plan.children[action.child],
                               {name: t.render(values) for name, t in action.params})
         else:
-            what = self._process(task, action, values)
+            what = self._process(task, action, values, attempt)
         return Work(job_id, task.name, attempt, what, task.timeout_s, grace_s,
                     label=task.label, stops_job=not task.continue_on_failure)
 
-    def _process(self, task: TaskSpec, action, values) -> ProcessWork:
+    def _process(self, task: TaskSpec, action, values, attempt: int) -> ProcessWork:
         env = {**self._process_env, **{name: t.render(values) for name, t in task.env}}
+        if self.token:
+            env[JOB_TOKEN_VARIABLE] = f"{self.token}/{task.name}:{attempt}"
         if isinstance(action, ShellAction):
             if action.argv is not None:
                 argv = action.argv

@@ -44,7 +44,7 @@ class StoreRecorder(Observer):
     def job_started(self, job):
         self._jobs[job.job_id] = job
         self._alive[job.job_id] = job
-        self._maybe_flush()
+        self.flush()  # once per job: `orchdsl jobs` shows it processing at once
 
     def task_started(self, job, task, attempt):
         self._tasks[(job.job_id, task.name)] = task

@@ -120,8 +120,10 @@ def stop_orphans(jobs: list[Unfinished]) -> None:
 
 
 def processes_with_tokens(tokens: set[str]) -> list[int]:
-    """The processes whose environment holds ``ORCHDSL_JOB_TOKEN=<one of tokens>``."""
-    wanted = {f"{JOB_TOKEN_VARIABLE}={t}".encode() for t in tokens}
+    """The processes whose environment holds ``ORCHDSL_JOB_TOKEN=<one of tokens>[/...]`` (the
+    commands of a job carry its token followed by their attempt's)."""
+    exact = {f"{JOB_TOKEN_VARIABLE}={t}".encode() for t in tokens}
+    prefixes = tuple(w + b"/" for w in exact)
     found = []
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -131,7 +133,7 @@ def processes_with_tokens(tokens: set[str]) -> list[int]:
                 variables = f.read().split(b"\0")
         except OSError:
             continue
-        if wanted.intersection(variables):
+        if exact.intersection(variables) or any(v.startswith(prefixes) for v in variables):
             found.append(int(entry))
     return found
 

@@ -18,7 +18,7 @@ import sqlite3
 import time
 
 from orchdsl.model import Delivery, JobResult
-from orchdsl.store import rows
+import orchdsl.store.rows as rows
 from orchdsl.store.base import (Changes, JobQuery, JobStore, Runner, StoreError, StoreReader,
                                 Unfinished)
 from orchdsl.store.schema import APPLICATION_ID, MIGRATIONS, VERSION

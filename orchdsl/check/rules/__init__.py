@@ -12,12 +12,13 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from orchdsl.lang.diagnostics import Diagnostic, Note, Severity
+from orchdsl.lang.diagnostics import Diagnostic, Fix, Note, Severity
 from orchdsl.lang.source import Span
 
 # The modules that hold rules, in the order their rules are listed.
 RULE_MODULES = ("syntax", "names", "clauses", "values", "schedules", "notify", "tasks",
-                "nested", "phases", "secrets", "calls")
+                "nested", "phases", "secrets", "calls", "outputs", "conditions", "matrices",
+                "placement")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Finding:
     message: str
     help: str | None = None
     notes: tuple[Note, ...] = ()
+    fix: Fix | None = None  # the machine-applicable edit, where the help names one thing
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Rule:
             return
         for found in self.check(ctx):
             yield Diagnostic(self.code, self.severity, found.message, found.span, found.help,
-                             found.notes)
+                             found.notes, found.fix)
 
     def explain(self) -> str:
         return f"{self.code} ({self.slug}), {self.severity.value}\n\n{self.doc}\n"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 
-from orchdsl.check.call_targets import Missing, Signature, Unparsable, look_up, module_file
+from orchdsl.check.call_targets import (CALL_TARGET, Missing, Signature, Unparsable, look_up,
+                                        module_file)
 from orchdsl.lang import ast
 from orchdsl.lang.diagnostics import Note, Severity
 from orchdsl.lang.source import STDIN, Span
 from orchdsl.check.rules import Finding, rule
-from orchdsl.check.rules.tasks import CALL_TARGET
 
 
 @rule("W213", "call-ignores-cwd-env", Severity.WARNING)
@@ -78,7 +78,9 @@ def call_signature(ctx):
     for task, path, function, found in _targets(ctx):
         if not isinstance(found, Signature):
             continue
-        missing = [name for name in found.required if name not in params]
+        # A call instance gets its matrix values as keyword arguments too (docs/language.md)
+        given = params | {m.name.text for m in task.matrices}
+        missing = [name for name in found.required if name not in given]
         where = Note(f"{function} is defined here", _span(path, found.line, found.column))
         if found.positional_only:
             names, one = _names(found.positional_only), len(found.positional_only) == 1

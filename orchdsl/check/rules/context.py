@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 
+from orchdsl.check.scope import Scope
 from orchdsl.lang import ast
 from orchdsl.lang.loader import Loader
 
@@ -38,6 +39,11 @@ class LintContext:
             if isinstance(clause, (ast.Param, ast.Secret)):
                 found.setdefault(clause.name.text, clause)
         return found
+
+    @cached_property
+    def scope(self) -> Scope:
+        """What the tasks and phases of the file may name (orchdsl.check.scope)."""
+        return Scope(self.orchestration)
 
     @property
     def is_scheduled(self) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import Note, Severity, did_you_mean
+from orchdsl.lang.diagnostics import Note, Severity, suggest
 from orchdsl.check.rules import Finding, repeats, rule
+from orchdsl.check.rules.matrices import matrix_name_clashes
 
 
 @rule("E101", "duplicate-task")
@@ -49,8 +50,8 @@ def duplicate_phase(ctx):
 
 @rule("E114", "duplicate-declaration")
 def duplicate_declaration(ctx):
-    """A name is declared twice as a ``param`` or ``secret`` (or once as each), so ``${name}``
-    would be ambiguous.
+    """A name is declared twice as a ``param`` or ``secret`` (or once as each), or a task's
+    ``matrix`` has the name of one, so ``${name}`` would be ambiguous.
 
     Bad:
         param  token = "abc"
@@ -66,13 +67,16 @@ def duplicate_declaration(ctx):
         yield Finding(clause.name.span, f'"{clause.name.text}" is already declared as a {what}',
                       "give each param and secret its own name",
                       (Note("first declared here", first.name.span),))
+    yield from matrix_name_clashes(ctx)
 
 
 @rule("E107", "unknown-interpolation")
 def unknown_interpolation(ctx):
-    """``${name}`` in a task's command, argv, ``cwd`` or ``env`` value names no ``param`` and no
-    ``secret`` of the file. ``${env.NAME}`` reads the runner's environment and is always
-    allowed; ``\\${`` writes a literal ``${``.
+    """``${name}`` in a task's command, argv, ``cwd``, ``env`` or ``param`` value names no
+    ``param`` and no ``secret`` of the file and no ``matrix`` of the task. ``${env.NAME}``
+    reads the runner's environment and is always allowed, as are ``${job.id}``,
+    ``${job.fire_time}`` and ``${job.fire_date}`` (outputs, ``${tasks...}``, are E118's);
+    ``\\${`` writes a literal ``${``.
 
     Bad:
         param day = "today"
@@ -89,8 +93,10 @@ def unknown_interpolation(ctx):
                 name = interp.plain_name  # None: ${env.X}, an output, a job value, malformed
                 if name is not None and name not in declared:
                     shell = isinstance(task.action, ast.RunShell) and string is task.action.command
-                    help = did_you_mean(name, sorted(declared)) or _undeclared_help(name, shell)
-                    yield Finding(interp.span, f'"${{{name}}}" is not a param or secret', help)
+                    help, fix = suggest(name, sorted(declared), interp.span,
+                                        lambda meant: "${" + meant + "}")
+                    yield Finding(interp.span, f'"${{{name}}}" is not a param or secret',
+                                  help or _undeclared_help(name, shell), fix=fix)
 
 
 def _undeclared_help(name: str, shell: bool) -> str:

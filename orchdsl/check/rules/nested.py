@@ -25,8 +25,9 @@ def nested_file_missing(ctx):
         path = ctx.loader.nested_path(ctx.document, task.action)
         where = task.action.path
         if not os.path.exists(path):
+            help, fix = _sibling_hint(path, where)
             yield Finding(where.span, f'nested orchestration "{where.value}" not found '
-                                      f"(looked for {path})", _sibling_hint(path))
+                                      f"(looked for {path})", help, fix=fix)
             continue
         if os.path.isdir(path):
             yield Finding(where.span, f'nested orchestration "{where.value}" is a folder, '
@@ -60,15 +61,20 @@ def errors_of(loader: Loader, path: str) -> list:
     return cache[key]
 
 
-def _sibling_hint(path: str) -> str | None:
-    from orchdsl.lang.diagnostics import did_you_mean
+def _sibling_hint(path: str, written):
+    """``did you mean "archive.orch"?`` and its fix, which keeps the folder as written."""
+    from orchdsl.lang.diagnostics import suggest
 
     folder = os.path.dirname(path) or "."
     try:
         names = [n for n in os.listdir(folder) if n.endswith(".orch")]
     except OSError:
-        return None
-    return did_you_mean(os.path.basename(path), names)
+        return None, None
+    prefix = written.value[:len(written.value) - len(os.path.basename(written.value))]
+    help, fix = suggest(os.path.basename(path), names, written.span,
+                        lambda name: f'"{prefix}{name}"')
+    plain = "\\" not in written.raw and '"' not in prefix and not written.interpolations
+    return help, fix if plain else None
 
 
 @rule("E109", "nested-cycle")

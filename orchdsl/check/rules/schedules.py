@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import Severity, did_you_mean
+from orchdsl.lang.diagnostics import Severity, suggest
 from orchdsl.check.rules import Finding, rule
 from orchdsl.scheduling.cron import cron_fields, hours_of, zone, zone_names
 
@@ -95,9 +95,10 @@ def unknown_timezone(ctx):
             continue
         name = option.value.value
         if zone(name) is None:
+            help, fix = suggest(name, zone_names(), option.value.span, lambda z: f'"{z}"')
             yield Finding(option.value.span, f'unknown time zone "{name}"',
-                          did_you_mean(name, zone_names()) or
-                          'use an IANA name like "Europe/Prague" or "America/New_York"')
+                          help or 'use an IANA name like "Europe/Prague" or "America/New_York"',
+                          fix=fix)
 
 
 @rule("W204", "schedule-without-error-notification", Severity.WARNING)

@@ -1,7 +1,10 @@
 """E001: syntax (reported by the parser; registered here for its documentation), and W210:
 ignore comments that name no rule."""
 
-from orchdsl.lang.diagnostics import Severity, did_you_mean
+import re
+
+from orchdsl.lang.diagnostics import Severity, suggest
+from orchdsl.lang.source import Span
 from orchdsl.check.rules import Finding, rule
 
 
@@ -46,5 +49,19 @@ def unknown_ignore_code(ctx):
 
     for comment, code in unknown_ignored_codes(ctx.document.comments, REGISTRY):
         shown = f'"{code}"' if code else "nothing"
+        where = _code_span(comment, code)
+        help, fix = suggest(code, REGISTRY, where) if where else (None, None)
         yield Finding(comment.span, f"ignore comment names {shown}, which is no rule",
-                      did_you_mean(code, REGISTRY) or "see orchdsl lint --list-rules")
+                      help or "see orchdsl lint --list-rules", fix=fix)
+
+
+def _code_span(comment, code: str) -> Span | None:
+    """Where ``code`` is written in the comment's brackets (as written: ``w2o5`` for W2O5)."""
+    opening = comment.text.find("[")
+    found = re.compile(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", re.I).search(
+        comment.text, opening + 1) if code and opening >= 0 else None
+    if found is None:
+        return None
+    start, end, span = found.start(), found.end(), comment.span
+    return Span(span.path, span.line, span.column + start, span.line, span.column + end,
+                span.start + start, span.start + end)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from orchdsl.lang import ast
-from orchdsl.lang.diagnostics import Note, Severity, did_you_mean
+from orchdsl.check.call_targets import CALL_TARGET
+from orchdsl.lang.diagnostics import Note, Severity, suggest
 from orchdsl.check.rules import Finding, rule
 
-CALL_TARGET = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*\Z")
 
 
 @rule("E110", "bad-needs")
@@ -41,8 +41,8 @@ def bad_needs(ctx):
                 elif name == task.name.text:
                     yield Finding(word.span, f'task "{name}" cannot need itself')
                 elif name not in phase_of:
-                    yield Finding(word.span, f'needs unknown task "{name}"',
-                                  did_you_mean(name, earlier))
+                    help, fix = suggest(name, earlier, word.span)
+                    yield Finding(word.span, f'needs unknown task "{name}"', help, fix=fix)
                 elif phase_of[name] >= index:
                     other = phases[phase_of[name]].name.value
                     where = "the same phase" if phase_of[name] == index else f'the later phase "{other}"'

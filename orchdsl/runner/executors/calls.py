@@ -161,16 +161,21 @@ def _text(value: object) -> str:
 
 
 def user_traceback(exc: BaseException) -> str:
-    """The traceback of an exception from user code, without the frames of orchdsl, trio and
-    the import machinery that led to it (they say nothing to the user)."""
-    tb = exc.__traceback__
-    while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+    """The traceback of an exception from user code with the user's frames only: those of
+    orchdsl, trio and the import machinery that led to them say nothing to the user."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _ours(f.filename)]
+    shown = "".join(traceback.format_exception_only(type(exc), exc))
+    if not frames:
+        return shown
+    return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + shown
 
 
-_OURS = (os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-         os.path.dirname(trio.__file__))
+def _package_folder(module) -> str:
+    return os.path.dirname(os.path.abspath(module.__file__))
+
+
+_OURS = tuple(_package_folder(m) for m in (__import__("orchdsl"), trio,
+                                            __import__("outcome")))
 
 
 def _ours(filename: str) -> bool:
@@ -178,7 +183,19 @@ def _ours(filename: str) -> bool:
 
 
 def _call_with_output(function: Callable, kwargs: dict) -> object:
-    return function(**kwargs)
+    try:
+        return function(**kwargs)
+    finally:
+        _stop_what_it_started()
+
+
+def _stop_what_it_started() -> None:
+    """The processes a call started from this thread and left running end with it, like what
+    a command leaves in its process group (runner/guard.py)."""
+    from orchdsl.runner import guard
+
+    if guard.has_children():
+        guard.stop_children_of_thread(threading.get_native_id())
 
 
 # -- the lanes: plain sync calls without timeout (see executors/lanes.py) ------------------
@@ -196,6 +213,7 @@ def call_capturing(function: Callable, kwargs: dict, stdout: Output,
         return returned(f"{type(exc).__name__}: {exc}", None)
     finally:
         _current_output.reset(token)
+        _stop_what_it_started()
     return returned(None, value)
 
 

@@ -13,6 +13,8 @@ import trio
 
 from orchdsl.runner.executors.base import (Executor, Outcome, Placement, ProcessWork, Sink,
                                            Work)
+from orchdsl.process_groups import JOB_TOKEN_VARIABLE
+from orchdsl.runner import guard
 from orchdsl.runner.executors.processes import run_process
 from orchdsl.runner.outputs import OUTPUT_VARIABLE, OutputError, OutputFiles, read_outputs
 
@@ -26,6 +28,7 @@ class ProcessExecutor(Executor):
         self._host = socket.gethostname()
         self._nursery: trio.Nursery | None = None
         self._outputs = OutputFiles()
+        self._leaders: set[int] = set()  # the commands running: ours, not strays
 
     async def open(self, nursery: trio.Nursery) -> None:
         self._nursery = nursery
@@ -50,13 +53,44 @@ class ProcessExecutor(Executor):
         if scope.cancel_called:  # cancelled before it started: nothing to spawn
             sink.finished(outcome)
             return
-        with scope:
-            outcome = await run_process(
-                list(what.argv), cwd=what.cwd, env=env, timeout=work.timeout_s,
-                grace=work.grace_s, stdout=sink.stdout, stderr=sink.stderr,
-                on_start=lambda pid: sink.started(Placement(pid=pid, host=self._host)),
-                executable=self._executable(what.argv[0], env))
+        guard.start_guardian()
+        started: list[int] = []
+
+        def on_start(pid: int) -> None:
+            started.append(pid)
+            self._leaders.add(pid)
+            sink.started(Placement(pid=pid, host=self._host))
+
+        try:
+            with scope:
+                outcome = await run_process(
+                    list(what.argv), cwd=what.cwd, env=env, timeout=work.timeout_s,
+                    grace=work.grace_s, stdout=sink.stdout, stderr=sink.stderr,
+                    on_start=on_start, executable=self._executable(what.argv[0], env))
+        finally:
+            self._leaders.difference_update(started)
+            token = what.env.get(JOB_TOKEN_VARIABLE)
+            if token:
+                with trio.CancelScope(shield=True):
+                    await self._sweep(token, work.grace_s)
         sink.finished(_with_outputs(outcome, outputs))
+
+    async def _sweep(self, token: str, grace: float) -> None:
+        """Stop what left the attempt's process group and outlived it (runner/guard.py):
+        SIGTERM, then SIGKILL after ``grace``; again for what that orphans in turn."""
+        import signal
+
+        for _ in range(3):
+            strays = guard.escaped(token, self._leaders)
+            if not strays:
+                return
+            guard.stop_now(strays, signal.SIGTERM)
+            with trio.move_on_after(grace):
+                while any(guard.alive(p) for p in strays):
+                    await trio.sleep(0.02)
+            guard.stop_now([p for p in strays if guard.alive(p)], signal.SIGKILL)
+            await trio.sleep(0.01)
+            guard.reap(strays)
 
     def _executable(self, program: str, env: dict[bytes, bytes]) -> str | None:
         """Where ``program`` is on the command's PATH, looked up once per job (Popen would
