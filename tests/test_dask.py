@@ -366,7 +366,7 @@ def test_a_scheduled_job_runs_on_the_executor_it_is_given(cluster, folder, write
     from orchdsl.observer import Observer
     from orchdsl.scheduling.jobs import run_scheduled
 
-    path = write(orch(("One", [f"tick {stamp('tick', 0)}"])))
+    path = write(orch(("One", ["tick " + sh("echo \"$ORCHDSL_FIRE_TIME $ORCHDSL_SCHEDULE\"")])))
     fire = datetime(2026, 1, 5, 6, tzinfo=timezone.utc)
 
     async def main():
@@ -375,7 +375,10 @@ def test_a_scheduled_job_runs_on_the_executor_it_is_given(cluster, folder, write
 
     result = trio.run(main)
     assert result.state.value == "success"
-    assert result.tasks["tick"].attempts[0].worker in cluster.workers().values()
+    [attempt] = result.tasks["tick"].attempts
+    assert attempt.worker in cluster.workers().values()
+    # the fire it serves travels with it (the runner's environment does not)
+    assert attempt.stdout == "2026-01-05T06:00:00Z 0 6 * * *\n"
 
 
 # --- no cluster to reach, bad flags ---------------------------------------------------------
