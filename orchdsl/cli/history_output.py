@@ -100,6 +100,7 @@ def _timeline(job: JobResult) -> list[str]:
         detail = ", ".join(x for x in (tries, exit_shown, reason, outputs) if x)
         lines.append(f"  {task.name.ljust(width)}  {task.state.value:<9}  "
                      f"{measured(_took(first, last)):>7}  |{bar.ljust(BAR)}|  {detail}".rstrip())
+        lines.extend(_placements(attempts, width))
     return lines
 
 
@@ -108,6 +109,13 @@ def _short(value: str, most: int = 40) -> str:
     whole)."""
     shown = value.replace("\\", "\\\\").replace("\n", "\\n")
     return shown if len(shown) <= most else shown[:most - 3] + "..."
+
+
+def _placements(attempts: list[Attempt], width: int) -> list[str]:
+    """Where each attempt ran, for attempts that ran on a cluster's worker (docs/cluster.md):
+    ``attempt 1 on HOST (WORKER): REASON``."""
+    return [f"  {'':{width}}  attempt {a.number} on {a.host or '?'} ({a.worker})"
+            + (f": {a.reason}" if a.reason else "") for a in attempts if a.worker]
 
 
 # -- JSON -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from orchdsl.cli.args import ArgumentParser, positive, size
 from orchdsl.cli import exits
 from orchdsl.cli.common import compile_or_report, usage_error
+from orchdsl.cli.executor_option import add_executor_option, chosen_executor
 from orchdsl.cli.store_option import add_store_option, open_store
 
 LOG_LIMIT_DEFAULT = 100 * 1024 * 1024  # as orchdsl.runner.capture.LOG_LIMIT (not imported here)
@@ -26,6 +27,7 @@ examples:
   orchdsl run pipeline.orch --dry-run --param day=2026-11-01 --only crm,tableau_prep
   orchdsl run pipeline.orch --dry-run --format json | jq '.waves'
   orchdsl run pipeline.orch --notify-me me@example.com   # e-mail via ORCHDSL_SMTP_URL
+  orchdsl run pipeline.orch --executor dask://scheduler.internal:8786   # on a Dask cluster
 """
 
 
@@ -64,6 +66,7 @@ def build_parser() -> ArgumentParser:
                         help="e-mail address or webhook URL told about this run's events (the "
                              "file's notify events, else error and warning); repeatable; the "
                              "file's own targets hear only about scheduled runs")
+    add_executor_option(parser)
     add_store_option(parser)
     return parser
 
@@ -74,6 +77,10 @@ def main(argv: list[str]) -> int:
         from orchdsl._gc import one_shot
 
         one_shot()
+    executor = chosen_executor(args.executor, "run", running=not args.dry_run)
+    if isinstance(executor, int):
+        return executor
+    args.executor = executor
     for problem in _notify_me_problems(args.notify_me):
         usage_error("run", f"--notify-me: {problem}")
         return exits.USAGE
@@ -174,6 +181,7 @@ def run_job(plan, args, store) -> int:
     printer = LiveView() if live else LinePrinter(width=width)
     options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast,
                          stream=args.stream, rerun_of=args.rerun, log_limit=args.log_limit,
+                         executor=args.executor,
                          trigger=Trigger.RERUN if args.rerun is not None else Trigger.MANUAL)
     cancel = Cancel()
     received: list[int] = []

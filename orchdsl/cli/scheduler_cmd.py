@@ -8,6 +8,7 @@ import sys
 from orchdsl.cli import exits
 from orchdsl.cli.args import ArgumentParser
 from orchdsl.cli.common import usage_error
+from orchdsl.cli.executor_option import add_executor_option, chosen_executor
 from orchdsl.cli.store_option import add_store_option, open_store
 
 DESCRIPTION = """\
@@ -32,6 +33,7 @@ Tasks of a scheduled job see ORCHDSL_FIRE_TIME (the fire's time, UTC) and ORCHDS
 examples:
   orchdsl scheduler pipelines/
   orchdsl scheduler nightly.orch hourly.orch --grace 10m --store /var/lib/orchdsl/jobs.db
+  orchdsl scheduler pipelines/ --executor tls://scheduler.internal:8786   # tasks on Dask
 """
 
 
@@ -44,6 +46,7 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--watch-interval", type=_duration, default=2.0, metavar="DURATION",
                         help="how often files are looked at for changes (default 2s; 0s: "
                              "never, files are read once)")
+    add_executor_option(parser)
     add_store_option(parser)
     return parser
 
@@ -67,6 +70,10 @@ def main(argv: list[str]) -> int:
         if not os.path.exists(path):
             usage_error("scheduler", f"{path}: no such file or folder")
             return exits.USAGE
+    executor = chosen_executor(args.executor, "scheduler")
+    if isinstance(executor, int):
+        return executor
+    args.executor = executor
     store = open_store(args.store, "scheduler")
     if isinstance(store, int):
         return store
@@ -84,11 +91,15 @@ async def _serve(args, store) -> None:
 
     import trio
 
+    from functools import partial
+
     from orchdsl.scheduling.clock import SystemClock
     from orchdsl.scheduling.daemon import Scheduler
+    from orchdsl.scheduling.jobs import run_scheduled
 
     scheduler = Scheduler(args.paths, store, clock=SystemClock(), log=_write_event,
-                          grace_s=args.grace, watch_interval_s=args.watch_interval or None)
+                          grace_s=args.grace, watch_interval_s=args.watch_interval or None,
+                          run_job=partial(run_scheduled, executor=args.executor))
 
     async def watch_signals(task_status=trio.TASK_STATUS_IGNORED):
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:

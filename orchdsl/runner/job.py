@@ -22,7 +22,8 @@ from orchdsl.observer import MemoryRecorder, Observer, Observers
 from orchdsl.planning.spec import Plan, Selected
 from orchdsl.runner.capture import LOG_LIMIT
 from orchdsl.runner.coordinator import Coordinator
-from orchdsl.runner.executors.base import Work
+from orchdsl.runner.executors.base import ExecutorError, Work
+from orchdsl.runner.executors.dask_address import EXECUTOR_VARIABLE, parse_executor
 from orchdsl.runner.executors.inprocess import InProcessExecutor
 from orchdsl.runner.executors.local import ProcessExecutor
 from orchdsl.runner.executors.nested import CANCELLED_BY_PARENT, NestedExecutor
@@ -43,6 +44,9 @@ class RunOptions:
     rerun_of: int | None = None  # the job this run runs again (recorded)
     fire_time: datetime | None = None  # the fire a scheduled or backfilled job serves
     log_limit: int = LOG_LIMIT  # characters of each task's log kept (docs/language.md)
+    # Where attempts run: "local", "dask://HOST:PORT", "tls://HOST:PORT" (docs/cluster.md);
+    # None: $ORCHDSL_EXECUTOR of the runner's environment, else local.
+    executor: str | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
 
@@ -136,6 +140,9 @@ class _Runner:
 
     def __init__(self, observer: Observer, options: RunOptions, environ: dict[str, str]):
         self.observer, self.options, self.environ = observer, options, environ
+        # Raises ValueError for a URL no executor takes (the commands check it first).
+        self.cluster = parse_executor(options.executor or environ.get(EXECUTOR_VARIABLE)
+                                      or "local")
 
     async def run(self, plan: Plan, cancel: Cancel | None = None, *, parent: JobResult | None
                   = None, mask_also: Sequence[str] = (), params: Mapping[str, str] | None = None,
@@ -169,8 +176,12 @@ class _Runner:
         try:
             state = await coordinator.run(deadline)
         except BaseException as exc:
-            # A bug (an observer raising): the job ends in error, saying so.
             bug = _first_leaf(exc)
+            if isinstance(bug, ExecutorError) and _only(exc, ExecutorError):
+                # An unreachable cluster: the job fails before any task, like a missing
+                # secret (docs/cluster.md).
+                return self._finish(job, JobState.ERROR, str(bug))
+            # A bug (an observer raising): the job ends in error, saying so.
             self._finish(job, JobState.ERROR, f"internal error: {type(bug).__name__}: {bug}")
             raise
         return self._finish(job, state, coordinator.ending)
@@ -182,6 +193,10 @@ class _Runner:
                                   mask_also=(*values.secrets.values(), *values.mask_also),
                                   params=what.params, bind=bind)
 
+        if self.cluster is not None:  # nested jobs are coordinated here, their tasks go there
+            from orchdsl.runner.executors.dask import DaskExecutor
+
+            return [DaskExecutor(self.cluster, self.environ), NestedExecutor(run_child)]
         return [ProcessExecutor(self.environ), InProcessExecutor(self.options.now),
                 NestedExecutor(run_child)]
 
@@ -221,6 +236,13 @@ def _initial_result(task) -> TaskResult:
     elif not task.runs:
         result.state, result.reason = TaskState.SKIPPED, task.reason
     return result
+
+
+def _only(exc: BaseException, kind: type) -> bool:
+    """Whether ``exc`` is ``kind``, or a group of nothing else."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_only(e, kind) for e in exc.exceptions)
+    return isinstance(exc, kind)
 
 
 def _first_leaf(exc: BaseException) -> BaseException:

@@ -23,17 +23,19 @@ SCHEDULE_VARIABLE = "ORCHDSL_SCHEDULE"
 
 async def run_scheduled(plan: Plan, store, observer: Observer, *, fire: datetime,
                         cron: str, environ: Mapping[str, str] | None = None,
+                        executor: str | None = None,
                         task_status=trio.TASK_STATUS_IGNORED) -> JobResult:
     """Run ``plan`` as the job of a schedule's fire. ``observer`` is the daemon's (its log
     and bookkeeping; it also hears of notifications that could not be delivered). Reports a
     ``Cancel`` through ``task_status`` (the daemon cancels it on shutdown), then returns the
-    finished job."""
+    finished job. ``executor``: where its tasks run (``--executor``; runner.job.RunOptions)."""
     environment = dict(os.environ if environ is None else environ)
     environment[FIRE_TIME_VARIABLE] = fire.astimezone(timezone.utc).isoformat().replace(
         "+00:00", "Z")
     environment[SCHEDULE_VARIABLE] = cron
     cancel = Cancel()
-    options = RunOptions(trigger=Trigger.SCHEDULE, environ=environment, fire_time=fire)
+    options = RunOptions(trigger=Trigger.SCHEDULE, environ=environment, fire_time=fire,
+                         executor=executor)
     task_status.started(cancel)
     return await run_job(plan, store=store, observers=(observer,), cancel=cancel,
                          options=options)
