@@ -195,8 +195,9 @@ class JobStore(StoreReader):
         """Renew ``owner``'s leases; the ids of the claims still its own."""
 
     @abc.abstractmethod
-    def take_over_claims(self, owner, files: set[str]) -> list:
-        """The waiting fires of dead schedulers (``claims.Orphan``), now ``owner``'s."""
+    def take_over_claims(self, owner, schedules: set[tuple[str, str]]) -> list:
+        """The waiting fires of dead schedulers (``claims.Orphan``) of these (file, schedule
+        key) pairs, now ``owner``'s."""
 
     @abc.abstractmethod
     def release_claims(self, owner) -> None: ...

@@ -34,6 +34,7 @@ from orchdsl.store.base import Runner
 
 LEASE_S = 20.0  # a claim not renewed for this long is dead (LANGUAGE.md 9: at most 30 s late)
 RENEW_S = 4.0  # how often a scheduler renews its claims and looks for dead ones
+STALE_S = 60.0  # a waiting fire whose lease ran out longer ago than this is not run late
 KEEP_ENDED_S = 86_400.0  # ended claims are deleted this long after they were made
 LIVE = "state IN ('running', 'waiting')"
 
@@ -76,6 +77,7 @@ class Orphan:
     file: str
     schedule: str
     fire_time: datetime
+    stale: bool = False  # its scheduler died long before anyone could take it on
 
 
 def claim(store, owner: Owner, file: str, schedule: str, at: datetime, *,
@@ -132,8 +134,11 @@ def promote(store, owner: Owner, claim_id: int, file: str) -> bool | None:
     path = os.path.abspath(file)
     found = store._read(f"SELECT * FROM fire_claims WHERE file = ? AND {LIVE}", (path,))
     now = store._epoch(None)
-    if not any(r["id"] == claim_id and r["owner"] == owner.token for r in found):
+    mine = [r for r in found if r["id"] == claim_id and r["owner"] == owner.token]
+    if not mine:
         return None
+    if mine[0]["state"] == "running":
+        return True  # it was let start already (a job of the file ran here unclaimed)
     if any(r["state"] == "running" and _alive(r, now) for r in found):
         return False  # cheap: no write transaction while the file's job runs
     with store.transaction() as db:
@@ -159,12 +164,13 @@ def renew(store, owner: Owner) -> set[int]:
             f"SELECT id FROM fire_claims WHERE owner = ? AND {LIVE}", (owner.token,)).fetchall()}
 
 
-def take_over(store, owner: Owner, files: set[str]) -> list[Orphan]:
-    """The waiting fires of ``files`` whose scheduler is dead, now ``owner``'s."""
+def take_over(store, owner: Owner, schedules: set[tuple[str, str]]) -> list[Orphan]:
+    """The waiting fires of ``schedules`` ((file, key) pairs) whose scheduler is dead, now
+    ``owner``'s."""
     now = store._epoch(None)
     candidates = [r for r in store._read(
         "SELECT * FROM fire_claims WHERE state = 'waiting' AND owner <> ?", (owner.token,))
-        if r["file"] in files and not _alive(r, now)]
+        if (r["file"], r["schedule"]) in schedules and not _alive(r, now)]
     taken = []
     for candidate in candidates:
         with store.transaction() as db:
@@ -178,7 +184,7 @@ def take_over(store, owner: Owner, files: set[str]) -> list[Orphan]:
                        "boot_id = ?, pid_namespace = ?, lease_until = ? WHERE id = ?",
                        (*_owner_values(owner), now + LEASE_S, row["id"]))
         taken.append(Orphan(row["id"], row["file"], row["schedule"],
-                            rows.moment(row["fire_time"])))
+                            rows.moment(row["fire_time"]), now - row["lease_until"] > STALE_S))
     return taken
 
 
@@ -215,7 +221,7 @@ def _live(db, store, path: str, now: float) -> tuple[list, list]:
 def _alive(row, now: float) -> bool:
     from orchdsl.store.recovery import gone_here
 
-    if row["lease_until"] < now:
+    if row["lease_until"] < now:  # the lease of a dead scheduler ran out
         return False
     return not gone_here(Runner(row["host"], row["pid"], row["pid_started"], row["boot_id"],
                                 row["pid_namespace"]))

@@ -168,8 +168,8 @@ class SqlWriter(JobStore):
     def renew_claims(self, owner):
         return claims.renew(self, owner)
 
-    def take_over_claims(self, owner, files):
-        return claims.take_over(self, owner, files)
+    def take_over_claims(self, owner, schedules):
+        return claims.take_over(self, owner, schedules)
 
     def release_claims(self, owner):
         claims.release(self, owner)
