@@ -129,3 +129,12 @@ def pg_url(pg_server) -> str:
     """A fresh database of its own on the session's server, as a store URL with its
     password."""
     return pg_server.url(pg_server.create_database())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_at(request, tmp_path) -> str:
+    """A store location of each kind: an SQLite file in ``tmp_path``, then a fresh
+    PostgreSQL database (the same test runs on both)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "jobs.db")
+    return request.getfixturevalue("pg_url")
