@@ -202,7 +202,7 @@ def test_on_a_terminal_it_draws_a_live_view_unless_no_live(write):
     path = write(one_phase(f"a {stamp('a', 0.6)}"))
     code, live = run_on_a_terminal(path)
     assert code == 0
-    assert "\033[" in live and "  1. One: 1 running" in live and not TIME.match(live)
+    assert "\033[" in live and 'phase "One": 1 running' in live and not TIME.match(live)
     assert re.sub(r"\033\[\d*[A-Za-z]", "", live.splitlines()[-1]).startswith(
         'job 1 "Job": success in ')
     code, lines = run_on_a_terminal(path, "--no-live")

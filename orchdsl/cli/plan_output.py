@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
 
+from orchdsl.cli.live_view_text import printable
 from orchdsl.durations import written
 from orchdsl.json_output import dumps
 from orchdsl.planning.interpolate import render
@@ -132,7 +133,27 @@ def plan_warnings(plan: Plan, environ: Mapping[str, str]) -> list[str]:
                 for s in plan.secrets if s not in environ]
     warnings.extend(f"environment variable {name} is not set: a real run would fail before "
                     "any task starts" for name in plan.env_vars if name not in environ)
-    return list(dict.fromkeys([*warnings, *plan.warnings]))
+    nothing = nothing_to_run(plan)
+    warnings.extend([nothing] if nothing else [])
+    return list(dict.fromkeys([*warnings, *(w for w in plan.warnings if w != _NO_TASK)]))
+
+
+_NO_TASK = "the selection leaves no task to run"  # planning.build's words, said better here
+
+
+def nothing_to_run(plan: Plan) -> str | None:
+    """A plan whose tasks are all left out (``--only a --skip a``, every task disabled, a
+    re-run of a job that succeeded), in words that say why; None when something runs. The
+    job would end in success having done nothing: the docs promise a warning."""
+    if not plan.tasks or any(t.runs for t in plan.tasks):
+        return None
+    why: dict[str, int] = {}
+    for task in plan.tasks:
+        reason = task.reason or ("disabled in the file" if task.state.value == "disabled"
+                                 else task.state.value)
+        why[reason] = why.get(reason, 0) + 1
+    said = "; ".join(f"{_count(n, 'task')} {reason}" for reason, n in why.items())
+    return f"{_NO_TASK} ({said}): the job will do nothing"
 
 
 def _action_text(task: TaskView) -> str:
@@ -222,7 +243,17 @@ def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
             out.append(f"  {', '.join(note.events)}{after} -> {targets}")
     out.append("")
     out.append("Dry run: nothing was run.")
-    return "\n".join(out) + "\n"
+    # Values from the command line (and the file's escapes) may hold control characters:
+    # shown as escapes, never sent to the terminal raw (docs/language.md, "Plans"); a secret's
+    # value that came through --param is masked first, so that no escaped form of it shows.
+    mask = _masker(plan, environ).mask
+    return "\n".join(printable(mask(line)) for line in out) + "\n"
+
+
+def _masker(plan: Plan, environ: Mapping[str, str]):
+    from orchdsl.masking import Masker
+
+    return Masker([environ[name] for name in plan.secrets if environ.get(name)])
 
 
 def _task_lines(task: TaskView, plan: Plan, width: int, kind_width: int) -> list[str]:
