@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from orchdsl.durations import measured
 from orchdsl.model import Attempt, JobResult, TaskResult
+from orchdsl.store.base import PhaseSpan
 
 WIDTH = 1000.0
 SMALLEST = 2.0  # an attempt of a few milliseconds still shows
@@ -32,43 +33,64 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Phase:
-    name: str
+class Group:
+    name: str  # a phase, with the rows of its tasks on this page
     rows: tuple[Row, ...]
-    bar: Bar | None  # the span of its attempts
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    span: PhaseSpan
+    bar: Bar | None
+    took: str
 
 
 @dataclass(frozen=True)
 class Timeline:
     start: datetime | None
     span_s: float
-    phases: tuple[Phase, ...]
+    phases: tuple[PhaseRow, ...]  # every phase of the job
+    groups: tuple[Group, ...]  # the tasks of this page, by phase
     ticks: tuple[tuple[float, str], ...]  # (x, label) along the top
 
 
-def timeline(job: JobResult, now: datetime | None = None) -> Timeline:
+def timeline(job: JobResult, spans: list[PhaseSpan], now: datetime | None = None) -> Timeline:
+    """The timeline of ``job`` (with the tasks of one page) over the span of all its phases."""
     now = now or datetime.now(timezone.utc)
-    start, end = _span(job, now)
+    start, end = _span(job, spans, now)
     span = max((end - start).total_seconds(), 0.001) if start and end else 0.0
     groups: dict[str, list[Row]] = {}
     for task in job.tasks.values():
         bars = tuple(_bar(a, start, span, job, now) for a in task.attempts) if span else ()
         groups.setdefault(task.phase, []).append(Row(task, bars, _took(task, job, now)))
-    phases = tuple(Phase(name, tuple(rows), _phase_bar(name, rows)) for name, rows in
-                   groups.items())
+    phases = tuple(_phase_row(p, start, span, job, now) for p in spans)
     ticks = tuple((WIDTH * i / 4, "+" + measured(span * i / 4)) for i in range(5)) if span \
         else ()
-    return Timeline(start, span, phases, ticks)
+    return Timeline(start, span, phases, tuple(Group(n, tuple(r)) for n, r in groups.items()),
+                    ticks)
 
 
-def _span(job: JobResult, now: datetime):
-    attempts = [a for t in job.tasks.values() for a in t.attempts]
-    start = job.started_at or min((a.started_at for a in attempts), default=None)
+def _span(job: JobResult, spans: list[PhaseSpan], now: datetime):
+    start = job.started_at or min((p.started_at for p in spans if p.started_at), default=None)
     if start is None:
         return None, None
-    ends = [a.finished_at or now for a in attempts]
-    end = job.finished_at or (now if not job.state.finished else max(ends, default=start))
-    return start, max([end, *ends])
+    ends = [p.finished_at for p in spans if p.finished_at]
+    if not job.state.finished or any(p.running for p in spans):
+        ends.append(now)
+    return start, max([job.finished_at or start, *ends])
+
+
+def _phase_row(phase: PhaseSpan, start, span: float, job: JobResult, now) -> PhaseRow:
+    if not span or phase.started_at is None:
+        return PhaseRow(phase, None, "-")
+    end = now if phase.running and not job.state.finished else (phase.finished_at or
+                                                                 phase.started_at)
+    x = (phase.started_at - start).total_seconds() / span * WIDTH
+    width = max((end - phase.started_at).total_seconds() / span * WIDTH, SMALLEST)
+    took = measured((end - phase.started_at).total_seconds())
+    return PhaseRow(phase, Bar(0, round(x, 2), round(min(width, WIDTH - x), 2), "phase",
+                               f'phase "{phase.name}": {utc(phase.started_at)} to '
+                               f"{utc(end)}, {took}"), took)
 
 
 def _bar(attempt: Attempt, start: datetime, span: float, job: JobResult, now) -> Bar:
@@ -97,14 +119,6 @@ def _took(task: TaskResult, job: JobResult, now: datetime) -> str:
     first, last = task.attempts[0], task.attempts[-1]
     end = last.finished_at or (job.finished_at if job.state.finished else now)
     return measured((end - first.started_at).total_seconds()) if end else "-"
-
-
-def _phase_bar(name: str, rows: list[Row]) -> Bar | None:
-    bars = [b for r in rows for b in r.bars]
-    if not bars:
-        return None
-    x = min(b.x for b in bars)
-    return Bar(0, x, max(b.x + b.width for b in bars) - x, "phase", f'phase "{name}"')
 
 
 def utc(moment: datetime | None) -> str:

@@ -16,7 +16,7 @@ from orchdsl.web.render import page
 from orchdsl.web.security import csrf_token
 
 JOBS_PER_PAGE = 50
-TASKS_PER_PAGE = 10_000  # rows of a job's page (a 10,000-task job renders whole)
+TASKS_PER_PAGE = 500  # task rows of a job's page; its phases are all shown in brief
 LOG_LINES = 5_000  # the last lines of an attempt on the logs page
 
 
@@ -111,24 +111,46 @@ def _no_job(request: Request):
 
 
 async def job(request: Request):
+    from orchdsl.cli.history_view import seen
+    from orchdsl.model import TaskState
+    from orchdsl.store.base import TaskPage
     from orchdsl.web.gantt import timeline
 
-    found = await _job(request)
+    job_id = _positive(request.path_params["job_id"])
+    params = request.query_params
+    state_ = params.get("state") or None
+    if state_ not in (None, *(s.value for s in TaskState)):
+        return problem(request, 400, "Job", "Unknown task state in the filter.")
+    query = TaskPage(offset=_positive(params.get("offset")) or 0, limit=TASKS_PER_PAGE,
+                     phase=params.get("phase") or None, state=state_)
+
+    def read(store):
+        found = store.job_page(job_id, query) if job_id else None
+        if found is None:
+            return None
+        seen(store, [found[0]])
+        return *found, store.phase_spans(job_id)
+
+    found = await request.app.state.readers.read(read)
     if found is None:
         return _no_job(request)
+    job_, matching, spans = found
     settings = request.app.state.settings
-    offset = _positive(request.query_params.get("offset")) or 0
-    total = len(found.tasks)
-    if total > TASKS_PER_PAGE or offset:
-        kept = list(found.tasks.items())[offset:offset + TASKS_PER_PAGE]
-        found.tasks = dict(kept)
-    served = settings.files.get(found.file) is not None
-    rerunnable = found.state.value in ("error", "warning", "cancelled", "terminated")
-    return html(request, "job.html", title=f"Job {found.job_id}", section="jobs", job=found,
-                timeline=timeline(found), total=total, shown=len(found.tasks), offset=offset,
+    served = settings.files.get(job_.file) is not None
+    rerunnable = job_.state.value in ("error", "warning", "cancelled", "terminated")
+    kept = {k: v for k, v in (("phase", query.phase), ("state", state_)) if v}
+    more = query.offset + len(job_.tasks) < matching
+    return html(request, "job.html", title=f"Job {job_.job_id}", section="jobs", job=job_,
+                timeline=timeline(job_, spans), matching=matching, query=query,
+                states=[s.value for s in TaskState], phases=[p.name for p in spans],
+                total=sum(p.tasks for p in spans),
+                newer=(f"?{urlencode({**kept, 'offset': max(query.offset - TASKS_PER_PAGE, 0)})}"
+                       if query.offset else None),
+                older=f"?{urlencode({**kept, 'offset': query.offset + TASKS_PER_PAGE})}"
+                if more else None,
                 can_rerun=not settings.read_only and served and rerunnable,
-                can_cancel=not settings.read_only and not found.state.finished,
-                refresh=5 if not found.state.finished else 0,
+                can_cancel=not settings.read_only and not job_.state.finished,
+                refresh=5 if not job_.state.finished else 0,
                 not_served=None if served or settings.read_only or not rerunnable else
                 "Re-running needs the dashboard to serve this job's file (orchdsl serve "
                 "FILE).")
