@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import run_isolated
 from orchdsl.store.schema import MIGRATIONS, VERSION
 
@@ -62,6 +64,7 @@ def history(folder: Path, store: Path) -> list[str]:
     return shown
 
 
+@pytest.mark.slow
 def test_a_schema_4_store_is_migrated_by_the_next_run_and_keeps_every_job(tmp_path):
     store = schema_4_store(tmp_path)
     before = history(tmp_path, store)  # read as schema 4: nothing is written
