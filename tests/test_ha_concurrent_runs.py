@@ -1,5 +1,5 @@
-"""Eight ``orchdsl run`` at once on one store, with readers listing it meanwhile (LANGUAGE.md
-9; docs/high-availability.md): every task of every job recorded, job ids unique, and never
+"""Eight ``orchdsl run`` at once on one store, with readers listing it meanwhile
+(docs/high-availability.md): every task of every job recorded, job ids unique, and never
 "database is locked", on an SQLite file and on PostgreSQL alike.
 """
 

@@ -1,5 +1,5 @@
 """Three real ``orchdsl scheduler`` processes on one store, a per-second schedule, one of them
-SIGKILLed in the middle (LANGUAGE.md 9, "Several schedulers"; docs/high-availability.md):
+SIGKILLed in the middle (docs/high-availability.md):
 each fire starts one job at most, and once the dead one's lease ran out, every fire runs.
 
 The killed scheduler is killed while it runs a job. Killed on this host and in this PID

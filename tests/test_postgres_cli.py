@@ -1,6 +1,6 @@
 """Every command on a PostgreSQL store, through the installed ``orchdsl`` against a real server
 (tests/pg_server.py), and the same commands on an SQLite file: the same records and the same
-output, times and durations aside (LANGUAGE.md 9, "Stores"). The URL carries a password,
+output, times and durations aside (docs/high-availability.md). The URL carries a password,
 which no output may show.
 """
 
