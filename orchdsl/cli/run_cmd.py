@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from orchdsl.cli.args import ArgumentParser, positive, size
 from orchdsl.cli import exits
-from orchdsl.cli.common import compile_or_report, usage_error
+from orchdsl.cli.common import plan_or_report, usage_error
 from orchdsl.cli.executor_option import add_executor_option, chosen_executor
 from orchdsl.cli.store_option import add_store_option, open_store
 
@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
     for problem in _notify_me_problems(args.notify_me):
         usage_error("run", f"--notify-me: {problem}")
         return exits.USAGE
-    compiled = compile_or_report(args.file, "run")
+    compiled = plan_or_report(args.file, "run")  # a Plan, from the plan cache if unchanged
     if isinstance(compiled, int):
         return compiled
     store = None
@@ -119,7 +119,7 @@ def _plan(compiled, args, store):
     if isinstance(rerun, int):
         return rerun
     try:
-        declared = [p.name.text for p in compiled.orchestration.params]
+        declared = [name for name, _ in compiled.params]
         params = {k: v for k, v in (rerun.params if rerun else {}).items() if k in declared}
         params.update(parse_params(args.param, declared))
         if rerun is not None and not given_selection(args):

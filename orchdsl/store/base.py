@@ -3,7 +3,9 @@ only ever reads (the history commands, the dashboard) and a ``JobStore`` that re
 as they run (runs, the scheduler). Records are the model's own types (orchdsl.model); one
 ``StoreError`` says what went wrong in words a user can act on.
 
-Implementations live beside this module: ``sqlite`` (the embedded default).
+Implementations live beside this module: ``sqlite`` (the embedded default) and
+``postgres`` (a server that several hosts share), both on the SQL of ``sql_reader`` and
+``sql_writer``; the fire claims that let several schedulers share a store are in ``claims``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,30 @@ class JobQuery:
     trigger: str | None = None
     before_id: int | None = None  # pagination: jobs older than this one
     limit: int = 20
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """Which of a job's tasks to read (the dashboard's job page): in the job's order, from
+    ``offset``, at most ``limit``, only those of ``phase`` and in ``state`` when given."""
+
+    offset: int = 0
+    limit: int = 500
+    phase: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """A phase of a job in brief: how many tasks it has in each state, and the span of their
+    attempts (``running``: attempts not finished yet)."""
+
+    name: str
+    tasks: int
+    states: tuple[tuple[str, int], ...]  # (state, how many), in the order of TaskState
+    started_at: datetime | None
+    finished_at: datetime | None
+    running: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,8 @@ class Unfinished:
     token: str | None
     heartbeat_at: datetime | None
     groups: tuple[tuple[int, str | None], ...]  # (process group, its leader's start time)
+    # Seconds since its last heartbeat on the store's own clock (hosts' clocks may differ).
+    silent_s: float | None = None
 
 
 class StoreReader(abc.ABC):
@@ -90,6 +118,24 @@ class StoreReader(abc.ABC):
     @abc.abstractmethod
     def job(self, job_id: int) -> JobResult | None:
         """One job with its tasks, attempts, deliveries and the ids of its nested jobs."""
+
+    def job_page(self, job_id: int, page: TaskPage) -> tuple[JobResult, int] | None:
+        """The job as ``job`` gives it but with only the tasks of ``page``, and how many of
+        its tasks match the page's phase and state. This default reads the whole job; a
+        store that can do better overrides it."""
+        job = self.job(job_id)
+        if job is None:
+            return None
+        matching = [t for t in job.tasks.values() if page.phase in (None, t.phase)
+                    and page.state in (None, t.state.value)]
+        job.tasks = {t.name: t for t in matching[page.offset:page.offset + page.limit]}
+        return job, len(matching)
+
+    def phase_spans(self, job_id: int) -> list[PhaseSpan]:
+        """Each phase of the job, in the job's order, in brief. This default reads the
+        whole job; a store that can do better overrides it."""
+        job = self.job(job_id)
+        return phase_spans_of(job.tasks.values()) if job else []
 
     @abc.abstractmethod
     def previous_job(self, file: str, before_id: int) -> JobResult | None:
@@ -121,6 +167,26 @@ class StoreReader(abc.ABC):
     def close(self) -> None: ...
 
 
+def phase_spans_of(tasks) -> list[PhaseSpan]:
+    from orchdsl.model import TaskState
+
+    found: dict[str, list] = {}
+    for task in tasks:
+        found.setdefault(task.phase, []).append(task)
+    spans = []
+    for name, members in found.items():
+        counts = {s.value: 0 for s in TaskState}
+        for task in members:
+            counts[task.state.value] += 1
+        attempts = [a for t in members for a in t.attempts]
+        ends = [a.finished_at for a in attempts if a.finished_at]
+        spans.append(PhaseSpan(name, len(members), tuple((k, v) for k, v in counts.items() if v),
+                               min((a.started_at for a in attempts), default=None),
+                               max(ends, default=None),
+                               sum(a.finished_at is None for a in attempts)))
+    return spans
+
+
 class JobStore(StoreReader):
     @abc.abstractmethod
     def create_job(self, job: JobResult, runner: Runner, token: str) -> int:
@@ -138,7 +204,7 @@ class JobStore(StoreReader):
 
     @abc.abstractmethod
     def record_skipped_fire(self, orchestration: str, file: str, file_hash: str | None,
-                            reason: str) -> int: ...
+                            reason: str, fire_time: datetime | None = None) -> int: ...
 
     @abc.abstractmethod
     def record_delivery(self, job_id: int, delivery: Delivery) -> None: ...
@@ -165,6 +231,41 @@ class JobStore(StoreReader):
         """Delete the finished jobs the rule names, with everything that is theirs (tasks,
         attempts, logs, deliveries, nested jobs), in one transaction; never a running job.
         Returns them (without tasks), newest first. ``rule.dry_run``: delete nothing."""
+
+    # -- fire claims: several schedulers on one store (store.claims) --------------------------
+
+    @abc.abstractmethod
+    def claim_fire(self, owner, file: str, schedule: str, at: datetime, *, skip: bool):
+        """Claim a fire before its job starts, keeping it as the schedule's last fire, and
+        say what ``overlap`` makes of it (a ``claims.Claimed``); TAKEN when another
+        scheduler has it."""
+
+    @abc.abstractmethod
+    def claim_started(self, owner, claim_id: int, job_id: int) -> None: ...
+
+    @abc.abstractmethod
+    def end_claim(self, owner, claim_id: int, state: str = "done",
+                  job_id: int | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def promote_claim(self, owner, claim_id: int, file: str) -> bool | None:
+        """A waiting fire starts when its file is free: True, False (it waits on), None (it
+        is no longer ``owner``'s)."""
+
+    @abc.abstractmethod
+    def renew_claims(self, owner) -> set[int]:
+        """Renew ``owner``'s leases; the ids of the claims still its own."""
+
+    @abc.abstractmethod
+    def take_over_claims(self, owner, schedules: set[tuple[str, str]]) -> list:
+        """The waiting fires of dead schedulers (``claims.Orphan``) of these (file, schedule
+        key) pairs, now ``owner``'s."""
+
+    @abc.abstractmethod
+    def release_claims(self, owner) -> None: ...
+
+    @abc.abstractmethod
+    def forget_ended_claims(self) -> None: ...
 
     # A write that fails because of the store (a full disk, a lost server) raises this
     # implementation's error type; the recorder reports it and the job runs on.
