@@ -4,7 +4,7 @@ secrets as ``***``; the order in waves; what a real run would warn about.
 
 Waves: the tasks of a wave start together, when the wave before has ended. A task whose
 ``needs`` name tasks that run starts as soon as those succeeded, not with a wave: it is
-shown "after" them (docs/language.md, "Plans")."""
+shown "after" them (docs/language.md, "What run shows")."""
 
 from __future__ import annotations
 
