@@ -232,7 +232,7 @@ orchestration "Fail" {{
     lines = event_lines(result.stdout)
     assert "later    skipped: not started: task bad failed" in lines
     assert any(re.fullmatch(r"sibling  ok in 0\.\d\ds", line) for line in lines)
-    assert "(1 FAILED, 1 ok, 1 skipped)" in result.stdout.splitlines()[-2]
+    assert "(1 ok, 1 FAILED, 1 skipped)" in result.stdout.splitlines()[-2]
 
 
 FAIL_FAST = f"""

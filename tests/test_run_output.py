@@ -53,7 +53,8 @@ def two_phases(last_code: int = 0) -> str:
 """
 
 
-@pytest.mark.parametrize("flags", [[], ["--stream"], ["--no-live"]], ids=["lines", "stream", "no-live"])
+@pytest.mark.parametrize("flags", [[], ["--stream"], ["--no-live"]],
+                         ids=["lines", "stream", "no-live"])
 def test_a_reader_that_goes_away_changes_nothing_in_the_job(folder, write, flags):
     path = write(two_phases())
     code, first, err = head_1(path, *flags)
@@ -139,7 +140,8 @@ def test_a_selection_that_runs_something_does_not_warn(folder, write):
 
 # --- item 29: the summary counts states in one order -----------------------------------------
 
-@pytest.mark.parametrize("order", [("d", "s", "f", "a"), ("a", "f", "s", "d"), ("s", "a", "d", "f")])
+@pytest.mark.parametrize("order", [("d", "s", "f", "a"), ("a", "f", "s", "d"),
+                                   ("s", "a", "d", "f")])
 def test_the_summary_counts_states_in_one_order_whatever_the_files_order(folder, write, order):
     tasks = {"a": f"task a {stamp('a')}", "f": f"task f {stamp('f', 0, 2)} continue_on_failure",
              "s": f"task s {stamp('s')}", "d": f"task d {stamp('d')} disabled"}

@@ -99,7 +99,7 @@ class LiveView(Observer):
         self._log: list[str] = []  # painted lines waiting to go above the block
         self._skips: dict[tuple[int, str, TaskState, str], list[str]] = {}
         self._widths: dict[tuple[int, bool], int] = {}  # the width of a job's names' column
-        self._drawn = 0
+        self._drawn = 0  # lines of the block on the screen
         self._last = -math.inf
 
     # -- events ---------------------------------------------------------------------------
@@ -199,7 +199,7 @@ class LiveView(Observer):
         columns, lines = self._terminal()
         block = self._block(columns, lines)
         self._flush_skips()
-        text = self._erase() + "".join(line + "\n" for line in self._log)
+        text = self._erase(lines) + "".join(line + "\n" for line in self._log)
         text += "".join(line + "\n" for line in block)
         self._log.clear()
         self.out.write(text)
@@ -209,29 +209,30 @@ class LiveView(Observer):
     def close(self) -> None:
         """The log written out, the block gone: what the summary follows."""
         self._flush_skips()
-        self.out.write(self._erase() + "".join(line + "\n" for line in self._log))
+        erase = self._erase(self._terminal()[1])
+        self.out.write(erase + "".join(line + "\n" for line in self._log))
         self.out.flush()
         self._log.clear()
         self._drawn = 0
 
-    def clear(self) -> None:  # the name run_cmd used
-        self.close()
-
-    def _erase(self) -> str:
+    def _erase(self, lines: int) -> str:
         """Up through the block, erasing it line by line: never one "erase the screen", which
-        terminals (tmux's scroll-on-clear, VTE) push into the scrollback as it was."""
+        terminals (tmux's scroll-on-clear, VTE) push into the scrollback as it was. A window
+        made smaller since the last redraw has already pushed what no longer fits into its
+        scrollback (tmux rewraps lines upwards): only what is on the screen can be erased."""
         if not self._drawn:
             return ""
-        return "\r\033[2K" + "\033[A\033[2K" * self._drawn
+        return "\r\033[2K" + "\033[A\033[2K" * min(self._drawn, max(lines - 1, 1))
 
     def _terminal(self) -> tuple[int, int]:
         if self._size is not None:
             return self._size()
         try:
             size = os.get_terminal_size(self.out.fileno())
-            return size.columns, size.lines
         except (OSError, ValueError, AttributeError):
             return 80, 24
+        # A terminal that does not say its size (a new pty is 0 x 0): the usual 80 x 24.
+        return size.columns or 80, size.lines or 24
 
     def _block(self, columns: int, lines: int) -> list[str]:
         budget, width = lines - 1, columns - 1
@@ -259,12 +260,11 @@ class LiveView(Observer):
         filled = BAR_WIDTH * done // len(tasks) if tasks else BAR_WIDTH
         failed = sum(t.state is TaskState.FAILED for t in tasks)
         segments = [("bold", f'job {job.job_id} "{printable(job.orchestration)}"'),
-                    ("", f"  {job.state.value} {clock(elapsed)}  "),
-                    ("ok", "#" * filled), ("dim", "." * (BAR_WIDTH - filled)),
-                    ("", f"  {done}/{len(tasks)} done")]
+                    ("", f"  {job.state.value} {clock(elapsed)}  {done}/{len(tasks)} done")]
         if failed:
             segments.append(("failed", f", {failed} FAILED"))
-        return segments
+        # The bar last: a narrow terminal cuts it first.
+        return segments + [("", "  "), ("ok", "#" * filled), ("dim", "." * (BAR_WIDTH - filled))]
 
     def _active_phases(self, job: JobResult):
         phases: dict[str, list[TaskResult]] = {}

@@ -139,7 +139,8 @@ class LinePrinter(Observer):
 def summary(job: JobResult, paint=None) -> str:
     """The last lines of a run. ``paint(style, text)`` colours them (live_view.Painter)."""
     paint = paint or (lambda style, text: text)
-    shown = ", ".join(paint(_STYLES.get(s, ""), f"{n} {MARKS[s]}") for s, n in counts(job.tasks.values()))
+    shown = ", ".join(paint(_STYLES.get(s, ""), f"{n} {MARKS[s]}")
+                      for s, n in counts(job.tasks.values()))
     state = paint(_JOB_STYLES.get(job.state.value, ""), job.state.value)
     lines = [f'job {job.job_id} "{job.orchestration}": {state} in '
              f"{seconds(job.duration_s)} ({shown})"]
