@@ -130,7 +130,9 @@ def escaped(token: str, known: set[int]) -> list[int]:
     """Our children (orphans reparented to us) that carry ``token`` and are not ``known``."""
     if not has_children():
         return []
-    return [pid for pid in children() if pid not in known and marked_with(pid, token)]
+    guardian = _guardian.pid if _guardian is not None else None
+    return [pid for pid in children()
+            if pid not in known and pid != guardian and marked_with(pid, token)]
 
 
 def stop_now(pids: list[int], signum: int) -> None:
@@ -164,6 +166,24 @@ def alive(pid: int) -> bool:
         return False
 
 
+def sweep(token: str, known: set[int], grace: float) -> None:
+    """Stop what left an attempt's process group and outlived it: our children (orphans
+    reparented to this subreaper) that carry ``token`` and are not ``known`` (the job's
+    commands still running). SIGTERM, then SIGKILL after ``grace``; again for what that
+    orphans in turn. Blocking: called in the lane that ran the attempt."""
+    for _ in range(3):
+        strays = escaped(token, known)
+        if not strays:
+            return
+        stop_now(strays, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while any(alive(p) for p in strays) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stop_now([p for p in strays if alive(p)], signal.SIGKILL)
+        time.sleep(0.01)
+        reap(strays)
+
+
 def stop_children_of_thread(thread: int, grace: float = 2.0) -> None:
     """Stop what a ``call`` started from ``thread`` and left running (blocking: called in the
     thread that ran the call, or for an abandoned call in a worker thread)."""
@@ -179,4 +199,4 @@ def stop_children_of_thread(thread: int, grace: float = 2.0) -> None:
 
 
 __all__ = ["job_token", "attempt_token", "start_guardian", "enable_subreaper", "escaped",
-           "stop_now", "reap", "alive", "stop_children_of_thread", "group_alive"]
+           "sweep", "stop_now", "reap", "alive", "stop_children_of_thread", "group_alive"]
