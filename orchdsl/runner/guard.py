@@ -99,11 +99,19 @@ def children(thread: int | None = None) -> list[int]:
     """The children of this process created by ``thread`` (a native thread id; the main
     thread by default, which is also where orphans are reparented), from /proc."""
     tid = thread or os.getpid()
-    try:
-        with open(f"/proc/self/task/{tid}/children") as f:
-            return [int(p) for p in f.read().split()]
+    try:  # os.open: read once per attempt (guard.sweep), Python's file objects cost more
+        fd = os.open(f"/proc/self/task/{tid}/children", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return []
+    try:
+        data = b""
+        while chunk := os.read(fd, 65536):
+            data += chunk
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    return [int(p) for p in data.split()]
 
 
 def has_children() -> bool:
