@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_packages_are_found_in_the_tree_and_the_grammar_ships_beside_the_parser():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert config["packages"]["find"]["include"] == ["orchdsl*"]
-    assert config["package-data"] == {"orchdsl.lang": ["*.lark"]}
+    assert config["package-data"] == {
+        "orchdsl.lang": ["*.lark"],
+        "orchdsl.web": ["templates/*.html", "static/*.css", "static/*.js", "static/*.svg"]}
     assert (ROOT / "orchdsl" / "lang" / "orch.lark").is_file()
 
 
@@ -25,6 +27,9 @@ def test_the_installed_distribution_holds_every_package_of_the_tree():
     in_tree = {str(p.relative_to(ROOT)) for p in (ROOT / "orchdsl").rglob("*.py")}
     assert in_tree <= files
     assert "orchdsl/lang/orch.lark" in files
+    assets = {str(p.relative_to(ROOT)) for folder in ("templates", "static")
+              for p in (ROOT / "orchdsl" / "web" / folder).iterdir()}
+    assert assets <= files  # the dashboard's pages and assets (docs/dashboard.md)
 
 
 def test_the_installed_package_loads_its_grammar_from_inside_the_package():
