@@ -9,6 +9,7 @@ on this host that died is an owner whose pid is a reaped process's.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -167,3 +168,20 @@ def test_processes_racing_for_the_same_fires_each_get_a_fire_once(store_at):
     assert len(outcomes) == 6 * 20
     won = [second for second, verdict in outcomes if verdict != "taken"]
     assert sorted(won, key=int) == [str(s) for s in range(20)]  # each fire: one owner
+
+
+@pytest.mark.parametrize("silent_s, terminated", [(5, False), (45, True)])
+def test_a_runner_on_another_host_is_judged_by_its_heartbeat(store, silent_s, terminated):
+    from orchdsl.model import JobResult, TaskResult, Trigger
+    from orchdsl.store.recovery import recover
+
+    job = JobResult(0, "Far", "/srv/far.orch", Trigger.MANUAL)
+    job.tasks["t"] = TaskResult("t", "P")
+    far = Runner("a-host-far-away", os.getpid(), "1", "its-boot", "its-ns")  # a live pid here
+    job_id = store.create_job(job, far, "token-far")
+    beat = (datetime.now(UTC) - timedelta(seconds=silent_s)).isoformat()
+    with store.transaction() as db:
+        db.execute("UPDATE jobs SET state = 'processing', heartbeat_at = ? WHERE id = ?",
+                   (beat, job_id))
+    assert recover(store) == ([job_id] if terminated else [])
+    assert store.job(job_id).state.value == ("terminated" if terminated else "processing")

@@ -87,8 +87,10 @@ def open_reader(location: str) -> StoreReader:
 
 def _postgres():
     try:
-        from orchdsl.store import postgres
+        import psycopg  # noqa: F401
     except ImportError:
         raise StoreError("a PostgreSQL store needs psycopg 3, the postgres extra: "
                          "pip install 'orchdsl[postgres]'") from None
+    from orchdsl.store import postgres
+
     return postgres

@@ -168,9 +168,11 @@ def take_over(store, owner: Owner, schedules: set[tuple[str, str]]) -> list[Orph
     """The waiting fires of ``schedules`` ((file, key) pairs) whose scheduler is dead, now
     ``owner``'s."""
     now = store._epoch(None)
+    # The live claims are few (the partial index holds them alone): filtered here.
     candidates = [r for r in store._read(
-        "SELECT * FROM fire_claims WHERE state = 'waiting' AND owner <> ?", (owner.token,))
-        if (r["file"], r["schedule"]) in schedules and not _alive(r, now)]
+        f"SELECT * FROM fire_claims WHERE {LIVE} AND owner <> ?", (owner.token,))
+        if r["state"] == "waiting" and (r["file"], r["schedule"]) in schedules
+        and not _alive(r, now)]
     taken = []
     for candidate in candidates:
         with store.transaction() as db:

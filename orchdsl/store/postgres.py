@@ -26,9 +26,20 @@ from orchdsl.store.locations import postgres_target
 from orchdsl.store.postgres_schema import SCHEMA
 from orchdsl.store.schema import VERSION
 from orchdsl.store.sql_reader import SqlReader
-from orchdsl.store.sql_writer import SqlWriter
+from orchdsl.store.sql_writer import ATTEMPT, SqlWriter
 
 CLAIM_LOCKS = 0x4F524348  # the first key of the advisory locks that hold a file's claims
+_TASK_TYPES = ("bigint", "text", "text", "integer", "text", "text", "integer", "text")
+_ATTEMPT_TYPES = ("bigint", "text", "integer", "text", "text", "integer", "text", "text", "text",
+                  "integer", "text", "text", "text", "text")
+
+
+def _unnest(types: tuple[str, ...]) -> str:
+    return "unnest(" + ", ".join(f"?::{t}[]" for t in types) + ")"
+
+
+def _columns(values: list[tuple]) -> tuple[list, ...]:
+    return tuple(list(column) for column in zip(*values))
 
 
 class PostgresReader(SqlReader):
@@ -113,6 +124,25 @@ class PostgresStore(PostgresReader, SqlWriter):
             return self._conn().execute(sql).fetchone()[0]
         except pg.errors as exc:
             raise StoreError(pg.problem(self.target, exc)) from None
+
+    # A thousand rows in one statement, as arrays (unnest): a row at a time costs a round
+    # of the server's work per row (bench/bench_store.py).
+
+    def _insert_tasks(self, db, values: list[tuple]) -> None:
+        if values:
+            db.execute(f"INSERT INTO tasks (job_id, name, phase, position, state, reason, "
+                       f"continue_on_failure, instance_of) SELECT * FROM {_unnest(_TASK_TYPES)}",
+                       _columns(values))
+
+    def _update_tasks(self, db, values: list[tuple]) -> None:
+        db.execute("UPDATE tasks AS t SET state = v.state, reason = v.reason FROM "
+                   f"{_unnest(('text', 'text', 'bigint', 'text'))} AS v(state, reason, job_id, "
+                   "name) WHERE t.job_id = v.job_id AND t.name = v.name", _columns(values))
+
+    def _upsert_attempts(self, db, values: list[tuple]) -> None:
+        db.execute(ATTEMPT.replace("VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                   f"SELECT * FROM {_unnest(_ATTEMPT_TYPES)}"),
+                   _columns(values))
 
     def _lock_file(self, db, path: str) -> None:
         db.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (CLAIM_LOCKS, path))

@@ -17,10 +17,7 @@ from orchdsl.store.schema import VERSION
 
 CONNECT_TIMEOUT_S = 10
 
-try:
-    import psycopg
-except ImportError as missing:  # the extra is not installed: store/__init__ says what to do
-    raise ImportError(str(missing)) from None
+import psycopg  # the postgres extra (store/__init__ says so when it is missing)
 
 
 class Row(tuple):
@@ -54,8 +51,16 @@ def _pg(sql: str) -> str:
 def _clean(args) -> tuple:
     # PostgreSQL text cannot hold NUL: a task that printed one keeps U+FFFD in its summary
     # (its log, binary in the logs table, keeps every byte).
-    return tuple(a.replace("\0", "\ufffd") if type(a) is str and "\0" in a else a
-                 for a in args)
+    return tuple(_clean_one(a) for a in args)
+
+
+def _clean_one(value):
+    if type(value) is str:
+        return value.replace("\0", "\ufffd") if "\0" in value else value
+    if type(value) is list:  # a column of rows sent at once
+        return [v.replace("\0", "\ufffd") if type(v) is str and "\0" in v else v
+                for v in value]
+    return value
 
 
 class Db:

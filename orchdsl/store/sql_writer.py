@@ -17,9 +17,9 @@ import orchdsl.store.rows as rows
 from orchdsl.model import Delivery, JobResult
 from orchdsl.store.base import Changes, JobStore, Runner
 
-_NEW_TASK = ("INSERT INTO tasks (job_id, name, phase, position, state, reason, "
+NEW_TASK = ("INSERT INTO tasks (job_id, name, phase, position, state, reason, "
              "continue_on_failure, instance_of) VALUES (?,?,?,?,?,?,?,?)")
-_ATTEMPT = (
+ATTEMPT = (
     "INSERT INTO attempts (job_id, task, number, started_at, finished_at, exit_code, reason, "
     "stdout, stderr, pid, pid_started, outputs, host, worker) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT (job_id, task, number) DO UPDATE SET started_at = excluded.started_at, "
@@ -27,6 +27,7 @@ _ATTEMPT = (
     "reason = excluded.reason, stdout = excluded.stdout, stderr = excluded.stderr, "
     "pid = excluded.pid, pid_started = excluded.pid_started, outputs = excluded.outputs, "
     "host = excluded.host, worker = excluded.worker")
+UPDATE_TASK = "UPDATE tasks SET state=?, reason=? WHERE job_id=? AND name=?"
 
 
 class SqlWriter(JobStore):
@@ -45,8 +46,8 @@ class SqlWriter(JobStore):
                 " state, created_at, host, pid, pid_started, boot_id, pid_namespace, token,"
                 " heartbeat_at, params, selection, fire_time) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id", values).fetchone()[0]
-            db.executemany(_NEW_TASK, [rows.new_task(job_id, i, t)
-                                       for i, t in enumerate(job.tasks.values())])
+            self._insert_tasks(db, [rows.new_task(job_id, i, t)
+                                    for i, t in enumerate(job.tasks.values())])
         return job_id
 
     def write(self, changes: Changes) -> None:
@@ -64,15 +65,26 @@ class SqlWriter(JobStore):
                     "UPDATE jobs SET state=?, reason=?, started_at=?, finished_at=? WHERE id=?",
                     [rows.job_update(j) for j in changes.jobs])
             if changes.tasks:
-                db.executemany("UPDATE tasks SET state=?, reason=? WHERE job_id=? AND name=?",
-                               [rows.task_update(i, t) for i, t in changes.tasks])
+                self._update_tasks(db, [rows.task_update(i, t) for i, t in changes.tasks])
             if changes.attempts:
-                db.executemany(_ATTEMPT, [rows.attempt_row(i, name, a)
-                                          for i, name, a in changes.attempts])
+                self._upsert_attempts(db, [rows.attempt_row(i, name, a)
+                                           for i, name, a in changes.attempts])
             if changes.heartbeats:
                 now = self._stamp(db)
                 db.executemany("UPDATE jobs SET heartbeat_at=? WHERE id=?",
                                [(now, job_id) for job_id in changes.heartbeats])
+
+    # Rows by the thousand (a job's tasks, a flush of the recorder): one statement per row
+    # here; a back end may send them at once (PostgreSQL: arrays, store.postgres).
+
+    def _insert_tasks(self, db, values: list[tuple]) -> None:
+        db.executemany(NEW_TASK, values)
+
+    def _update_tasks(self, db, values: list[tuple]) -> None:
+        db.executemany(UPDATE_TASK, values)
+
+    def _upsert_attempts(self, db, values: list[tuple]) -> None:
+        db.executemany(ATTEMPT, values)
 
     def record_skipped_fire(self, orchestration: str, file: str, file_hash: str | None,
                             reason: str, fire_time=None) -> int:
