@@ -79,13 +79,15 @@ def main(argv: list[str]) -> int:
         return settings
     import trio
 
+    from orchdsl.web.server import ListenError
+
+    code = exits.OK
     try:
         trio.run(_serve, settings)
-    except OSError as exc:
-        sys.stderr.write(f"orchdsl serve: error: cannot listen on {args.bind}: "
-                         f"{exc.strerror or exc}\n")
-        return exits.USAGE
-    return exits.OK
+    except* ListenError as group:
+        sys.stderr.write(f"orchdsl serve: error: {group.exceptions[0].strerror}\n")
+        code = exits.USAGE
+    return code
 
 
 async def _serve(settings) -> None:

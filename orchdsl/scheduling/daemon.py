@@ -1,5 +1,6 @@
 """The scheduler: fires every loaded file's schedules on time, one job per file at a time
-(LANGUAGE.md 5.7), alone or beside other schedulers that share its store (LANGUAGE.md 9).
+(docs/language.md, "Schedules"), alone or beside other schedulers that share its store
+(docs/high-availability.md).
 
 - **Sleeping.** One loop sleeps until the earliest due fire of the table (or until a reload
   changes the table) and fires what is due: no polling, whatever the number of schedules.

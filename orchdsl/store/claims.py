@@ -1,5 +1,5 @@
 """Fire claims: how several schedulers share one store and start each fire once
-(docs/high-availability.md; LANGUAGE.md 9, "Several schedulers").
+(docs/high-availability.md).
 
 A fire is claimed in the store before its job starts: one row per (file, schedule, fire
 time), unique, inserted with ``ON CONFLICT DO NOTHING`` in a transaction that holds the
@@ -32,7 +32,7 @@ from datetime import datetime
 import orchdsl.store.rows as rows
 from orchdsl.store.base import Runner
 
-LEASE_S = 20.0  # a claim not renewed for this long is dead (LANGUAGE.md 9: at most 30 s late)
+LEASE_S = 20.0  # a claim not renewed for this long is dead (docs/high-availability.md: 30 s late at most)
 RENEW_S = 4.0  # how often a scheduler renews its claims and looks for dead ones
 STALE_S = 60.0  # a waiting fire whose lease ran out longer ago than this is not run late
 KEEP_ENDED_S = 86_400.0  # ended claims are deleted this long after they were made

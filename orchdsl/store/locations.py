@@ -1,5 +1,5 @@
 """Where a store is: ``--store`` and ``ORCHDSL_STORE`` take a file, ``sqlite:///PATH`` or
-``postgresql://[user[:password]@]host[:port]/database[?key=value...]`` (LANGUAGE.md 9). A
+``postgresql://[user[:password]@]host[:port]/database[?key=value...]`` (docs/reference.md). A
 location is shown with its password as ``***``, everywhere: output, errors, logs.
 """
 

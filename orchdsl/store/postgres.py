@@ -1,7 +1,7 @@
 """The PostgreSQL job store: the records of the SQLite store, in a server that several hosts
-share, so that several schedulers can run on several machines (docs/high-availability.md;
-LANGUAGE.md 9). ``--store postgresql://[user[:password]@]host[:port]/database``; psycopg 3
-is the ``postgres`` extra.
+share, so that several schedulers can run on several machines (docs/high-availability.md).
+``--store postgresql://[user[:password]@]host[:port]/database``; psycopg 3 is the
+``postgres`` extra.
 
 - The queries are the SQLite store's (store.sql_reader, store.sql_writer): the same records,
   the same output. One connection per process (and one for the log writer's thread), in

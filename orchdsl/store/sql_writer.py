@@ -142,6 +142,9 @@ class SqlWriter(JobStore):
                                                     "ORDER BY id DESC", ids)]
             found.sort(key=lambda job: -job.job_id)
             if not rule.dry_run:
+                # A kept re-run of a job that goes no longer names it (the link would point
+                # nowhere, which the store's foreign keys refuse).
+                in_chunks(db, "UPDATE jobs SET rerun_of = NULL WHERE rerun_of IN ({})", ids)
                 for table, column in (("logs", "job_id"), ("attempts", "job_id"),
                                       ("tasks", "job_id"), ("deliveries", "job_id"),
                                       ("fire_claims", "job_id"), ("jobs", "id")):

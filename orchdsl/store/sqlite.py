@@ -17,6 +17,7 @@ The queries themselves are store.sql_reader's and store.sql_writer's, shared wit
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 
@@ -57,7 +58,7 @@ class SQLiteReader(SqlReader):
 
 
 class SQLiteStore(SQLiteReader, SqlWriter):
-    write_errors = (sqlite3.Error,)
+    write_errors = (sqlite3.Error, StoreError)
     SKIP_LOCKED = ""  # BEGIN IMMEDIATE: one writer at a time already
 
     def __init__(self, path: str):
@@ -84,8 +85,15 @@ class SQLiteStore(SQLiteReader, SqlWriter):
             self.db.close()
             raise
 
+    @contextlib.contextmanager
     def transaction(self):
-        return files.Transaction(self.db)
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; an error of SQLite is told as a StoreError
+        (a full disk is not a bug)."""
+        try:
+            with files.Transaction(self.db) as db:
+                yield db
+        except sqlite3.Error as exc:
+            raise StoreError(problem(self.path, exc)) from None
 
     def _epoch(self, db) -> float:
         return time.time()  # one host: its clock is everyone's
@@ -100,6 +108,9 @@ class SQLiteStore(SQLiteReader, SqlWriter):
         if db is None:
             db = self._logs_db = files.connect(self.path, read_only=False)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        with files.Transaction(db):
-            db.executemany("INSERT INTO logs (job_id, task, attempt, first_at, size, data) "
-                           "VALUES (?,?,?,?,?,?)", rows)
+        try:
+            with files.Transaction(db):
+                db.executemany("INSERT INTO logs (job_id, task, attempt, first_at, size, data) "
+                               "VALUES (?,?,?,?,?,?)", rows)
+        except sqlite3.Error as exc:
+            raise StoreError(problem(self.path, exc)) from None

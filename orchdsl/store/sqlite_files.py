@@ -41,9 +41,10 @@ def connect(path: str, *, read_only: bool) -> sqlite3.Connection:
 
 
 def connect_read_only(path: str) -> sqlite3.Connection:
-    """Read-only, never creating anything. A WAL file needs its -shm beside it, which a
-    read-only folder or file cannot give; then the file is read as immutable (nobody can be
-    writing what no one may write)."""
+    """Read-only, never creating anything beside the store. A WAL file needs its -shm beside
+    it, which a read-only mount or folder cannot give: then, nobody being able to write
+    there, the file is read as immutable, or, when a -wal file holds part of the history
+    (a writer was killed before its checkpoint), from a private copy of both."""
     from urllib.parse import quote
 
     uri = "file:" + quote(os.path.abspath(path))
@@ -56,8 +57,27 @@ def connect_read_only(path: str) -> sqlite3.Connection:
         db.close()
         if os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
             raise
+        if os.path.exists(f"{path}-wal"):
+            return _snapshot(path)
         return sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None,
                                check_same_thread=False)
+
+
+def _snapshot(path: str) -> sqlite3.Connection:
+    """The store and its -wal copied to a private folder (removed at exit), opened there."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="orchdsl-read-only-")
+    atexit.register(shutil.rmtree, folder, True)
+    copy = os.path.join(folder, os.path.basename(path))
+    try:
+        shutil.copyfile(path, copy)
+        shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the job store: {os_problem(exc)}") from None
+    return sqlite3.connect(copy, isolation_level=None, check_same_thread=False)
 
 
 def refuse_by_header(path: str) -> None:
@@ -149,10 +169,15 @@ def problem(path: str, exc: sqlite3.Error) -> str:
 def os_problem(exc: OSError) -> str:
     import errno
 
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (or the quota used up); free some space"
+    if exc.errno == errno.EROFS:
+        return ("it is on a read-only file system (jobs, job and logs can still read it); "
+                "give a writable --store to run")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; check the permissions of the file and its folder"
+    if exc.errno == errno.EIO:
+        return "an I/O error on the disk that holds it"
     return exc.strerror or str(exc)
 
 

@@ -11,6 +11,10 @@ from orchdsl.web.settings import Settings
 GRACE_S = 2.0  # open streams get this long to end at shutdown
 
 
+class ListenError(OSError):
+    """The address cannot be listened on (in use, not this host's): a usage error."""
+
+
 async def serve(settings: Settings, stop: trio.Event, *,
                 task_status=trio.TASK_STATUS_IGNORED) -> None:
     """Serve until ``stop`` is set. ``task_status.started`` gets the address it listens on
@@ -21,7 +25,7 @@ async def serve(settings: Settings, stop: trio.Event, *,
     from orchdsl.web.app import build_app
 
     config = Config()
-    config.bind = [settings.bind.hypercorn()]
+    config.bind = [f"fd://{_listen(settings)}"]
     config.accesslog = None
     config.loglevel = "WARNING"
     config.graceful_timeout = GRACE_S
@@ -31,6 +35,41 @@ async def serve(settings: Settings, stop: trio.Event, *,
                               task_status=_first(task_status))
     finally:
         app.state.readers.close()
+
+
+def _listen(settings: Settings) -> int:
+    """A bound socket's file descriptor, handed over to Hypercorn (``fd://``): binding here
+    lets a port in use or an address not of this host be one line, exit 2."""
+    import socket
+
+    where = settings.bind
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            where.host, where.port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+        except OSError:
+            sock.close()
+            raise
+    except OSError as exc:
+        raise ListenError(exc.errno, f"cannot listen on {where.hypercorn()}: "
+                                     f"{exc.strerror or exc}") from None
+    return sock.detach()
+
+
+async def serve_beside(settings: Settings, command: str, *,
+                       task_status=trio.TASK_STATUS_IGNORED) -> None:
+    """The dashboard in another command's nursery (``orchdsl scheduler --serve``): its
+    address on stderr, then serving until cancelled."""
+    import sys
+
+    async with trio.open_nursery() as nursery:
+        address = await nursery.start(serve, settings, trio.Event())
+        sys.stderr.write(f"orchdsl {command}: dashboard on {url(address)}\n")
+        sys.stderr.flush()
+        task_status.started(address)
 
 
 class _first:

@@ -47,7 +47,8 @@ def parse_bind(text: str) -> Bind:
         host, _, rest = text[1:].partition("]")
         port = rest[1:] if rest.startswith(":") else ""
     else:
-        host, _, port = text.rpartition(":")
+        host, colon, port = text.rpartition(":")
+        port = port if colon else ""
     if not port.isdigit() or not 0 <= int(port) <= 65535:
         raise SettingsError(f"--bind {text}: expected HOST:PORT (like 127.0.0.1:8080)")
     return Bind(host or "0.0.0.0", int(port))
