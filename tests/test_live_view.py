@@ -40,12 +40,12 @@ def terminal(tmp_path):
     opened = []
 
     def start(text: str, width: int, height: int, color: bool = False,
-              flags: str = "") -> Terminal:
+              flags: str = "", prefix: str = "") -> Terminal:
         (tmp_path / "job.orch").write_text(text)
         env = isolated_env({"TOKEN": SECRET, "TERM": "xterm-256color"})
         if color:
             env.pop("NO_COLOR")
-        shown = Terminal(f"{orchdsl_executable()} run job.orch {flags}", width=width,
+        shown = Terminal(f"{prefix}{orchdsl_executable()} run job.orch {flags}", width=width,
                          height=height, cwd=tmp_path, env=env)
         opened.append(shown)
         return shown
@@ -245,8 +245,11 @@ def test_a_nested_job_stands_under_its_parent_and_its_tasks_are_named_in_the_log
 
 
 @pytest.mark.slow
-def test_no_live_on_a_terminal_is_the_line_output(terminal, tmp_path):
-    shown = terminal(orch("Lines", ("One", ['task a run "true"'])), 80, 10, flags="--no-live")
+@pytest.mark.parametrize("flags, prefix", [("--no-live", ""), ("", "env TERM=dumb ")],
+                         ids=["--no-live", "TERM=dumb"])
+def test_no_live_or_a_dumb_terminal_get_the_line_output(terminal, tmp_path, flags, prefix):
+    shown = terminal(orch("Lines", ("One", ['task a run "true"'])), 80, 10, flags=flags,
+                     prefix=prefix)
     assert shown.exit_code() == 0
     assert any(re.match(r"^\d\d:\d\d:\d\d\.\d{3}  a  ok in ", line) for line in shown.history())
 

@@ -128,8 +128,8 @@ def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
     out.append("")
     out.append("Dry run: nothing was run.")
     # Values from the command line (and the file's escapes) may hold control characters:
-    # shown as escapes, never sent to the terminal raw (docs/language.md, "What run shows"); a secret's
-    # value that came through --param is masked first, so that no escaped form of it shows.
+    # shown as escapes, never sent to the terminal raw (docs/language.md, "What run shows");
+    # a secret's value that came through --param is masked first, so no escaped form shows.
     mask = _masker(plan, environ).mask
     return "\n".join(printable(mask(line)) for line in out) + "\n"
 

@@ -253,7 +253,9 @@ def _printer(plan, args, out):
 
 def _warn_before_run(plan, err) -> None:
     """What a dry run would warn about that still holds: a selection that leaves no task."""
-    from orchdsl.cli.plan_output import nothing_to_run
+    if any(t.runs for t in plan.tasks):
+        return  # the usual case, without loading what shows plans
+    from orchdsl.cli.plan_view import nothing_to_run
 
     nothing = nothing_to_run(plan)
     if nothing:
