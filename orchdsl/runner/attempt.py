@@ -23,7 +23,7 @@ class AttemptSink:
     imported here: it imports this module)."""
 
     __slots__ = ("coordinator", "result", "work", "handle", "hop", "cancelled_why",
-                 "raw_outputs", "stdout", "stderr", "_attempt", "_closing", "_finished",
+                 "raw_outputs", "_stdout", "_stderr", "_attempt", "_closing", "_finished",
                  "_log")
 
     def __init__(self, coordinator, result: TaskResult, work: Work):
@@ -37,14 +37,28 @@ class AttemptSink:
         self._attempt: Attempt | None = None
         self._closing = False  # finished() under way: lines it flushes are still heard
         self._finished = False
-        self._log: AttemptLog | None = None  # made when the attempt first prints (W3)
-        masker = coordinator.values.masker
-        if coordinator.stream:
-            self.stdout = OutputBuffer(masker, self._line_sink("stdout"), self, "o")
-            self.stderr = OutputBuffer(masker, self._line_sink("stderr"), self, "e")
-        else:
-            self.stdout = OutputBuffer(masker, None, self, "o")
-            self.stderr = OutputBuffer(masker, None, self, "e")
+        # Made when the attempt first prints there: most tasks of a large job print little
+        # (bench_run W3). Each is written by one thread at a time (executors/base.py).
+        self._log: AttemptLog | None = None
+        self._stdout: OutputBuffer | None = None
+        self._stderr: OutputBuffer | None = None
+
+    @property
+    def stdout(self) -> OutputBuffer:
+        if self._stdout is None:
+            self._stdout = self._buffer("stdout", "o")
+        return self._stdout
+
+    @property
+    def stderr(self) -> OutputBuffer:
+        if self._stderr is None:
+            self._stderr = self._buffer("stderr", "e")
+        return self._stderr
+
+    def _buffer(self, stream: str, tag: str) -> OutputBuffer:
+        coordinator = self.coordinator
+        lines = self._line_sink(stream) if coordinator.stream else None
+        return OutputBuffer(coordinator.values.masker, lines, self, tag)
 
     def add(self, stream: str, text: str) -> None:
         """What the attempt printed, masked, for its full log (OutputBuffer calls it, from
@@ -74,12 +88,14 @@ class AttemptSink:
         attempt.pid, attempt.host, attempt.worker = placement.pid, placement.host, placement.worker
         self.coordinator.attempt_started(self)
 
-    def finished(self, outcome: Outcome) -> None:
+    def finished(self, outcome: Outcome, at=None) -> None:
+        """``at``: when it ended, when the executor knows better than ``outcome.at``."""
         if self._closing:
             return
         self._closing = True
         attempt = self._attempt
-        stdout, stderr = self.stdout.close(), self.stderr.close()
+        stdout = self._stdout.close() if self._stdout is not None else ""
+        stderr = self._stderr.close() if self._stderr is not None else ""
         if attempt is not None and self._log is not None:
             self._log.close()
         self._finished = True
@@ -95,7 +111,7 @@ class AttemptSink:
         if outcome.succeeded:
             self.raw_outputs = dict(outcome.outputs)
             attempt.outputs = {k: mask(v) for k, v in outcome.outputs.items()}
-        attempt.finished_at = outcome.at or self.coordinator.now()
+        attempt.finished_at = at or outcome.at or self.coordinator.now()
         attempt.pid = None  # gone: nothing for recovery to stop
         self.coordinator.attempt_finished(self, outcome, started=True)
 

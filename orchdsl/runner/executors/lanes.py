@@ -36,7 +36,7 @@ LINGER_S = 0.002
 
 class LaneWork:
     """One attempt a lane runs. ``run(begin)`` runs it in the lane's thread and returns its
-    outcome, calling ``begin(placement)`` once it started (a command: once spawned, with its
+    outcome, calling ``begin(pid=None)`` once it started (a command: once spawned, with its
     pid, so that the job store has it before it can matter). ``stop()`` (any thread) asks a
     ``stoppable`` work to end soon; one that is not (a Python function: a thread cannot be
     stopped) is given up on instead."""
@@ -47,7 +47,7 @@ class LaneWork:
         self.name, self.sink, self.stops_job = name, sink, stops_job
         self.first = first  # taken before the works queued already (a retry)
 
-    def run(self, begin: Callable[[Placement], None]) -> Outcome:
+    def run(self, begin: Callable[..., None]) -> Outcome:
         raise NotImplementedError
 
     def stop(self) -> None:
@@ -59,13 +59,12 @@ class LaneWork:
 
 
 class Started:
-    __slots__ = ("work", "lane", "at", "placement")
+    __slots__ = ("work", "lane", "placement")
 
-    def __init__(self, work: LaneWork, lane: object, at, placement: Placement):
+    def __init__(self, work: LaneWork, lane: object, placement: Placement):
         self.work = work
         self.lane = lane  # the borrower of the slot of the lane that runs it
-        self.at = at  # datetime, from the engine's clock
-        self.placement = placement
+        self.placement = placement  # its ``at`` from the engine's clock
 
 
 class Posted:
@@ -99,11 +98,12 @@ class Lanes:
     interpreter's switch interval: bench_run W3). The lock guards the slow paths only: a
     lane that lingers, stops or goes, and the count of lanes."""
 
-    def __init__(self, wake: Callable[[], None], now: Callable[[], object]):
+    def __init__(self, wake: Callable[[], None], now: Callable[[], object], host: str):
         """``wake()`` is called in the trio thread when there are events to take;
-        ``now()`` in the lanes."""
+        ``now()`` in the lanes; ``host``: where the works run."""
         self._wake = wake
         self._now = now
+        self._host = host
         self._token = trio.lowlevel.current_trio_token()
         self._lock = threading.Lock()
         self._more = threading.Condition(self._lock)  # a lingering lane waits on it
@@ -228,14 +228,14 @@ class Lanes:
     def _run(self, work: LaneWork, lane: object) -> Outcome:
         begun = []
 
-        def begin(placement: Placement) -> None:
+        def begin(pid: int | None = None) -> None:
             begun.append(True)
-            self.post(Started(work, lane, self._time(), placement))
+            self.post(Started(work, lane, Placement(pid, self._host, None, self._time())))
         try:
             return work.run(begin)
         except BaseException as exc:  # noqa: BLE001 - a bug here fails the attempt, not the job
             if not begun:
-                begin(Placement())
+                begin()
             return Outcome(None, f"internal error: {type(exc).__name__}: {exc}")
 
     def _time(self):

@@ -79,7 +79,7 @@ class LocalExecutor(Executor):
         """Whether a call is a plain sync function without timeout, asked once per target
         and folder (a job of 10,000 calls to one function: bench_run W3). A target that does
         not load is not: the trio-task way reports why, with the traceback."""
-        if work.timeout_s is not None:
+        if work.timeout_s is not None or not isinstance(work.what, CallWork):
             return False
         what = work.what
         key = (what.module, what.function, what.folder)
@@ -106,7 +106,7 @@ class LocalExecutor(Executor):
         function, kwargs = prepare_call(f"{what.module}:{what.function}", what.folder,
                                         what.kwargs)
         return self._queue(LaneCall(work.task, sink, work.stops_job, function, kwargs,
-                                    self._host, first=work.attempt > 1), work, sink)
+                                    first=work.attempt > 1), work, sink)
 
     def _command(self, work: Work, sink: Sink) -> LaneCommand:
         what = work.what
@@ -120,11 +120,11 @@ class LocalExecutor(Executor):
                            env=env, executable=self._executable(what.argv[0], env),
                            timeout=work.timeout_s, grace=work.grace_s,
                            token=what.env.get(JOB_TOKEN_VARIABLE), outputs=outputs,
-                           host=self._host, leaders=self._leaders, first=work.attempt > 1)
+                           leaders=self._leaders, first=work.attempt > 1)
 
     def _queue(self, lane_work: LaneWork, work: Work, sink: Sink):
         if self._lanes is None:
-            self._lanes = Lanes(self._wake, self._now)
+            self._lanes = Lanes(self._wake, self._now, self._host)
         sink.hop = self._hop
         self._queued[lane_work] = work
         self._lanes.resume()
@@ -253,9 +253,7 @@ class LocalExecutor(Executor):
             work = event.work
             if self._queued.pop(work, None) is not None:  # else given up on already
                 self._running[work] = event.lane
-                placement = event.placement
-                work.sink.started(Placement(placement.pid, placement.host, placement.worker,
-                                            event.at))
+                work.sink.started(event.placement)
                 if work in self._cancelled:
                     self._cancelled.discard(work)
                     self._abandon(work)
@@ -263,9 +261,7 @@ class LocalExecutor(Executor):
             event.deliver()
         elif isinstance(event, Ended):
             if self._running.pop(event.work, None) is not None:
-                outcome = event.outcome
-                event.work.sink.finished(Outcome(outcome.exit_code, outcome.reason,
-                                                 outcome.outputs, event.at))
+                event.work.sink.finished(event.outcome, event.at)
         else:
             assert isinstance(event, Idle)
             self._give_lane_slot(event.lane)
