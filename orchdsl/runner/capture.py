@@ -35,15 +35,16 @@ class AttemptLog:
     (``surrogateescape`` for bytes that are not UTF-8)."""
 
     def __init__(self, on_chunk: Callable[[list], None], limit: int = LOG_LIMIT,
-                 ask_drain: Callable[[], bool] | None = None):
+                 ask_drain: Callable[[], bool] | None = None, trio_thread: int | None = None):
         """``ask_drain()``, from another thread: have the trio thread drain soon (False when
-        it cannot: nobody listens any more)."""
+        it cannot: nobody listens any more). ``trio_thread``: the ident of the thread that
+        drains (this one by default)."""
         self._on_chunk, self._limit, self._ask_drain = on_chunk, limit, ask_drain
         self._lock = threading.Lock()
-        self._drained = threading.Condition(self._lock)
+        self._drained: threading.Condition | None = None  # made by the first lane to wait
         self._segments: list[tuple[float, str, str]] = []
         self._pending = self._kept = self._dropped = 0
-        self._trio_thread = threading.get_ident()
+        self._trio_thread = trio_thread or threading.get_ident()
 
     def add(self, stream: str, text: str) -> None:
         with self._lock:
@@ -73,12 +74,15 @@ class AttemptLog:
         if self._ask_drain is None or not self._ask_drain():
             return
         with self._lock:
+            if self._drained is None:
+                self._drained = threading.Condition(self._lock)
             self._drained.wait_for(lambda: self._pending < FLUSH_BYTES, DRAIN_WAIT_S)
 
     def drain(self) -> None:
         with self._lock:
             segments, self._segments, self._pending = self._segments, [], 0
-            self._drained.notify_all()
+            if self._drained is not None:
+                self._drained.notify_all()
         if segments:
             self._on_chunk(segments)
 
@@ -92,8 +96,13 @@ class AttemptLog:
 
 
 class OutputBuffer:
+    __slots__ = ("_log", "_tag", "_masker", "_decoder", "_stream", "_on_line", "_partial",
+                 "_partial_size", "_head", "_head_size", "_tail", "_dropped")
+
     def __init__(self, masker: Masker, on_line: Callable[[str], None] | None = None,
-                 log: AttemptLog | None = None, stream: str = "o"):
+                 log=None, stream: str = "o"):
+        """``log``: where kept text goes as well, ``log.add(stream, text)`` (an AttemptLog,
+        or the attempt that makes one when needed)."""
         # The decoder and the masking stream are made at the first write: most tasks of a
         # large job print nothing on one of their two streams (bench_run W3).
         self._log, self._tag = log, stream

@@ -57,10 +57,10 @@ class Decider:
         self._after_failure: set[str] = set()  # phases that run although a task failed
         self._phases_skipped: dict[str, str] = {}  # phase -> its false condition's reason
         self._phases_failed: dict[str, str] = {}  # phase -> why its condition failed
-        self._instances: dict[str, TaskSpec] = {}
+        self._specs = {t.name: t for t in plan.tasks}  # with the dynamic matrices' instances
 
     def spec(self, name: str) -> TaskSpec:
-        return self._instances.get(name) or self.plan.task(name)
+        return self._specs[name]
 
     def exempt(self, name: str) -> bool:
         """Whether a queued task may start although a failure stopped the job."""
@@ -127,7 +127,7 @@ class Decider:
                                           matrix_values=i.values, matrix=None, when=None)
                       for i in found)
         for instance in specs:
-            self._instances[instance.name] = instance
+            self._specs[instance.name] = instance
         self.facts.expanded[spec.name] = [s.name for s in specs]
         return Expand(specs)
 

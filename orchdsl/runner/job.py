@@ -18,11 +18,12 @@ from typing import Callable, Mapping, Sequence
 import trio
 
 from orchdsl.model import JobResult, JobState, TaskResult, TaskState, Trigger
-from orchdsl.observer import MemoryRecorder, Observer, Observers
+from orchdsl.observer import MemoryRecorder, Observer
 from orchdsl.planning.spec import Plan, Selected
 from orchdsl.runner.capture import LOG_LIMIT
 from orchdsl.runner.coordinator import Coordinator
 from orchdsl.runner.executors.base import ExecutorError, Work
+from orchdsl.runner.fanout import Fanout
 from orchdsl.runner.executors.dask_address import EXECUTOR_VARIABLE, parse_executor
 from orchdsl.runner.executors.local import LocalExecutor
 from orchdsl.runner.executors.nested import CANCELLED_BY_PARENT, NestedExecutor
@@ -95,7 +96,7 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
     # recorder, last, numbers jobs from 1).
     ears = ([recorder, *observers] if store is not None else [*observers, recorder]) + (
         [notifier] if notifier is not None else [])
-    runner = _Runner(Observers(*ears), options, environ)
+    runner = _Runner(Fanout(*ears), options, environ)
     if cancel is not None and notifier is not None:
         cancel._also.append(notifier.stop_waiting)
     async with trio.open_nursery() as services:

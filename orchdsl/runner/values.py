@@ -9,6 +9,7 @@ the tasks before it. This is the one place that decides a missing secret or vari
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import Mapping
 
 from orchdsl.masking import Masker
@@ -36,6 +37,7 @@ class JobValues:
         # Every secret under its own name in each command's environment (and the attempt's
         # token: runner/guard.py).
         self._process_env = dict(self.secrets)
+        self._params = MappingProxyType(dict(plan.params))  # every call's, shared (W3)
 
     def missing(self) -> str | None:
         """Secrets and ``${env.NAME}`` that are not set: the job fails before any task."""
@@ -69,8 +71,9 @@ class JobValues:
         action = task.action
         if isinstance(action, CallAction):
             # A call's keyword arguments: the params, and an instance's matrix values.
-            what = CallWork(action.module, action.function, action.folder,
-                            {**dict(self.plan.params), **dict(task.matrix_values)})
+            kwargs = {**self._params, **dict(task.matrix_values)} if task.matrix_values \
+                else self._params
+            what = CallWork(action.module, action.function, action.folder, kwargs)
         elif isinstance(action, NestedAction):
             what = NestedWork(self.plan.children[action.child],
                               {name: t.render(values) for name, t in action.params})

@@ -129,7 +129,8 @@ class Executor(abc.ABC):
     def start(self, work: Work, sink: Sink) -> Handle: ...
 
     def can_run(self, work: Work) -> bool:
-        """Whether this executor runs that work (the coordinator asks each in turn)."""
+        """Whether this executor runs that kind of work (the coordinator asks each in turn,
+        once per kind: ProcessWork, CallWork, NestedWork)."""
         return True
 
     # An executor may take works before a concurrency slot is free and staff its own

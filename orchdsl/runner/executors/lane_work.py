@@ -8,7 +8,7 @@ from typing import Callable, Mapping
 
 from orchdsl.runner import guard
 from orchdsl.runner.executors import commands
-from orchdsl.runner.executors.base import Outcome, Placement
+from orchdsl.runner.executors.base import Outcome
 from orchdsl.runner.executors.calls import call_capturing
 from orchdsl.runner.executors.lanes import LaneWork
 from orchdsl.runner.outputs import OutputError, read_outputs
@@ -19,13 +19,13 @@ class LaneCall(LaneWork):
     Python cannot stop a thread)."""
 
     def __init__(self, name: str, sink, stops_job: bool, function: Callable, kwargs: dict,
-                 host: str, first: bool = False):
+                 first: bool = False):
         super().__init__(name, sink, stops_job, first)
-        self.function, self.kwargs, self.host = function, kwargs, host
+        self.function, self.kwargs = function, kwargs
 
     def run(self, begin) -> Outcome:
-        begin(Placement(host=self.host))
-        return call_capturing(self.function, self.kwargs, self.sink.stdout, self.sink.stderr)
+        begin()
+        return call_capturing(self.function, self.kwargs, self.sink)
 
 
 class LaneCommand(LaneWork):
@@ -37,12 +37,12 @@ class LaneCommand(LaneWork):
 
     def __init__(self, name: str, sink, stops_job: bool, *, argv: tuple[str, ...], cwd: str,
                  env: Mapping[bytes, bytes], executable: str | None, timeout: float | None,
-                 grace: float, token: str | None, outputs: str, host: str, leaders: set[int],
+                 grace: float, token: str | None, outputs: str, leaders: set[int],
                  first: bool = False):
         super().__init__(name, sink, stops_job, first)
         self.argv, self.cwd, self.env, self.executable = argv, cwd, env, executable
         self.timeout, self.grace, self.token, self.outputs = timeout, grace, token, outputs
-        self.host, self.leaders = host, leaders
+        self.leaders = leaders
         self.switch = commands.Stop()
 
     def stop(self) -> None:
@@ -51,20 +51,22 @@ class LaneCommand(LaneWork):
     def run(self, begin) -> Outcome:
         try:
             if self.switch.is_set:  # stopped before it started: nothing to spawn
-                begin(Placement(host=self.host))
+                begin()
                 return Outcome(None, commands.CANCELLED)
             try:
                 child = commands.spawn(list(self.argv), self.cwd, self.env, self.executable)
             except OSError as exc:
-                begin(Placement(host=self.host))
+                begin()
                 return Outcome(None, f"cannot start {self.argv[0]}: "
                                      f"{commands.os_reason(exc, self.cwd)}")
             self.leaders.add(child.pid)
             try:
-                begin(Placement(pid=child.pid, host=self.host))
+                begin(child.pid)
+                sink = self.sink  # its buffers are made when the command first prints
                 code, reason = commands.watch(
                     child, self.switch, timeout=self.timeout, grace=self.grace,
-                    stdout=self.sink.stdout.write_bytes, stderr=self.sink.stderr.write_bytes)
+                    stdout=lambda data: sink.stdout.write_bytes(data),
+                    stderr=lambda data: sink.stderr.write_bytes(data))
             finally:
                 self.leaders.discard(child.pid)
                 if self.token:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -37,7 +36,7 @@ LINGER_S = 0.002
 
 class LaneWork:
     """One attempt a lane runs. ``run(begin)`` runs it in the lane's thread and returns its
-    outcome, calling ``begin(placement)`` once it started (a command: once spawned, with its
+    outcome, calling ``begin(pid=None)`` once it started (a command: once spawned, with its
     pid, so that the job store has it before it can matter). ``stop()`` (any thread) asks a
     ``stoppable`` work to end soon; one that is not (a Python function: a thread cannot be
     stopped) is given up on instead."""
@@ -48,52 +47,68 @@ class LaneWork:
         self.name, self.sink, self.stops_job = name, sink, stops_job
         self.first = first  # taken before the works queued already (a retry)
 
-    def run(self, begin: Callable[[Placement], None]) -> Outcome:
+    def run(self, begin: Callable[..., None]) -> Outcome:
         raise NotImplementedError
 
     def stop(self) -> None:
         pass
 
 
-@dataclass(frozen=True)
+# The events: plain slotted classes, made a few times per attempt (a frozen dataclass's
+# __init__ costs several times more: bench_run W3).
+
+
 class Started:
-    work: LaneWork
-    lane: object  # the borrower of the slot of the lane that runs it
-    at: object  # datetime, from the engine's clock
-    placement: Placement
+    __slots__ = ("work", "lane", "placement")
+
+    def __init__(self, work: LaneWork, lane: object, placement: Placement):
+        self.work = work
+        self.lane = lane  # the borrower of the slot of the lane that runs it
+        self.placement = placement  # its ``at`` from the engine's clock
 
 
-@dataclass(frozen=True)
 class Posted:
     """Something a work's thread hands to the trio thread in order with the other events
     (a line it printed, for ``--stream``; a log to drain now)."""
 
-    deliver: Callable[[], None]
+    __slots__ = ("deliver",)
+
+    def __init__(self, deliver: Callable[[], None]):
+        self.deliver = deliver
 
 
-@dataclass(frozen=True)
 class Ended:
-    work: LaneWork
-    at: object
-    outcome: Outcome
+    __slots__ = ("work", "at", "outcome")
+
+    def __init__(self, work: LaneWork, at, outcome: Outcome):
+        self.work, self.at, self.outcome = work, at, outcome
 
 
-@dataclass(frozen=True)
 class Idle:
-    lane: object  # the borrower of the lane's slot
+    __slots__ = ("lane",)
+
+    def __init__(self, lane: object):
+        self.lane = lane  # the borrower of the lane's slot
 
 
 class Lanes:
-    def __init__(self, wake: Callable[[], None], now: Callable[[], object]):
+    """The queue and the events are deques, whose appends and pops are atomic: a lane takes
+    a work and reports it without a lock, and without giving the GIL up for one (every lock
+    a lane waits for hands the GIL to another thread, and taking it back costs up to the
+    interpreter's switch interval: bench_run W3). The lock guards the slow paths only: a
+    lane that lingers, stops or goes, and the count of lanes."""
+
+    def __init__(self, wake: Callable[[], None], now: Callable[[], object], host: str):
         """``wake()`` is called in the trio thread when there are events to take;
-        ``now()`` in the lanes."""
+        ``now()`` in the lanes; ``host``: where the works run."""
         self._wake = wake
         self._now = now
+        self._host = host
         self._token = trio.lowlevel.current_trio_token()
         self._lock = threading.Lock()
         self._more = threading.Condition(self._lock)  # a lingering lane waits on it
         self._queue: deque[LaneWork] = deque()
-        self._events: list = []
+        self._events: deque = deque()
         self._wakeup_pending = False
         self._alive = 0  # lanes started and not yet idle
         self._waiting = 0  # of them, lingering for more work
@@ -103,42 +118,49 @@ class Lanes:
     # -- the trio thread ------------------------------------------------------------------------
 
     def add(self, work: LaneWork) -> None:
-        with self._lock:
-            if work.first:
-                self._queue.appendleft(work)
-            else:
-                self._queue.append(work)
-            if self._waiting:
+        if work.first:
+            self._queue.appendleft(work)
+        else:
+            self._queue.append(work)
+        if self._waiting:  # a lane that lingers and misses this wakes within LINGER_S
+            with self._lock:
                 self._more.notify()
 
     def wants_lane(self, most: float) -> bool:
         """Whether to start another lane: more works are queued than lanes linger for them,
         and fewer than ``most`` lanes run."""
-        with self._lock:
-            return (not self._stopping and len(self._queue) > self._waiting
-                    and self._alive < min(most, MAX_LANES))
+        return (not self._stopping and len(self._queue) > self._waiting
+                and self._alive < min(most, MAX_LANES))
 
     def start_lane(self, lane: object) -> None:
         """A new lane, holding the slot borrowed as ``lane``; it reports ``Idle(lane)`` when
-        it has nothing left to do."""
+        it has nothing left to do (a lane going while a work was queued: the engine then
+        staffs again)."""
         with self._lock:
             self._alive += 1
         WORKERS.submit(self._work, lane)
 
     def take_events(self) -> list:
-        with self._lock:
-            events, self._events = self._events, []
-            self._wakeup_pending = False
-        return events
+        self._wakeup_pending = False  # before taking: an event after it wakes the engine
+        events, take = [], self._events.popleft
+        try:
+            while True:
+                events.append(take())
+        except IndexError:
+            return events
 
     def stop(self) -> list[LaneWork]:
-        """No more works start; the ones still queued are returned."""
+        """No more works start; the ones still queued are returned (each either here or
+        taken by a lane a moment before: never both)."""
         with self._lock:
             self._stopping = True
-            left = list(self._queue)
-            self._queue.clear()
             self._more.notify_all()
-        return left
+        left, take = [], self._queue.popleft
+        try:
+            while True:
+                left.append(take())
+        except IndexError:
+            return left
 
     def close(self) -> None:
         """The job is over: lingering lanes go at once."""
@@ -148,31 +170,39 @@ class Lanes:
 
     def remove(self, work: LaneWork) -> bool:
         """Take back one queued work; False when a lane took it already."""
-        with self._lock:
-            try:
-                self._queue.remove(work)
-            except ValueError:
-                return False
+        try:
+            self._queue.remove(work)
+        except ValueError:
+            return False
         return True
 
     def resume(self) -> None:
         """Works start again (a phase that runs after a failure: ``when failed()``)."""
-        with self._lock:
-            self._stopping = False
+        if self._stopping:  # read without the lock: only the trio thread clears it
+            with self._lock:
+                self._stopping = False
 
     # -- the lanes ------------------------------------------------------------------------------
 
     def _next(self) -> LaneWork | None:
         """The next work, waiting LINGER_S for one; None: the lane goes (counted out)."""
+        if not self._stopping:
+            try:
+                return self._queue.popleft()
+            except IndexError:
+                pass
         with self._lock:
-            if not self._queue and not self._stopping and not self._closed:
+            if not self._stopping and not self._closed and not self._queue:
                 self._waiting += 1
                 try:
                     self._more.wait(LINGER_S)
                 finally:
                     self._waiting -= 1
-            if self._queue and not self._stopping:
-                return self._queue.popleft()
+            if not self._stopping:
+                try:
+                    return self._queue.popleft()
+                except IndexError:
+                    pass
             self._alive -= 1  # deciding to go and saying so, at once
             return None
 
@@ -186,8 +216,7 @@ class Lanes:
                     return
                 outcome = self._run(work, lane)
                 if not outcome.succeeded and work.stops_job:
-                    with self._lock:
-                        self._stopping = True
+                    self._stopping = True
                 self.post(Ended(work, self._time(), outcome))
         finally:
             # Always, even after a bug here: the engine waits for every lane to go idle.
@@ -199,14 +228,14 @@ class Lanes:
     def _run(self, work: LaneWork, lane: object) -> Outcome:
         begun = []
 
-        def begin(placement: Placement) -> None:
+        def begin(pid: int | None = None) -> None:
             begun.append(True)
-            self.post(Started(work, lane, self._time(), placement))
+            self.post(Started(work, lane, Placement(pid, self._host, None, self._time())))
         try:
             return work.run(begin)
         except BaseException as exc:  # noqa: BLE001 - a bug here fails the attempt, not the job
             if not begun:
-                begin(Placement())
+                begin()
             return Outcome(None, f"internal error: {type(exc).__name__}: {exc}")
 
     def _time(self):
@@ -217,11 +246,10 @@ class Lanes:
 
     def post(self, event) -> None:
         """An event for the engine, from any thread (the engine's line sinks post too)."""
-        with self._lock:
-            self._events.append(event)
-            if self._wakeup_pending:
-                return
-            self._wakeup_pending = True
+        self._events.append(event)
+        if self._wakeup_pending:  # the engine takes this one with those before it
+            return
+        self._wakeup_pending = True
         try:
             self._token.run_sync_soon(self._wake)
         except trio.RunFinishedError:

@@ -23,7 +23,6 @@ import inspect
 import os
 import shutil
 import socket
-from dataclasses import replace
 from typing import Mapping
 
 import trio
@@ -57,6 +56,7 @@ class LocalExecutor(Executor):
         self._cancelled: set[LaneWork] = set()  # cancelled after a lane took it
         self._listening = False
         self._wakeup = trio.Event()
+        self._kinds: dict[tuple[str, str, str], bool] = {}  # call target -> for the lanes
 
     async def open(self, nursery: trio.Nursery) -> None:
         self._nursery = nursery
@@ -73,31 +73,39 @@ class LocalExecutor(Executor):
     # -- which way ------------------------------------------------------------------------
 
     def takes_queued(self, work: Work) -> bool:
-        return isinstance(work.what, ProcessWork) or self._quick(work) is not None
+        return isinstance(work.what, ProcessWork) or self._quick(work)
 
-    def _quick(self, work: Work) -> tuple | None:
-        """(function, kwargs) of a plain sync call without timeout; None for any other, or a
-        target that does not load (the trio-task way reports why, with the traceback)."""
+    def _quick(self, work: Work) -> bool:
+        """Whether a call is a plain sync function without timeout, asked once per target
+        and folder (a job of 10,000 calls to one function: bench_run W3). A target that does
+        not load is not: the trio-task way reports why, with the traceback."""
+        if work.timeout_s is not None or not isinstance(work.what, CallWork):
+            return False
         what = work.what
-        if work.timeout_s is not None:
-            return None
-        try:
-            function, kwargs = prepare_call(f"{what.module}:{what.function}", what.folder,
-                                            dict(what.kwargs))
-        except Exception:  # noqa: BLE001 - reported by run_call
-            return None
-        return None if inspect.iscoroutinefunction(function) else (function, kwargs)
+        key = (what.module, what.function, what.folder)
+        known = self._kinds.get(key)
+        if known is None:
+            try:
+                function, _ = prepare_call(f"{what.module}:{what.function}", what.folder, {})
+            except Exception:  # noqa: BLE001 - reported by run_call
+                known = False
+            else:
+                known = not inspect.iscoroutinefunction(function)
+            self._kinds[key] = known
+        return known
 
     def start(self, work: Work, sink: Sink):
-        if isinstance(work.what, ProcessWork):
+        what = work.what
+        if isinstance(what, ProcessWork):
             return self._queue(self._command(work, sink), work, sink)
-        quick = self._quick(work)
-        if quick is None:
+        if not self._quick(work):
             handle = _TaskHandle()
             self._nursery.start_soon(self._call, work, sink, handle.scope)
             return handle
         install_router()
-        return self._queue(LaneCall(work.task, sink, work.stops_job, *quick, self._host,
+        function, kwargs = prepare_call(f"{what.module}:{what.function}", what.folder,
+                                        what.kwargs)
+        return self._queue(LaneCall(work.task, sink, work.stops_job, function, kwargs,
                                     first=work.attempt > 1), work, sink)
 
     def _command(self, work: Work, sink: Sink) -> LaneCommand:
@@ -112,17 +120,22 @@ class LocalExecutor(Executor):
                            env=env, executable=self._executable(what.argv[0], env),
                            timeout=work.timeout_s, grace=work.grace_s,
                            token=what.env.get(JOB_TOKEN_VARIABLE), outputs=outputs,
-                           host=self._host, leaders=self._leaders, first=work.attempt > 1)
+                           leaders=self._leaders, first=work.attempt > 1)
 
     def _queue(self, lane_work: LaneWork, work: Work, sink: Sink):
         if self._lanes is None:
-            self._lanes = Lanes(self._wake, self._now)
-        sink.hop = lambda deliver: self._lanes.post(Posted(deliver))
+            self._lanes = Lanes(self._wake, self._now, self._host)
+        sink.hop = self._hop
         self._queued[lane_work] = work
         self._lanes.resume()
         self._lanes.add(lane_work)
         self._hold_open()
         return _LaneHandle(self, lane_work)
+
+    def _hop(self, deliver) -> None:
+        """How a line a lane's work printed reaches the trio thread: in order with the
+        lanes' other events."""
+        self._lanes.post(Posted(deliver))
 
     async def _call(self, work: Work, sink: Sink, scope: trio.CancelScope) -> None:
         what = work.what
@@ -240,7 +253,7 @@ class LocalExecutor(Executor):
             work = event.work
             if self._queued.pop(work, None) is not None:  # else given up on already
                 self._running[work] = event.lane
-                work.sink.started(replace(event.placement, at=event.at))
+                work.sink.started(event.placement)
                 if work in self._cancelled:
                     self._cancelled.discard(work)
                     self._abandon(work)
@@ -248,7 +261,7 @@ class LocalExecutor(Executor):
             event.deliver()
         elif isinstance(event, Ended):
             if self._running.pop(event.work, None) is not None:
-                event.work.sink.finished(replace(event.outcome, at=event.at))
+                event.work.sink.finished(event.outcome, event.at)
         else:
             assert isinstance(event, Idle)
             self._give_lane_slot(event.lane)
