@@ -98,6 +98,11 @@ def entry() -> None:
         os.dup2(devnull, sys.stdout.fileno())
         code = exits.FAILED
     except Exception as exc:  # a bug in orchdsl: one line, and the traceback on request
+        from orchdsl.store.base import StoreError
+
+        if isinstance(exc, StoreError):  # the store failed under a command (a lost server)
+            sys.stderr.write(f"orchdsl: error: {exc}\n")
+            sys.exit(exits.USAGE)
         if os.environ.get("ORCHDSL_DEBUG"):
             raise
         sys.stderr.write(f"orchdsl: internal error: {type(exc).__name__}: {exc} (this is a bug; "

@@ -27,6 +27,13 @@ On SIGTERM or SIGINT: no more fires; running jobs get --grace to finish, then th
 cancelled (their tasks get SIGTERM, and SIGKILL 10 s later); exit 0. A second signal
 cancels them at once. The log is one timestamped line per event on stderr.
 
+Several schedulers may share one store (an SQLite file on one host, a postgresql:// store
+across hosts) and the same files: each fire is claimed in the store before its job starts,
+so it starts one job, whichever scheduler takes it, and overlap and catchup hold across
+them. A scheduler holds its fires with a 20 s lease, renewed every 4 s: when it dies, its
+fires are started by another one, at most 30 s late (at once on the same host). See
+docs/high-availability.md.
+
 Tasks of a scheduled job see ORCHDSL_FIRE_TIME (the fire's time, UTC) and ORCHDSL_SCHEDULE
 (its cron) in their environment.
 
@@ -34,6 +41,7 @@ examples:
   orchdsl scheduler pipelines/
   orchdsl scheduler nightly.orch hourly.orch --grace 10m --store /var/lib/orchdsl/jobs.db
   orchdsl scheduler pipelines/ --executor tls://scheduler.internal:8786   # tasks on Dask
+  ORCHDSL_STORE=postgresql://orchdsl@db.internal/orchdsl orchdsl scheduler /srv/pipelines
 """
 
 

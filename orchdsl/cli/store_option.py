@@ -12,7 +12,7 @@ STORE_HELP = ("the job store: a file, sqlite:///PATH or postgresql://... (defaul
 
 
 def add_store_option(parser) -> None:
-    parser.add_argument("--store", metavar="FILE", help=STORE_HELP)
+    parser.add_argument("--store", metavar="STORE", help=STORE_HELP)
 
 
 def open_store(given: str | None, command: str, *, recover: bool = True):

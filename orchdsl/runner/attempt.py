@@ -32,10 +32,11 @@ class AttemptSink:
         self.raw_outputs: dict[str, str] = {}
         self._attempt: Attempt | None = None
         self._closing = False  # finished() under way: lines it flushes are still heard
+        self._token = trio.lowlevel.current_trio_token()
         self._finished = False
         masker = coordinator.values.masker
         stream = coordinator.stream
-        self.log = AttemptLog(self._log_chunk, coordinator.log_limit)
+        self.log = AttemptLog(self._log_chunk, coordinator.log_limit, self._ask_drain)
         self.stdout = OutputBuffer(masker, self._line_sink("stdout") if stream else None,
                                    self.log, "o")
         self.stderr = OutputBuffer(masker, self._line_sink("stderr") if stream else None,
@@ -90,6 +91,17 @@ class AttemptSink:
         """Hand what the attempt printed so far to the observers (every 0.5 s)."""
         if self._attempt is not None and not self._closing:
             self.log.drain()
+
+    def _ask_drain(self) -> bool:
+        """From a lane that printed much: drain the log soon, in the trio thread."""
+        try:
+            if self.hop is not None:
+                self.hop(self.drain_log)
+            else:
+                self._token.run_sync_soon(self.drain_log)
+        except trio.RunFinishedError:
+            return False
+        return True
 
     def _log_chunk(self, segments: list) -> None:
         coordinator = self.coordinator

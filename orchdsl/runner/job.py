@@ -24,8 +24,7 @@ from orchdsl.runner.capture import LOG_LIMIT
 from orchdsl.runner.coordinator import Coordinator
 from orchdsl.runner.executors.base import ExecutorError, Work
 from orchdsl.runner.executors.dask_address import EXECUTOR_VARIABLE, parse_executor
-from orchdsl.runner.executors.inprocess import InProcessExecutor
-from orchdsl.runner.executors.local import ProcessExecutor
+from orchdsl.runner.executors.local import LocalExecutor
 from orchdsl.runner.executors.nested import CANCELLED_BY_PARENT, NestedExecutor
 from orchdsl.runner.guard import job_token
 from orchdsl.runner.values import JobValues
@@ -197,8 +196,7 @@ class _Runner:
             from orchdsl.runner.executors.dask import DaskExecutor
 
             return [DaskExecutor(self.cluster, self.environ), NestedExecutor(run_child)]
-        return [ProcessExecutor(self.environ), InProcessExecutor(self.options.now),
-                NestedExecutor(run_child)]
+        return [LocalExecutor(self.environ, self.options.now), NestedExecutor(run_child)]
 
     def _finish(self, job: JobResult, state: JobState, reason: str | None) -> JobResult:
         for result in job.tasks.values():

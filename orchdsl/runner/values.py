@@ -77,7 +77,8 @@ class JobValues:
         else:
             what = self._process(task, action, values, attempt)
         return Work(job_id, task.name, attempt, what, task.timeout_s, grace_s,
-                    label=task.label, stops_job=not task.continue_on_failure)
+                    label=task.label,
+                    stops_job=not task.continue_on_failure and attempt > task.retries)
 
     def _process(self, task: TaskSpec, action, values, attempt: int) -> ProcessWork:
         env = {**self._process_env, **{name: t.render(values) for name, t in task.env}}

@@ -17,6 +17,7 @@ class Kind(str, enum.Enum):
     REMOVED = "removed"  # a file that is gone: its schedules stop
     FIRED = "fired"  # a fire started a job
     QUEUED = "queued"  # a fire waits for the running job (overlap queue)
+    TAKEN = "taken"  # the waiting fire of a scheduler that died, taken over (it waits)
     SKIPPED = "skipped"  # a fire recorded as a skipped job (overlap, or shutdown)
     CATCHUP = "catchup"  # the most recent missed fire, run once (catchup last)
     MISSED = "missed"  # fires that passed while no scheduler ran (catchup none)

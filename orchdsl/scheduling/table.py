@@ -41,6 +41,10 @@ class Table:
     def of_file(self, file: str) -> list[Entry]:
         return [e for (f, _), e in self._entries.items() if f == file]
 
+    def keys(self) -> set[tuple[str, str]]:
+        """(file, key) of every schedule in the table."""
+        return set(self._entries)
+
     def files(self) -> set[str]:
         return {f for f, _ in self._entries}
 

@@ -16,6 +16,7 @@ class Fire:
     key: str
     schedule: Schedule
     due: datetime
+    claim_id: int | None = None  # its claim in the store (store.claims); None: unclaimed
 
 
 @dataclass(eq=False)  # one per job, held in a set by identity

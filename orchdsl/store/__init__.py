@@ -49,27 +49,17 @@ def is_default(given: str | None, environ: Mapping[str, str] | None = None) -> b
     return not given and not environ.get(STORE_VARIABLE)
 
 
-def _kind(location: str) -> tuple[str, str]:
-    """("sqlite", path) or ("postgresql", url)."""
-    if location.startswith(("postgresql://", "postgres://")):
-        return "postgresql", location
-    if location.startswith("sqlite://"):
-        path = location[len("sqlite://"):]
-        if not path.startswith("/"):
-            raise StoreError(f"{location}: a SQLite URL is sqlite:///ABSOLUTE/PATH")
-        return "sqlite", path
-    if "://" in location:
-        scheme = location.split("://", 1)[0]
-        raise StoreError(f"{shown_location(location)}: unknown kind of store {scheme!r} (a file, "
-                         "sqlite:///PATH or postgresql://...)")
-    return "sqlite", location
-
-
 def shown_location(location: str) -> str:
     """A location as it may be shown: a URL's password as ``***``."""
-    import re
+    from orchdsl.store.locations import shown_location as shown
 
-    return re.sub(r"^(\w+://[^/@:]*:)[^/@]*@", r"\1***@", location)
+    return shown(location)
+
+
+def _kind(location: str) -> tuple[str, str]:
+    from orchdsl.store.locations import kind_of
+
+    return kind_of(location)
 
 
 def exists(location: str) -> bool:
@@ -98,7 +88,7 @@ def open_reader(location: str) -> StoreReader:
 def _postgres():
     try:
         from orchdsl.store import postgres
-    except ImportError as exc:
-        raise StoreError("a PostgreSQL store needs the postgres extra: "
-                         f"pip install 'orchdsl[postgres]' ({exc})") from None
+    except ImportError:
+        raise StoreError("a PostgreSQL store needs psycopg 3, the postgres extra: "
+                         "pip install 'orchdsl[postgres]'") from None
     return postgres

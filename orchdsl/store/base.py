@@ -3,7 +3,9 @@ only ever reads (the history commands, the dashboard) and a ``JobStore`` that re
 as they run (runs, the scheduler). Records are the model's own types (orchdsl.model); one
 ``StoreError`` says what went wrong in words a user can act on.
 
-Implementations live beside this module: ``sqlite`` (the embedded default).
+Implementations live beside this module: ``sqlite`` (the embedded default) and
+``postgres`` (a server that several hosts share), both on the SQL of ``sql_reader`` and
+``sql_writer``; the fire claims that let several schedulers share a store are in ``claims``.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class Unfinished:
     token: str | None
     heartbeat_at: datetime | None
     groups: tuple[tuple[int, str | None], ...]  # (process group, its leader's start time)
+    # Seconds since its last heartbeat on the store's own clock (hosts' clocks may differ).
+    silent_s: float | None = None
 
 
 class StoreReader(abc.ABC):
@@ -200,7 +204,7 @@ class JobStore(StoreReader):
 
     @abc.abstractmethod
     def record_skipped_fire(self, orchestration: str, file: str, file_hash: str | None,
-                            reason: str) -> int: ...
+                            reason: str, fire_time: datetime | None = None) -> int: ...
 
     @abc.abstractmethod
     def record_delivery(self, job_id: int, delivery: Delivery) -> None: ...
@@ -227,6 +231,41 @@ class JobStore(StoreReader):
         """Delete the finished jobs the rule names, with everything that is theirs (tasks,
         attempts, logs, deliveries, nested jobs), in one transaction; never a running job.
         Returns them (without tasks), newest first. ``rule.dry_run``: delete nothing."""
+
+    # -- fire claims: several schedulers on one store (store.claims) --------------------------
+
+    @abc.abstractmethod
+    def claim_fire(self, owner, file: str, schedule: str, at: datetime, *, skip: bool):
+        """Claim a fire before its job starts, keeping it as the schedule's last fire, and
+        say what ``overlap`` makes of it (a ``claims.Claimed``); TAKEN when another
+        scheduler has it."""
+
+    @abc.abstractmethod
+    def claim_started(self, owner, claim_id: int, job_id: int) -> None: ...
+
+    @abc.abstractmethod
+    def end_claim(self, owner, claim_id: int, state: str = "done",
+                  job_id: int | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def promote_claim(self, owner, claim_id: int, file: str) -> bool | None:
+        """A waiting fire starts when its file is free: True, False (it waits on), None (it
+        is no longer ``owner``'s)."""
+
+    @abc.abstractmethod
+    def renew_claims(self, owner) -> set[int]:
+        """Renew ``owner``'s leases; the ids of the claims still its own."""
+
+    @abc.abstractmethod
+    def take_over_claims(self, owner, schedules: set[tuple[str, str]]) -> list:
+        """The waiting fires of dead schedulers (``claims.Orphan``) of these (file, schedule
+        key) pairs, now ``owner``'s."""
+
+    @abc.abstractmethod
+    def release_claims(self, owner) -> None: ...
+
+    @abc.abstractmethod
+    def forget_ended_claims(self) -> None: ...
 
     # A write that fails because of the store (a full disk, a lost server) raises this
     # implementation's error type; the recorder reports it and the job runs on.

@@ -25,7 +25,7 @@ def doomed(db, rule) -> list[int]:
     if rule.keep_last is not None:
         top |= {r[0] for r in db.execute(
             f"SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY file ORDER BY id DESC) "
-            f"AS newer FROM jobs WHERE {' AND '.join(where)}) WHERE newer > ?",
+            f"AS newer FROM jobs WHERE {' AND '.join(where)}) AS ranked WHERE newer > ?",
             [*args, rule.keep_last])}
     return sorted(top | _nested_under(db, top))
 

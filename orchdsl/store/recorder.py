@@ -45,7 +45,12 @@ class StoreRecorder(Observer):
         return self._error or (self._logs.error if self._logs is not None else None)
 
     def job_created(self, job: JobResult) -> int:
-        return self.store.create_job(job, self.runner, job.token or "")
+        try:
+            return self.store.create_job(job, self.runner, job.token or "")
+        except self.store.write_errors as exc:
+            # A full disk must not stop the job: it runs on unrecorded (id 0), and is told.
+            self._error = self._error or str(exc)
+            return 0
 
     def job_started(self, job):
         self._jobs[job.job_id] = job

@@ -29,7 +29,14 @@ ORPHAN_GRACE_S = 2.0  # SIGTERM to what a dead runner left, SIGKILL this long af
 
 def this_runner() -> Runner:
     pid = os.getpid()
-    return Runner(socket.gethostname(), pid, process_started(pid), boot_id(), pid_namespace())
+    if _here.get(pid) is None:  # once per process (a fork is another one)
+        _here.clear()
+        _here[pid] = Runner(socket.gethostname(), pid, process_started(pid), boot_id(),
+                            pid_namespace())
+    return _here[pid]
+
+
+_here: dict[int, Runner] = {}
 
 
 def process_started(pid: int) -> str | None:
@@ -58,8 +65,23 @@ def pid_namespace() -> str | None:
 
 
 def runner_dead(runner: Runner, heartbeat_at: datetime | None,
-                now: datetime | None = None) -> bool:
-    """Whether the job's runner is certainly gone (see the module's docstring)."""
+                now: datetime | None = None, silent_s: float | None = None) -> bool:
+    """Whether the job's runner is certainly gone (see the module's docstring). ``silent_s``:
+    the seconds since its heartbeat as the store's clock tells (else from ``now``)."""
+    gone = gone_here(runner)
+    if gone is not None:
+        return gone
+    if silent_s is None:
+        if heartbeat_at is None:
+            return False  # no way to tell: never judged dead from here
+        now = now or datetime.now(timezone.utc)
+        silent_s = (now - heartbeat_at).total_seconds()
+    return silent_s > LEASE_S
+
+
+def gone_here(runner: Runner) -> bool | None:
+    """Whether a process is gone, as far as this host can tell: None when it cannot (another
+    host, another PID namespace), and then only a heartbeat or a lease can."""
     here = this_runner()
     if runner.host == here.host and runner.boot_id and here.boot_id and \
             runner.boot_id != here.boot_id:
@@ -67,10 +89,7 @@ def runner_dead(runner: Runner, heartbeat_at: datetime | None,
     if _same_pid_space(runner, here):
         return not _alive(runner.pid) or (
             runner.pid_started is not None and process_started(runner.pid) != runner.pid_started)
-    if heartbeat_at is None:
-        return False  # no way to tell: never judged dead from here
-    now = now or datetime.now(timezone.utc)
-    return (now - heartbeat_at).total_seconds() > LEASE_S
+    return None
 
 
 def _same_pid_space(runner: Runner, here: Runner) -> bool:
@@ -84,7 +103,8 @@ def _same_pid_space(runner: Runner, here: Runner) -> bool:
 def recover(store: JobStore) -> list[int]:
     """Mark terminated the unfinished jobs whose runner is dead, after stopping what they
     left running. Returns their ids."""
-    dead = [job for job in store.unfinished() if runner_dead(job.runner, job.heartbeat_at)]
+    dead = [job for job in store.unfinished()
+            if runner_dead(job.runner, job.heartbeat_at, silent_s=job.silent_s)]
     if not dead:
         return []
     here = this_runner()
@@ -97,7 +117,7 @@ def dead_jobs(reader: StoreReader) -> dict[int, datetime | None]:
     """The unfinished jobs a reader shows as ``terminated`` (nothing is written), with when
     their runner was last heard of (its heartbeat), which is when they are shown to end."""
     return {job.job_id: job.heartbeat_at for job in reader.unfinished()
-            if runner_dead(job.runner, job.heartbeat_at)}
+            if runner_dead(job.runner, job.heartbeat_at, silent_s=job.silent_s)}
 
 
 def stop_orphans(jobs: list[Unfinished]) -> None:

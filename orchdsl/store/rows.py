@@ -39,8 +39,9 @@ def _json(text: str | None, default):
 # -- to rows ----------------------------------------------------------------------------------
 
 
-def new_job(job: JobResult, runner: Runner, token: str) -> tuple:
-    created = now()
+def new_job(job: JobResult, runner: Runner, token: str, created: str | None = None) -> tuple:
+    """The row of a new job; ``created`` (now by default) is also its first heartbeat."""
+    created = created or now()
     return (job.orchestration, os.path.abspath(job.file), job.file_hash, job.trigger.value,
             job.rerun_of, job.parent_job, job.state.value, created, runner.host, runner.pid,
             runner.pid_started, runner.boot_id, runner.pid_namespace, token, created,

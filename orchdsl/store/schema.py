@@ -1,6 +1,7 @@
 """The SQLite job store's schema: one migration per version, applied in order, each in its
 own transaction; ``PRAGMA user_version`` says which have run (docs/language.md, "The job
-store")."""
+store"). The PostgreSQL store has the same tables and columns at the same version numbers
+(store/postgres_schema.py)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,29 @@ MIGRATIONS = [
         data BLOB NOT NULL              -- zlib of its pieces: time, stream, text
     );
     CREATE INDEX logs_by_job ON logs (job_id, id);
+    """,
+    # version 5: fires claimed by the schedulers that share the store (store/claims.py); the
+    # history filtered by state without reading every job
+    """
+    CREATE TABLE fire_claims (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file TEXT NOT NULL,             -- absolute path
+        schedule TEXT NOT NULL,         -- the key its last fire is kept under
+        fire_time TEXT NOT NULL,        -- UTC
+        state TEXT NOT NULL,            -- running, waiting, skipped, done, lost
+        owner TEXT NOT NULL,            -- the scheduler's own token
+        host TEXT NOT NULL,             -- its process, as jobs name a runner
+        pid INTEGER NOT NULL,
+        pid_started TEXT,
+        boot_id TEXT,
+        pid_namespace TEXT,
+        lease_until REAL NOT NULL,      -- seconds since the epoch on the store's clock
+        claimed_at TEXT NOT NULL,
+        job_id INTEGER,                 -- the job it started, or its skipped job
+        UNIQUE (file, schedule, fire_time)
+    );
+    CREATE INDEX fire_claims_live ON fire_claims (file) WHERE state IN ('running', 'waiting');
+    CREATE INDEX jobs_by_state ON jobs (state, id);
     """,
 ]
 

@@ -59,7 +59,7 @@ class Work:
     timeout_s: float | None
     grace_s: float
     label: str | None = None  # ``on "<label>"``: where it may run
-    stops_job: bool = True  # a failure stops the job (no continue_on_failure)
+    stops_job: bool = True  # a failure stops the job (no continue_on_failure, no retry left)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,159 @@
+"""The PostgreSQL store itself (orchdsl.store.postgres) against a real server: URLs, the
+schema made once however many processes start at once, a newer or foreign schema refused and
+left alone, errors in one line that never show the password, the extra missing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import run_isolated
+from orchdsl.store import StoreError, open_reader, open_store, shown_location
+from orchdsl.store.locations import postgres_target
+from orchdsl.store.schema import VERSION
+from pg_server import free_port, pg_server, pg_url  # noqa: F401 (fixtures)
+
+
+def database_of(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql://app:s3cret@db:5432/jobs", "postgresql://app:***@db:5432/jobs"),
+    ("postgresql://app:p@ss/w?rd@db/jobs", "postgresql://app:***@db/jobs"),
+    ("postgres://app@db/jobs", "postgres://app@db/jobs"),
+    ("postgresql://db/jobs?sslmode=require&password=x1", "postgresql://db/jobs?sslmode=require&password=***"),
+    ("/var/lib/orchdsl/jobs.db", "/var/lib/orchdsl/jobs.db"),
+])
+def test_a_store_url_is_shown_without_its_password(url, shown):
+    assert shown_location(url) == shown
+
+
+@pytest.mark.parametrize("url, params", [
+    ("postgresql://app:s%40cret@db.internal:6543/my%20jobs",
+     {"host": "db.internal", "port": 6543, "user": "app", "password": "s@cret",
+      "dbname": "my jobs"}),
+    ("postgresql://app:p@ss/w?rd@db/jobs?sslmode=verify-full",
+     {"host": "db", "user": "app", "password": "p@ss/w?rd", "dbname": "jobs",
+      "sslmode": "verify-full"}),
+    ("postgresql://[::1]/jobs", {"host": "::1", "dbname": "jobs"}),
+])
+def test_a_store_url_gives_the_servers_connection_parameters(url, params):
+    assert postgres_target(url).params == params
+
+
+@pytest.mark.parametrize("url, words", [
+    ("postgresql://app:s3cret@db", "names no database"),
+    ("postgresql://app:s3cret@db:port/jobs", "not a PostgreSQL URL"),
+])
+def test_a_bad_store_url_is_refused_without_its_password(url, words):
+    with pytest.raises(StoreError) as error:
+        open_store(url)
+    assert words in str(error.value) and "s3cret" not in str(error.value)
+
+
+def test_the_schema_is_made_once_when_several_processes_start_at_once(pg_server, pg_url):
+    script = ("import sys\nfrom orchdsl.store import open_store\n"
+              "open_store(sys.argv[1]).close()\nprint('ok')\n")
+    starters = [subprocess.Popen([sys.executable, "-c", script, pg_url], text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(6)]
+    for starter in starters:
+        out, err = starter.communicate(timeout=120)
+        assert (starter.returncode, out, err) == (0, "ok\n", "")
+    assert pg_server.sql(database_of(pg_url), "SELECT key, value FROM orchdsl.meta ORDER BY key"
+                         ) == [("application", "orchdsl job store"),
+                               ("schema_version", str(VERSION))]
+
+
+def test_a_store_of_a_newer_orchdsl_is_refused_and_left_alone(pg_server, pg_url):
+    open_store(pg_url).close()
+    database = database_of(pg_url)
+    pg_server.sql(database, "UPDATE orchdsl.meta SET value = %s WHERE key = 'schema_version'",
+                  (str(VERSION + 1),))
+    for opener in (open_store, open_reader):
+        with pytest.raises(StoreError) as error:
+            opener(pg_url)
+        assert f"written by a newer orchdsl (schema {VERSION + 1}, this one knows {VERSION})" \
+            in str(error.value)
+        assert pg_server.password not in str(error.value)
+    assert pg_server.sql(database, "SELECT value FROM orchdsl.meta WHERE key = "
+                         "'schema_version'") == [(str(VERSION + 1),)]
+
+
+def test_a_schema_named_orchdsl_of_another_program_is_refused_and_left_alone(pg_server,
+                                                                           pg_url):
+    database = database_of(pg_url)
+    pg_server.sql(database, "CREATE SCHEMA orchdsl; CREATE TABLE orchdsl.jobs (x int)")
+    with pytest.raises(StoreError) as error:
+        open_store(pg_url)
+    assert "belongs to another program, not an orchdsl job store" in str(error.value)
+    assert pg_server.sql(database, "SELECT tablename FROM pg_tables WHERE schemaname = "
+                         "'orchdsl'") == [("jobs",)]
+
+
+def test_a_reader_of_a_database_without_a_store_creates_nothing(pg_server, pg_url):
+    reader = open_reader(pg_url)
+    assert reader.jobs() == [] and reader.job(1) is None and reader.unfinished() == []
+    reader.close()
+    assert pg_server.sql(database_of(pg_url), "SELECT count(*) FROM pg_namespace WHERE "
+                         "nspname = 'orchdsl'") == [(0,)]
+
+
+def test_a_wrong_password_an_unknown_database_and_no_server_are_one_line_errors(
+        tmp_path, pg_server, pg_url):
+    (tmp_path / "a.orch").write_text('orchestration "A" {\n    phase "P" { task t run "true" }\n}\n')
+    database = database_of(pg_url)
+    cases = [
+        (pg_server.url(database, password="wrong-pw-123"), "password authentication failed"),
+        (pg_server.url("no_such_db"), "database \"no_such_db\" does not exist"),
+        (f"postgresql://orchdsl:{pg_server.password}@127.0.0.1:{free_port()}/{database}",
+         "cannot connect to the job store"),
+    ]
+    for url, words in cases:
+        for args in (("run", "a.orch"), ("jobs",), ("scheduler", "a.orch")):
+            result = run_isolated(*args, "--store", url, cwd=tmp_path, timeout=60)
+            assert result.code == 2, (args, result)
+            assert result.stdout == ""
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+            assert words in result.stderr and shown_location(url) in result.stderr
+            for secret in (pg_server.password, "wrong-pw-123"):
+                assert secret not in result.stderr
+
+
+def test_without_psycopg_a_postgresql_store_is_a_one_line_error(tmp_path, pg_url):
+    # psycopg is installed here: a package that fails to import stands in for its absence
+    # (the only stand-in of this file).
+    fake = tmp_path / "site" / "psycopg"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError(\"No module named 'psycopg'\")\n")
+    result = run_isolated("jobs", "--store", pg_url, cwd=tmp_path,
+                          env={"PYTHONPATH": str(fake.parent)})
+    assert result.code == 2
+    assert result.stderr == ("orchdsl jobs: error: a PostgreSQL store needs psycopg 3, the "
+                             "postgres extra: pip install 'orchdsl[postgres]'\n")
+
+
+def test_a_lost_connection_is_made_again_at_the_next_use(pg_server, pg_url):
+    store = open_store(pg_url)
+    database = database_of(pg_url)
+    pg_server.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                  "datname = %s AND pid <> pg_backend_pid()", (database,))
+    with pytest.raises(StoreError) as error:
+        store.jobs()  # the connection it had is gone: told, in one line
+    assert pg_server.password not in str(error.value)
+    assert store.jobs() == []  # and made again
+    store.close()
+
+
+def test_a_task_that_prints_nul_is_recorded(tmp_path, pg_url):
+    (tmp_path / "nul.orch").write_text(
+        'orchestration "Nul" {\n    phase "P" { task t run ["printf", "a\\\\0b"] }\n}\n')
+    ran = run_isolated("run", "nul.orch", "--store", pg_url, cwd=tmp_path)
+    assert ran.code == 0, ran.stderr
+    logs = run_isolated("logs", "1", "--store", pg_url, "--raw", cwd=tmp_path)
+    assert "a\0b" in logs.stdout, logs  # every byte, in the log
+
