@@ -116,8 +116,14 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", metavar="DIR", help="make the store in DIR and keep it")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
-    folder = args.keep or tempfile.mkdtemp(prefix="bench-web-")
-    os.makedirs(folder, exist_ok=True)
+    if args.keep is None:
+        with tempfile.TemporaryDirectory(prefix="bench-web-") as folder:
+            return _run(args, folder)
+    os.makedirs(args.keep, exist_ok=True)
+    return _run(args, args.keep)
+
+
+def _run(args, folder: str) -> int:
     path = os.path.join(folder, f"web-{args.jobs}-{args.tasks}.db")
     if not os.path.exists(path):
         began = time.perf_counter()

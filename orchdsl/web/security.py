@@ -39,7 +39,8 @@ def csrf_ok(key: bytes, given: str | None, headers: dict[str, str]) -> bool:
     origin = headers.get("origin")
     if origin and origin != "null" and origin.split("://", 1)[-1] != headers.get("host"):
         return False
-    return given is not None and hmac.compare_digest(given, csrf_token(key))
+    return given is not None and hmac.compare_digest(given.encode("utf-8", "replace"),
+                                                     csrf_token(key).encode())
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -83,7 +84,8 @@ class TokenGuard:
         return cookie[COOKIE].value if COOKIE in cookie else None
 
     def _matches(self, given: str | None) -> bool:
-        return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
+        return given is not None and hmac.compare_digest(given.encode("utf-8", "replace"),
+                                                         self.token.encode("utf-8", "replace"))
 
 
 async def _redirect_with_cookie(scope, send, token: str, query) -> None:

@@ -1,9 +1,11 @@
 """The dashboard over plain HTTP, against a real ``orchdsl serve`` process and a store filled
 by real runs: the token, CSRF, --read-only, the API's records against the CLI's, no secret
-in any response, no file read beyond the served ones, ``scheduler --serve``."""
+in any response, no file read beyond the served ones, ``scheduler --serve``, a PostgreSQL
+store (a real server, tests/pg_server.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 from conftest import isolated_env, orchdsl_executable, run_isolated
 from webfixtures import SECRET, fill
 from webtools import Server, csrf_of, request, wait_for
+from pg_server import pg_server, pg_url  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -224,3 +227,25 @@ def test_the_scheduler_refuses_to_serve_beyond_loopback_without_a_token(filled, 
     assert done.code == 2
     assert "orchdsl scheduler: error: --bind 0.0.0.0:0 listens beyond this machine" in \
         done.stderr
+
+
+def test_the_dashboard_reads_a_postgresql_store_and_never_shows_its_password(pg_url,
+                                                                               tmp_path):
+    from webfixtures import TIMING
+
+    pipeline = tmp_path / "timing.orch"
+    pipeline.write_text(TIMING)
+    done = run_isolated("run", pipeline, "--store", pg_url, cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    password = urlparse(pg_url).password
+    served = Server(tmp_path, "--store", pg_url)
+    try:
+        assert password not in served.line and "***@" in served.line
+        record = run_isolated("job", "1", "--store", pg_url, "--format", "json", cwd=tmp_path)
+        assert request(served.url + "/api/jobs/1").json() == json.loads(record.stdout)
+        for path in ("/", "/jobs", "/jobs/1", "/jobs/1/logs", "/jobs/1/graph", "/api/jobs"):
+            answer = request(served.url + path)
+            assert answer.status == 200 and password not in answer.body, path
+        assert 'data-task="slow"' in request(served.url + "/jobs/1").body
+    finally:
+        served.stop()

@@ -65,6 +65,7 @@ def test_served_files_are_the_only_files(tmp_path):
     ("TOKEN", {"host": "127.0.0.1:8080", "origin": "http://evil.example"}, False),
     (None, {"host": "127.0.0.1:8080"}, False),
     ("0" * 64, {"host": "127.0.0.1:8080"}, False),
+    ("\xff\u20ac", {"host": "127.0.0.1:8080"}, False),  # not ASCII: refused, no crash
 ])
 def test_csrf(given, headers, ok):
     from orchdsl.web.security import csrf_ok, csrf_token
