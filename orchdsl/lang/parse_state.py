@@ -40,7 +40,7 @@ def report(message: str, span: Span, help: str | None = None, fix: Fix | None = 
 
 
 def token_span(token, path: str | None = None) -> Span:
-    return Span(path if path is not None else current().path, token.line, token.column,
+    return Span(path if path is not None else STATE.get().path, token.line, token.column,
                 token.end_line, token.end_column, token.start_pos, token.end_pos)
 
 
