@@ -45,6 +45,11 @@ async def _form(request: Request) -> dict[str, str] | None:
     return fields
 
 
+def _nannies(request: Request) -> set | None:
+    state = request.app.state
+    return state.runners if state.settings.reap_runners else None
+
+
 def _refused(request: Request):
     if request.app.state.settings.read_only:
         return problem(request, 403, "Read-only", "This dashboard was started with "
@@ -53,23 +58,43 @@ def _refused(request: Request):
                    "(reload the page and try again).")
 
 
-def run_detached(store: str, path: str, *extra: str) -> tuple[int | None, str]:
-    """Start ``orchdsl run PATH EXTRA... --detach``: (the new job's id, None) or (None, why
-    not)."""
+def run_detached(store: str, path: str, *extra: str, nannies: set | None = None
+                 ) -> tuple[int | None, str]:
+    """Start ``orchdsl run PATH EXTRA... --detach``: (the new job's id, "") or (None, why
+    not). With ``nannies``, through web.nanny, whose process is added to it (beside the
+    scheduler: see there)."""
     env = {**os.environ, "ORCHDSL_STORE": store}
     env.pop("ORCHDSL_DETACHED_FD", None)
+    command = [sys.executable, "-m", "orchdsl", "run", path, *extra, "--detach"]
     try:
-        done = subprocess.run([sys.executable, "-m", "orchdsl", "run", path, *extra,
-                               "--detach"], cwd=os.path.dirname(path), env=env,
-                              stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=RUN_TIMEOUT_S)
+        if nannies is None:
+            done = subprocess.run(command, cwd=os.path.dirname(path), env=env,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_S)
+            said, code = done.stdout.decode("utf-8", "replace"), done.returncode
+        else:
+            said, code = _through_nanny(command, path, env, nannies)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"orchdsl run could not start: {exc}"
-    said = re.match(r"job (\d+) ", done.stdout.decode("utf-8", "replace"))
-    if done.returncode == 0 and said:
-        return int(said.group(1)), ""
-    error = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    return None, "\n".join(error[:20]) or f"orchdsl run exited {done.returncode}"
+    found = re.search(r"^job (\d+) ", said, re.MULTILINE)
+    if code == 0 and found:
+        return int(found.group(1)), ""
+    lines = [line for line in said.strip().splitlines() if line.strip()]
+    return None, "\n".join(lines[:20]) or f"orchdsl run exited {code}"
+
+
+def _through_nanny(command, path, env, nannies: set) -> tuple[str, int]:
+    from orchdsl.web.nanny import MARK
+
+    nanny = subprocess.Popen([sys.executable, "-m", "orchdsl.web.nanny", *command],
+                             cwd=os.path.dirname(path), env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    nannies.add(nanny)
+    said = nanny.stdout.read().decode("utf-8", "replace")  # to the end: the nanny lets go
+    nanny.stdout.close()
+    text, _, code = said.rpartition(f"\n{MARK}")
+    return text, int(code) if code.strip().isdigit() else 2
 
 
 async def run_now(request: Request):
@@ -81,7 +106,8 @@ async def run_now(request: Request):
     if path is None:
         return problem(request, 404, "No such orchestration",
                        "That file is not one the dashboard serves.", "/")
-    job_id, error = await anyio.to_thread.run_sync(run_detached, settings.store, path)
+    job_id, error = await anyio.to_thread.run_sync(
+        lambda: run_detached(settings.store, path, nannies=_nannies(request)))
     if job_id is None:
         return problem(request, 409, "The run did not start", error, "/")
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
@@ -100,7 +126,8 @@ async def rerun(request: Request):
         return problem(request, 409, "Not served", "Re-running needs the dashboard to serve "
                        "this job's file (orchdsl serve FILE).", f"/jobs/{found.job_id}")
     job_id, error = await anyio.to_thread.run_sync(
-        run_detached, settings.store, path, "--rerun", str(found.job_id))
+        lambda: run_detached(settings.store, path, "--rerun", str(found.job_id),
+                             nannies=_nannies(request)))
     if job_id is None:
         return problem(request, 409, "The re-run did not start", error,
                        f"/jobs/{found.job_id}")

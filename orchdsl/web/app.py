@@ -85,4 +85,5 @@ def build_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.readers = Readers(settings.store)
     app.state.compiler = Compiler()
+    app.state.runners = set()  # the nannies of runs started here (settings.reap_runners)
     return app

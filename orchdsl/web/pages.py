@@ -16,7 +16,7 @@ from orchdsl.web.render import page
 from orchdsl.web.security import csrf_token
 
 JOBS_PER_PAGE = 50
-TASKS_PER_PAGE = 500  # task rows of a job's page; its phases are all shown in brief
+TASKS_PER_PAGE = 250  # task rows of a job's page; its phases are all shown in brief
 LOG_LINES = 5_000  # the last lines of an attempt on the logs page
 
 

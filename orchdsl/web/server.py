@@ -9,6 +9,7 @@ import trio
 from orchdsl.web.settings import Settings
 
 GRACE_S = 2.0  # open streams get this long to end at shutdown
+REAP_EVERY_S = 2.0
 
 
 class ListenError(OSError):
@@ -31,10 +32,24 @@ async def serve(settings: Settings, stop: trio.Event, *,
     config.graceful_timeout = GRACE_S
     app = build_app(settings)
     try:
-        await hypercorn_serve(app, config, shutdown_trigger=stop.wait,
-                              task_status=_first(task_status))
+        async with trio.open_nursery() as nursery:
+            if settings.reap_runners:
+                nursery.start_soon(_reap, app.state.runners)
+            await hypercorn_serve(app, config, shutdown_trigger=stop.wait,
+                                  task_status=_first(task_status))
+            nursery.cancel_scope.cancel()
     finally:
         app.state.readers.close()
+
+
+async def _reap(nannies: set) -> None:
+    """Wait for the nannies (web.nanny) of the runs started here once they have ended, each
+    by its own pid: never any other child, the scheduler's own are trio's to wait for."""
+    while True:
+        await trio.sleep(REAP_EVERY_S)
+        for nanny in list(nannies):
+            if nanny.poll() is not None:
+                nannies.discard(nanny)
 
 
 def _listen(settings: Settings) -> int:
@@ -63,8 +78,10 @@ async def serve_beside(settings: Settings, command: str, *,
                        task_status=trio.TASK_STATUS_IGNORED) -> None:
     """The dashboard in another command's nursery (``orchdsl scheduler --serve``): its
     address on stderr, then serving until cancelled."""
+    import dataclasses
     import sys
 
+    settings = dataclasses.replace(settings, reap_runners=True)
     async with trio.open_nursery() as nursery:
         address = await nursery.start(serve, settings, trio.Event())
         sys.stderr.write(f"orchdsl {command}: dashboard on {url(address)}\n")

@@ -86,6 +86,7 @@ class Settings:
     token: str | None = None
     read_only: bool = False
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32))  # signs CSRF tokens
+    reap_runners: bool = False  # in a child subreaper (the scheduler): reap the runs it starts
 
     @property
     def shown_store(self) -> str:

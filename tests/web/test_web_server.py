@@ -204,11 +204,27 @@ def test_run_now_refuses_a_file_that_is_not_served(server, filled, tmp_path):
     assert "not one the dashboard serves" in answer.body
 
 
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
+def _zombie_children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    return [c for c in _children(pid)
+            if Path(f"/proc/{c}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"]
+
+
 def test_the_scheduler_serves_the_dashboard_beside_its_schedules(filled, tmp_path):
     process = subprocess.Popen([orchdsl_executable(), "scheduler", str(filled.daily), "--store",
                                 str(filled.store), "--serve", "127.0.0.1:0"],
-                               stderr=subprocess.PIPE, text=True, env=isolated_env(),
-                               cwd=tmp_path)
+                               stderr=subprocess.PIPE, text=True,
+                               env=isolated_env({"API_KEY": SECRET}), cwd=tmp_path)
     try:
         line = wait_for(lambda: (x := process.stderr.readline()) and "dashboard on" in x and x,
                         what="the dashboard's address")
@@ -216,6 +232,19 @@ def test_the_scheduler_serves_the_dashboard_beside_its_schedules(filled, tmp_pat
         page = request(url + "/")
         assert page.status == 200 and "Daily sales" in page.body
         assert request(url + f"/api/jobs/{filled.failed_job}").json()["job"]["state"] == "error"
+        # Run now: the detached runner and its guardian end up the scheduler's children (it
+        # is a subreaper), and are reaped once they have ended.
+        before = set(_children(process.pid))
+        started = request(url + "/run", "POST", {"csrf": csrf_of(page.body),
+                                                 "file": str(filled.daily)}, follow=False)
+        assert started.status == 303
+        job_id = int(started.headers["location"].rsplit("/", 1)[1])
+        wait_for(lambda: request(url + f"/api/jobs/{job_id}").json()["job"]["finished_at"],
+                 what="the job to end")
+        wait_for(lambda: set(_children(process.pid)) - before <= set(
+            _zombie_children(process.pid)), what="the runner's processes to end")
+        wait_for(lambda: not _zombie_children(process.pid), timeout=10,
+                 what="the runner's processes to be reaped")
     finally:
         process.terminate()
         assert process.wait(30) == 0
