@@ -35,7 +35,7 @@ SLOW = 'orchestration "Slow" {\n    phase "P" { task wait run "sleep 30" }\n}\n'
 HOURLY = ('orchestration "Hourly" {\n    schedule "0 * * * *"\n'
           '    phase "P" { task t run "echo $ORCHDSL_FIRE_TIME" }\n}\n')
 TICK = ('orchestration "Tick" {\n    schedule "*/1 * * * * *"\n'
-        '    phase "P" { task t run "true" }\n}\n')
+        '    phase "P" { task t run "echo store=$ORCHDSL_STORE" }\n}\n')
 
 # Times and durations differ from run to run: shown as <time>, <took>, <bar>.
 VOLATILE = [
@@ -145,8 +145,8 @@ def test_the_scheduler_runs_on_postgresql_and_never_shows_the_password(tmp_path,
     (tmp_path / "tick.orch").write_text(TICK)
     log = tmp_path / "scheduler.log"
     with open(log, "w") as err:
-        process = subprocess.Popen([orchdsl_executable(), "scheduler", "tick.orch", "--store",
-                                    pg_url], cwd=tmp_path, env=isolated_env(),
+        process = subprocess.Popen([orchdsl_executable(), "scheduler", "tick.orch"],
+                                   cwd=tmp_path, env=isolated_env({"ORCHDSL_STORE": pg_url}),
                                    stdout=subprocess.PIPE, stderr=err)
         deadline = time.monotonic() + 30
         while log.read_text().count("finished") < 2 and time.monotonic() < deadline:
@@ -160,3 +160,6 @@ def test_the_scheduler_runs_on_postgresql_and_never_shows_the_password(tmp_path,
                                    cwd=tmp_path).stdout)["jobs"]
     assert len(jobs) >= 2 and {j["trigger"] for j in jobs} == {"schedule"}
     assert all(j["fire_time"] for j in jobs)
+    # The tasks see where the store is, never its password (libpq finds it in ~/.pgpass).
+    printed = run_isolated("logs", str(jobs[-1]["id"]), "--store", pg_url, cwd=tmp_path).stdout
+    assert f"store={pg_url.replace(':' + pg_server.password, '')}\n" in printed

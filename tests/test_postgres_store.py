@@ -12,7 +12,7 @@ import pytest
 
 from conftest import run_isolated
 from orchdsl.store import StoreError, open_reader, open_store, shown_location
-from orchdsl.store.locations import postgres_target
+from orchdsl.store.locations import kind_of, postgres_target
 from orchdsl.store.schema import VERSION
 from pg_server import free_port, pg_server, pg_url  # noqa: F401 (fixtures)
 
@@ -30,6 +30,26 @@ def database_of(url: str) -> str:
 ])
 def test_a_store_url_is_shown_without_its_password(url, shown):
     assert shown_location(url) == shown
+
+
+@pytest.mark.parametrize("location, kind, target", [
+    ("/var/lib/orchdsl/jobs.db", "sqlite", "/var/lib/orchdsl/jobs.db"),
+    ("sqlite:///var/lib/orchdsl/jobs.db", "sqlite", "/var/lib/orchdsl/jobs.db"),
+    ("postgres://db/jobs", "postgresql", "postgres://db/jobs"),
+])
+def test_a_store_location_is_a_file_a_sqlite_url_or_a_postgresql_url(location, kind, target):
+    assert kind_of(location) == (kind, target)
+
+
+def test_a_sqlite_url_is_a_store_for_every_command(tmp_path):
+    (tmp_path / "a.orch").write_text('orchestration "A" {\n    phase "P" { task t run "true" }\n}\n')
+    url = f"sqlite://{tmp_path / 'jobs.db'}"
+    assert run_isolated("run", "a.orch", "--store", url, cwd=tmp_path).code == 0
+    listed = run_isolated("jobs", "--store", url, cwd=tmp_path)
+    assert listed.stdout.splitlines()[1].split()[:2] == ["1", "success"]
+    assert (tmp_path / "jobs.db").exists()
+    relative = run_isolated("jobs", "--store", "sqlite://jobs.db", cwd=tmp_path)
+    assert relative.code == 2 and "sqlite:///ABSOLUTE/PATH" in relative.stderr
 
 
 @pytest.mark.parametrize("url, params", [

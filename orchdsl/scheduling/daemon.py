@@ -73,6 +73,7 @@ class Scheduler(Loading):
         # (a job that ended frees its file for the next fire at once; see _job_ended).
         self._busy: set[Running] = set()
         self._jobs: trio.Nursery | None = None
+        self._sharing: Sharing | None = None
         from orchdsl.store.base import StoreError
 
         self._store_errors = (*getattr(store, "write_errors", ()), StoreError)
@@ -93,7 +94,8 @@ class Scheduler(Loading):
                           + ("" if schedules else "; nothing to fire until a file gets a "
                              "schedule"))
                 services.start_soon(self._fire_loop)
-                services.start_soon(Sharing(self).serve)
+                self._sharing = Sharing(self)
+                services.start_soon(self._sharing.serve)
                 if self.watch_interval_s:
                     services.start_soon(self._watch_loop)
                 task_status.started()
@@ -231,6 +233,8 @@ class Scheduler(Loading):
 
     def _queue(self, watched: Watched, fire: Fire, running_job: int | None) -> None:
         watched.waiting = fire
+        if self._sharing is not None:
+            self._sharing.waiting.set()
         self._log(Kind.QUEUED, f"{watched.shown} {fire.schedule.shown()} due "
                   f"{time_of(fire.due, fire.schedule)}: waits for "
                   f"{self._running_job(watched, running_job)} (overlap queue)",

@@ -8,6 +8,7 @@ Ended claims older than a day are deleted every hour.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import trio
@@ -27,21 +28,39 @@ FORGET_EVERY_S = 3600.0
 class Sharing:
     def __init__(self, scheduler: Scheduler):
         self.scheduler = scheduler
+        self.waiting = trio.Event()  # set when a fire starts waiting: it is looked after
 
     async def serve(self) -> None:
-        since_keep = since_forget = 0.0
         self._forget()
+        kept = forgot = time.monotonic()
+        self._origin = (kept, trio.current_time())
         while True:
-            await trio.sleep(POLL_S)
-            since_keep += POLL_S
-            since_forget += POLL_S
-            if since_keep >= RENEW_S:
-                since_keep = 0.0
-                self._keep()
+            # Every second while a fire waits (its file's job may run elsewhere), else every
+            # RENEW_S; a fire that starts waiting wakes it.
+            with trio.move_on_after(POLL_S if self._any_waiting() else self._idle_s()):
+                await self.waiting.wait()
+            self.waiting = trio.Event()
             self._promote_waiting()
-            if since_forget >= FORGET_EVERY_S:
-                since_forget = 0.0
+            # Leases and heartbeats are judged on the store's clock, the real one: what is
+            # due is measured on it too (under a test's fake clock, trio's time flies).
+            now = time.monotonic()
+            if now - kept >= RENEW_S:
+                kept = now
+                self._keep()
+                self._promote_waiting()  # a fire taken over may start at once
+            if now - forgot >= FORGET_EVERY_S:
+                forgot = now
                 self._forget()
+
+    def _idle_s(self) -> float:
+        """RENEW_S of real time, on trio's clock: the same but under a test's fake clock,
+        which runs days in a second (a loop every 4 s of it would cost seconds)."""
+        real = time.monotonic() - self._origin[0]
+        fake = trio.current_time() - self._origin[1]
+        return RENEW_S * max(1.0, fake / real) if real > 0 else RENEW_S
+
+    def _any_waiting(self) -> bool:
+        return any(w.waiting is not None for w in self.scheduler.watched.values())
 
     def _keep(self) -> None:
         s = self.scheduler

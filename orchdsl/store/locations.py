@@ -45,6 +45,13 @@ def shown_location(location: str) -> str:
     return scheme + re.sub(r"(?i)(password=)[^&]*", r"\1***", rest)
 
 
+def without_password(location: str) -> str:
+    """The location with no password at all (what a task may be given: libpq still finds
+    one in ~/.pgpass or PGPASSWORD)."""
+    return shown_location(location).replace(":***@", "@").replace("password=***&", "") \
+        .replace("&password=***", "").replace("?password=***", "")
+
+
 @dataclass(frozen=True)
 class PostgresTarget:
     """A PostgreSQL URL taken apart: what psycopg connects with, and how it is shown."""
