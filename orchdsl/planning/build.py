@@ -55,6 +55,8 @@ def plan_file(compiled, children: dict | None = None) -> Plan:
     planner = TaskPlanner(compiled, children, plan_file)
     names = planner.names
     tasks = planner.tasks()
+    for task in tasks:
+        task.refs  # worked out now, and kept with the plan (planning.cache)
     timeout = orchestration.of_type(ast.JobTimeout)
     concurrency = orchestration.of_type(ast.Concurrency)
     plan = Plan(
@@ -95,8 +97,8 @@ def select(plan: Plan, selection: Selection = EVERYTHING,
     reasons = {**(also_unselected or {}), **unselected(phases, selection, groups)}
     tasks = tuple(_selected(t, reasons) for t in plan.tasks)
     runs = [t for t in tasks if t.runs]
-    env_vars = tuple(dict.fromkeys(r.env_var for t in runs for tpl in t.templates
-                                   for r in tpl.refs if r.kind is RefKind.ENV))
+    env_vars = tuple(dict.fromkeys(r.env_var for t in runs for r in t.refs
+                                   if r.kind is RefKind.ENV))
     warnings = ["the selection leaves no task to run"] if tasks and not runs else []
     return dataclasses.replace(plan, tasks=tasks, env_vars=env_vars,
                                selection=selection.flags(), warnings=tuple(warnings))

@@ -27,6 +27,9 @@ class Queue:
     pass
 
 
+QUEUE = Queue()  # the decision of most tasks: made once
+
+
 @dataclass(frozen=True)
 class Met:
     """Not to run (disabled, not selected): counts as met for what comes after."""
@@ -104,7 +107,7 @@ class Decider:
                     return Skip(spec.when.skip_reason, met=True)
             except ConditionError as exc:
                 return Fail(str(exc))
-        return Queue() if spec.matrix is None else self._expand(spec)
+        return QUEUE if spec.matrix is None else self._expand(spec)
 
     def _blocked(self, name: str, phase: str) -> str | None:
         if self.stopping and phase not in self._after_failure:

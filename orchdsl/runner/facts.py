@@ -71,10 +71,9 @@ class JobFacts:
             if plain:
                 return self.values
         found = {**self.values, **dict(spec.matrix_values)}
-        for template in spec.templates:
-            for ref in template.refs:
-                if ref.kind is RefKind.OUTPUT:
-                    found[ref.name] = self.output(*ref.output)
+        for ref in spec.refs:
+            if ref.kind is RefKind.OUTPUT:
+                found[ref.name] = self.output(*ref.output)
         return found
 
     def instances(self, spec: TaskSpec):
@@ -91,7 +90,7 @@ class JobFacts:
 
 
 def _reads_outputs(spec: TaskSpec) -> bool:
-    return any(r.kind is RefKind.OUTPUT for t in spec.templates for r in t.refs)
+    return any(r.kind is RefKind.OUTPUT for r in spec.refs)
 
 
 __all__ = ["JobFacts", "TooManyInstances"]

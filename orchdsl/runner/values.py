@@ -47,11 +47,10 @@ class JobValues:
         for task in self.plan.tasks:
             if not task.runs:
                 continue
-            for template in task.templates:
-                for ref in template.refs:
-                    if ref.kind is RefKind.ENV and ref.env_var not in self.environ:
-                        return (f"environment variable {ref.env_var} is not set "
-                                f"(task {task.name})")
+            for ref in task.refs:
+                if ref.kind is RefKind.ENV and ref.env_var not in self.environ:
+                    return (f"environment variable {ref.env_var} is not set "
+                            f"(task {task.name})")
         return None
 
     def bind_job(self, job_id: int, started: datetime, fire_time: datetime | None) -> None:
@@ -101,7 +100,7 @@ class JobValues:
 
     def unbound(self, task: TaskSpec, values: Mapping[str, str]) -> list[str]:
         """The references of the task that have no value (outputs not set)."""
-        return [r.name for t in task.templates for r in t.refs if r.name not in values]
+        return [r.name for r in task.refs if r.name not in values]
 
 
 def _cwd(task: TaskSpec, values: Mapping[str, str]) -> str:

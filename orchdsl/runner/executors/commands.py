@@ -17,13 +17,14 @@ import errno
 import os
 import select
 import signal
-import subprocess
 import threading
 import time
 from typing import Callable
 
 from orchdsl.durations import written
 from orchdsl.process_groups import group_alive, signal_group
+from orchdsl.runner.executors.spawn import Child
+from orchdsl.runner.executors.spawn import spawn as start
 
 READ_SIZE = 65536
 DRAIN_S = 1.0  # how long the pipes are read after the command ended
@@ -32,87 +33,77 @@ _IN = select.POLLIN | select.POLLHUP | select.POLLERR
 
 
 class Stop:
-    """Asks ``watch`` to stop its command, from any thread. The eventfd that wakes the watcher
-    is made when the watcher first asks for it (most commands are never stopped, and most
-    stops come before or after the watch)."""
+    """Asks ``watch`` to stop its command, from any thread. The watcher waits on an eventfd
+    of its own thread, made once per thread and reused by every command it watches (most
+    commands are never stopped: nothing to make, write or drain for them, bench_run W1)."""
+
+    __slots__ = ("_lock", "_fd", "_written", "is_set")
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._fds: tuple[int, int] | None = None  # (read, write)
-        self._closed = False
+        self._fd: int | None = None  # the watcher's, while it watches
+        self._written = False
         self.is_set = False
 
     def set(self) -> None:
         with self._lock:
             self.is_set = True
-            if self._fds is not None and not self._closed:
-                os.write(self._fds[1], b"\0\0\0\0\0\0\0\1")
+            if self._fd is not None and not self._written:
+                self._written = True
+                _wake(self._fd)
 
     def fileno(self) -> int:
+        """The fd to wait on (in the watcher's thread, until ``close``)."""
         with self._lock:
-            if self._fds is None:
-                self._fds = _wakeup_fds()
-                if self.is_set:
-                    os.write(self._fds[1], b"\0\0\0\0\0\0\0\1")
-            return self._fds[0]
+            fd = self._fd = _thread_fd()
+            if self.is_set and not self._written:
+                self._written = True
+                _wake(fd)
+            return fd
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """The watch is over (``watch`` calls it): the thread's fd is left as it was found,
+        unwritten; a later ``set`` only marks the switch."""
         with self._lock:
-            if self._fds is not None and not self._closed:
-                for fd in set(self._fds):
-                    os.close(fd)
-            self._closed = True
+            if self._written and self._fd is not None:
+                try:
+                    os.read(self._fd, 8)
+                except BlockingIOError:
+                    pass
+            self._fd = None
+            self._written = False
 
 
-def _wakeup_fds() -> tuple[int, int]:
-    try:
-        fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-        return fd, fd
-    except (AttributeError, OSError):  # not Linux: a pipe does as well
-        return os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+_threads = threading.local()
 
 
-class Child:
-    """A started command: its process (group) id, its exit as a pidfd (Linux 5.3+; None
-    elsewhere: ``watch`` then polls), the read ends of its stdout and stderr."""
-
-    def __init__(self, popen: subprocess.Popen, out: int, err: int):
-        self.popen, self.pid, self.out, self.err = popen, popen.pid, out, err
+def _thread_fd() -> int:
+    fd = getattr(_threads, "stop_fd", None)
+    if fd is None:
         try:
-            self.pidfd: int | None = os.pidfd_open(popen.pid)
-        except (AttributeError, OSError):
-            self.pidfd = None
-
-    @property
-    def returncode(self) -> int | None:
-        return self.popen.returncode
-
-
-_devnull: list[int] = []
-_devnull_lock = threading.Lock()
+            fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        except (AttributeError, OSError):  # not Linux: a pipe does as well
+            fd, _threads.stop_write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        _threads.stop_fd = fd
+        _writers[fd] = getattr(_threads, "stop_write", fd)
+    return fd
 
 
-def _stdin() -> int:
-    """/dev/null, opened once per process: every command's stdin."""
-    with _devnull_lock:
-        if not _devnull:
-            _devnull.append(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
-        return _devnull[0]
+_writers: dict[int, int] = {}  # a thread's stop fd -> where to write to wake it
 
 
-def spawn(argv: list[str], cwd: str, env: dict, executable: str | None = None) -> Child:
-    """Start the command in a session of its own; raises OSError when it cannot start.
+def _wake(fd: int) -> None:
+    os.write(_writers[fd], b"\0\0\0\0\0\0\0\1")
 
-    ``subprocess.Popen`` starts children with vfork here (no preexec_fn, no user or group
-    change), which returns as soon as the child has exec'd, whatever the size of this process
-    (posix_spawn would do as well, but takes no working directory). ``executable``: where
-    ``argv[0]`` is, when known (``argv[0]`` stays what the command sees as its name)."""
+
+def spawn(argv: list[str], cwd: str, env: dict[bytes, bytes],
+          executable: str | None = None) -> Child:
+    """Start the command in a session of its own, its output on two pipes (executors/spawn.py);
+    raises OSError when it cannot start. ``executable``: where ``argv[0]`` is, when known."""
     out_read, out_write = os.pipe2(os.O_CLOEXEC)
     err_read, err_write = os.pipe2(os.O_CLOEXEC)
     try:
-        popen = subprocess.Popen(argv, executable=executable, cwd=cwd, env=env,
-                                 stdin=_stdin(), stdout=out_write, stderr=err_write,
-                                 start_new_session=True)
+        child = start(argv, cwd, env, executable, out_write, err_write)
     except BaseException:
         os.close(out_read)
         os.close(err_read)
@@ -120,7 +111,8 @@ def spawn(argv: list[str], cwd: str, env: dict, executable: str | None = None) -
     finally:
         os.close(out_write)
         os.close(err_write)
-    return Child(popen, out_read, err_read)
+    child.out, child.err = out_read, err_read
+    return child
 
 
 def watch(child: Child, stop: Stop, *, timeout: float | None, grace: float,
@@ -154,7 +146,7 @@ class _Watch:
         child = self.child
         if child.pidfd is not None and not self.ended:
             return False
-        return child.popen.poll() is not None
+        return child.poll() is not None
 
     def run(self) -> tuple[int | None, str | None]:
         child = self.child
@@ -200,10 +192,11 @@ class _Watch:
 
     def _read_ready(self, timeout: float | None) -> None:
         ms = None if timeout is None else int(timeout * 1000) + (timeout > 0)
-        for fd, _ in self.poll.poll(ms):
+        for fd, events in self.poll.poll(ms):
             reader = self.readers.get(fd)
             if reader is not None:
-                data = os.read(fd, READ_SIZE)
+                # Closed with nothing left to read: no read() needed to learn it.
+                data = os.read(fd, READ_SIZE) if events & select.POLLIN else b""
                 if data:
                     reader(data)
                 else:
@@ -227,13 +220,14 @@ class _Watch:
         self.kill_at = time.monotonic() + self.grace
 
     def _close(self) -> None:
+        self.stop.release()
         child = self.child
         for fd in (child.out, child.err, child.pidfd):
             if fd is not None:
                 os.close(fd)
-        if child.popen.returncode is None:  # an error here: the group goes down with us
+        if child.returncode is None:  # an error here: the group goes down with us
             signal_group(child.pid, signal.SIGKILL)
-            child.popen.wait()
+            child.wait()
 
 
 def stop_leftovers(group: int, grace: float) -> None:

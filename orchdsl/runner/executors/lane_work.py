@@ -49,30 +49,27 @@ class LaneCommand(LaneWork):
         self.switch.set()
 
     def run(self, begin) -> Outcome:
+        if self.switch.is_set:  # stopped before it started: nothing to spawn
+            begin()
+            return Outcome(None, commands.CANCELLED)
         try:
-            if self.switch.is_set:  # stopped before it started: nothing to spawn
-                begin()
-                return Outcome(None, commands.CANCELLED)
-            try:
-                child = commands.spawn(list(self.argv), self.cwd, self.env, self.executable)
-            except OSError as exc:
-                begin()
-                return Outcome(None, f"cannot start {self.argv[0]}: "
-                                     f"{commands.os_reason(exc, self.cwd)}")
-            self.leaders.add(child.pid)
-            try:
-                begin(child.pid)
-                sink = self.sink  # its buffers are made when the command first prints
-                code, reason = commands.watch(
-                    child, self.switch, timeout=self.timeout, grace=self.grace,
-                    stdout=lambda data: sink.stdout.write_bytes(data),
-                    stderr=lambda data: sink.stderr.write_bytes(data))
-            finally:
-                self.leaders.discard(child.pid)
-                if self.token:
-                    guard.sweep(self.token, self.leaders, self.grace)
+            child = commands.spawn(list(self.argv), self.cwd, self.env, self.executable)
+        except OSError as exc:
+            begin()
+            return Outcome(None, f"cannot start {self.argv[0]}: "
+                                 f"{commands.os_reason(exc, self.cwd)}")
+        self.leaders.add(child.pid)
+        try:
+            begin(child.pid)
+            sink = self.sink  # its buffers are made when the command first prints
+            code, reason = commands.watch(
+                child, self.switch, timeout=self.timeout, grace=self.grace,
+                stdout=lambda data: sink.stdout.write_bytes(data),
+                stderr=lambda data: sink.stderr.write_bytes(data))
         finally:
-            self.switch.close()
+            self.leaders.discard(child.pid)
+            if self.token:
+                guard.sweep(self.token, self.leaders, self.grace)
         outcome = Outcome(None, reason) if reason == commands.CANCELLED else Outcome(code, reason)
         return _with_outputs(outcome, self.outputs)
 

@@ -46,12 +46,19 @@ class LaneWork:
     def __init__(self, name: str, sink, stops_job: bool, first: bool = False):
         self.name, self.sink, self.stops_job = name, sink, stops_job
         self.first = first  # taken before the works queued already (a retry)
+        self.on_cancel: Callable[[LaneWork], None] | None = None  # the executor's
 
     def run(self, begin: Callable[..., None]) -> Outcome:
         raise NotImplementedError
 
     def stop(self) -> None:
         pass
+
+    def cancel(self) -> None:
+        """As a handle (executors/base.py): the executor takes it back, stops it or gives
+        up on it."""
+        if self.on_cancel is not None:
+            self.on_cancel(self)
 
 
 # The events: plain slotted classes, made a few times per attempt (a frozen dataclass's

@@ -56,7 +56,8 @@ class LocalExecutor(Executor):
         self._cancelled: set[LaneWork] = set()  # cancelled after a lane took it
         self._listening = False
         self._wakeup = trio.Event()
-        self._kinds: dict[tuple[str, str, str], bool] = {}  # call target -> for the lanes
+        # call target -> (target, the kwargs mapping, (function, kwargs) or None: not plain)
+        self._calls: dict[tuple[str, str, str], tuple] = {}
 
     async def open(self, nursery: trio.Nursery) -> None:
         self._nursery = nursery
@@ -73,39 +74,41 @@ class LocalExecutor(Executor):
     # -- which way ------------------------------------------------------------------------
 
     def takes_queued(self, work: Work) -> bool:
-        return isinstance(work.what, ProcessWork) or self._quick(work)
+        return isinstance(work.what, ProcessWork) or self._plain(work) is not None
 
-    def _quick(self, work: Work) -> bool:
-        """Whether a call is a plain sync function without timeout, asked once per target
-        and folder (a job of 10,000 calls to one function: bench_run W3). A target that does
-        not load is not: the trio-task way reports why, with the traceback."""
-        if work.timeout_s is not None or not isinstance(work.what, CallWork):
-            return False
+    def _plain(self, work: Work) -> tuple | None:
+        """(function, kwargs) of a plain sync call without timeout, for the lanes; None for
+        any other, or a target that does not load (the trio-task way reports why, with the
+        traceback). Looked up once per target and folder, and the kwargs once per mapping of
+        them (most calls share the job's params: bench_run W3)."""
         what = work.what
+        if work.timeout_s is not None or not isinstance(what, CallWork):
+            return None
         key = (what.module, what.function, what.folder)
-        known = self._kinds.get(key)
-        if known is None:
-            try:
-                function, _ = prepare_call(f"{what.module}:{what.function}", what.folder, {})
-            except Exception:  # noqa: BLE001 - reported by run_call
-                known = False
-            else:
-                known = not inspect.iscoroutinefunction(function)
-            self._kinds[key] = known
-        return known
+        known = self._calls.get(key)
+        if known is not None and (known[2] is None or known[1] is what.kwargs):
+            return known[2]
+        try:
+            function, kwargs = prepare_call(f"{what.module}:{what.function}", what.folder,
+                                            what.kwargs)
+        except Exception:  # noqa: BLE001 - reported by run_call
+            plain = None
+        else:
+            plain = None if inspect.iscoroutinefunction(function) else (function, kwargs)
+        self._calls[key] = (key, what.kwargs, plain)
+        return plain
 
     def start(self, work: Work, sink: Sink):
         what = work.what
         if isinstance(what, ProcessWork):
             return self._queue(self._command(work, sink), work, sink)
-        if not self._quick(work):
+        plain = self._plain(work)
+        if plain is None:
             handle = _TaskHandle()
             self._nursery.start_soon(self._call, work, sink, handle.scope)
             return handle
         install_router()
-        function, kwargs = prepare_call(f"{what.module}:{what.function}", what.folder,
-                                        what.kwargs)
-        return self._queue(LaneCall(work.task, sink, work.stops_job, function, kwargs,
+        return self._queue(LaneCall(work.task, sink, work.stops_job, *plain,
                                     first=work.attempt > 1), work, sink)
 
     def _command(self, work: Work, sink: Sink) -> LaneCommand:
@@ -130,7 +133,8 @@ class LocalExecutor(Executor):
         self._lanes.resume()
         self._lanes.add(lane_work)
         self._hold_open()
-        return _LaneHandle(self, lane_work)
+        lane_work.on_cancel = self._abandon  # the work is its own handle
+        return lane_work
 
     def _hop(self, deliver) -> None:
         """How a line a lane's work printed reaches the trio thread: in order with the
@@ -273,11 +277,3 @@ class _TaskHandle:
 
     def cancel(self) -> None:
         self.scope.cancel()
-
-
-class _LaneHandle:
-    def __init__(self, executor: LocalExecutor, work: LaneWork):
-        self._executor, self._work = executor, work
-
-    def cancel(self) -> None:
-        self._executor._abandon(self._work)
