@@ -200,35 +200,45 @@ def parse_fragment(text: str, path: str, blocks: tuple[Block, ...], start: int,
     empty string before a quote (``parse_state.note_empty_string``).
     """
     match = _KEYWORD.match(text, start)
+    first = match.group().upper() if match else ""
     try:
-        prefix = _prefix(text, blocks, match.group().upper()) if match else None
-        if prefix is None:
-            return None
-        expected, symbols = _walk(_shape(blocks, innermost_after=True),
-                                  match.group().upper(), follower)
-    except KeyError:  # a fragment that does not start with an item's keyword
+        prefix = _prefix(text, blocks, first)
+        after = _walk(_shape(blocks, innermost_after=True), first, follower)
+    except (KeyError, StopIteration):  # it does not start with an item's keyword
+        return None
+    if prefix is None:
         return None
     states, values = prefix
-    kept = len(values) - blocks[-1].after_items
-    stop = end + len(_follower_text(follower))
-    state = ParseState(path, text)
-    recovery = Recovery(text, path)
+    state, recovery = ParseState(path, text), Recovery(text, path)
     token = STATE.set(state)
     try:
         with gc_paused():
+            stop = end + len(_follower_text(follower))
             parser_state = _run(text, start, end, stop, states, values, recovery)
-    except _Unknowable:
+    except Exception:  # beyond the fragment, or anything else: the whole text will tell
         return None
     finally:
         STATE.reset(token)
+    kept = values[:len(values) - blocks[-1].after_items]
+    items = _items_read(parser_state, kept, after, follower, end)
+    if items is None or state.long_string_risk:
+        return None
+    return Fragment(items, tuple(state.comments), tuple(state.diagnostics),
+                    tuple(recovery.diagnostics))
+
+
+def _items_read(parser_state, kept: list, after: tuple[tuple, tuple], follower: str,
+                end: int) -> tuple | None:
+    """The items read, when the follower has ended them as after items of the innermost block
+    (``after``: its states and symbols then), over the very values below them (``kept``)."""
     stack = parser_state.value_stack
-    if (state.long_string_risk or tuple(parser_state.state_stack) != expected
-            or len(stack) != kept + 2 or any(a is not b for a, b in zip(stack, values[:kept]))
+    states, symbols = after
+    if (tuple(parser_state.state_stack) != states or len(stack) != len(kept) + 2
+            or any(a is not b for a, b in zip(stack, kept))
             or getattr(stack[-1], "type", None) != follower or stack[-1].start_pos != end
             or getattr(stack[-2], "data", None) != symbols[-2]):
         return None
-    return Fragment(tuple(stack[-2].children), tuple(state.comments), tuple(state.diagnostics),
-                    tuple(recovery.diagnostics))
+    return tuple(stack[-2].children)
 
 
 def _follower_text(follower: str) -> str:
