@@ -210,6 +210,14 @@ def test_the_tail_of_the_file_moves_with_an_edit():
     assert last_after.span.start == last_before.span.start + 1
 
 
+def test_reading_in_part_declines_an_edit_that_needs_the_whole_text():
+    parser = IncrementalParser()
+    parser.parse(FILE, "shop.orch")
+    assert parser.parse_in_part(FILE.replace('"Shop"', '"Shops"'), "shop.orch") is None
+    edited = FILE.replace("users extractor", "users extrator")
+    assert parser.parse_in_part(edited, "shop.orch") == parse(edited, "shop.orch")
+
+
 def test_an_unchanged_text_gives_the_same_result_again():
     parser = IncrementalParser()
     first = parser.parse(FILE, "shop.orch")

@@ -51,24 +51,40 @@ class IncrementalParser:
 
     def __init__(self):
         self._base: _Base | None = None
+        self._last: tuple[str, str, ParseResult] | None = None
         self.reread = 0  # versions read in part, for the tests
 
     def parse(self, text: str, path: str) -> ParseResult:
-        base = self._base
-        if base is not None and base.path == path:
-            if text == base.text:
-                return base.result
-            found = _reparse(base, text)
-            if found is not None:
-                self.reread += 1
-                result, reading = found
-                if reading is not None:
-                    self._base = _Base(path, text, reading, result)
-                return result
+        """``parse(text, path)``; the same text as last time gets the same result again."""
+        found = self.parse_in_part(text, path)
+        if found is not None:
+            return found
         result, reading = read(text, path)
         if reading.orchestration is not None and reading.reusable:
             self._base = _Base(path, text, reading, result)
+        self._last = (path, text, result)
         return result
+
+    def parse_in_part(self, text: str, path: str) -> ParseResult | None:
+        """``parse``, when it needs no parse of the whole text; None when it would."""
+        last = self._last
+        if last is not None and last[0] == path and last[1] == text:
+            return last[2]
+        base = self._base
+        if base is None or base.path != path:
+            return None
+        if text == base.text:
+            found = base.result
+        else:
+            reparsed = _reparse(base, text)
+            if reparsed is None:
+                return None
+            self.reread += 1
+            found, reading = reparsed
+            if reading is not None:
+                self._base = _Base(path, text, reading, found)
+        self._last = (path, text, found)
+        return found
 
 
 def _reparse(base: _Base, text: str) -> tuple[ParseResult, Reading | None] | None:

@@ -2,8 +2,9 @@
 version (and of its last version that parsed, for completion), and the one worker thread that
 parses and lints, so that the event loop keeps answering while a large file is checked.
 
-Diagnostics are debounced: a change waits ``DEBOUNCE_S`` for the next one before it is checked;
-a version that is no longer the buffer's when its check ends is never published; a request
+Diagnostics are debounced: a change waits ``DEBOUNCE_S`` for the next one before it is checked
+(meanwhile the worker reads it ahead when that takes re-reading only the edited tasks:
+``orchdsl.lsp.incremental``); a version that is no longer the buffer's when its check ends is never published; a request
 that needs the current version's tree (hover, rename, ...) has it checked at once. When a
 check ends, the open files that read this one (a nested file) are checked again.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
 from orchdsl.lsp.analysis import Analysis, analyze
@@ -37,6 +38,7 @@ class Session:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._running: dict[str, asyncio.Future] = {}
         self._parsers: dict[str, IncrementalParser] = {}  # used by the worker only
+        self._ahead: dict[str, Future] = {}  # each buffer's read-ahead, queued or running
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchdsl-check")
 
     # -- buffers -------------------------------------------------------------------------------
@@ -49,6 +51,7 @@ class Session:
     def changed(self, uri: str, version: int, changes: list[Change]) -> None:
         if self.store.change(uri, version, changes, self.encoding) is not None:
             self._check_soon(uri, self._debounce_s)
+            self._read_ahead_soon(uri)
 
     def closed(self, uri: str) -> None:
         buffer = self.store.close(uri)
@@ -58,6 +61,7 @@ class Session:
         self.latest.pop(uri, None)
         self.parsed.pop(uri, None)
         self._parsers.pop(uri, None)
+        self._ahead.pop(uri, None)
         self._clear(uri)
         if buffer is not None:
             self._check_readers(buffer.key, None)  # they read the file on disk now
@@ -104,6 +108,31 @@ class Session:
         self._running[uri] = future
         return future
 
+    def _read_ahead_soon(self, uri: str) -> None:
+        """While a change waits for the next keystroke, the idle worker parses the buffer as it
+        is then, so that the check finds the parse done and only lints. One at a time, and
+        none while the buffer is checked: a check never waits for more than one of them."""
+        running = self._running.get(uri)
+        ahead = self._ahead.get(uri)
+        if (running is not None and not running.done()) or (ahead is not None
+                                                              and not ahead.done()):
+            return
+        self._ahead[uri] = self.worker.submit(self._read_ahead, uri)
+
+    def _read_ahead(self, uri: str) -> None:
+        """In the worker: the parse of the buffer's text, when it takes re-reading only the
+        edited tasks (``IncrementalParser.parse_in_part``); else the check parses it."""
+        buffer = self.store.get(uri)
+        if buffer is None:
+            return
+        try:
+            self._parser(uri).parse_in_part(buffer.text, buffer.path)
+        except Exception as exc:  # the check parses again, and reports what it finds
+            log.error("reading %s ahead failed: %s", uri, exc)
+
+    def _parser(self, uri: str) -> IncrementalParser:
+        return self._parsers.setdefault(uri, IncrementalParser())
+
     def _analyze(self, uri: str) -> Analysis | None:
         """In the worker: the buffer as it is when the check starts (a newer version than the
         one that asked is fine), unless it was checked meanwhile."""
@@ -113,8 +142,7 @@ class Session:
         done = self.latest.get(uri)
         if done is not None and done.buffer is buffer:
             return done
-        parser = self._parsers.setdefault(uri, IncrementalParser())
-        return analyze(buffer, self.store.texts(), self.encoding, parser)
+        return analyze(buffer, self.store.texts(), self.encoding, self._parser(uri))
 
     def _checked(self, uri: str, future: asyncio.Future) -> None:
         if future.cancelled():
