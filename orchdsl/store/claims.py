@@ -191,7 +191,8 @@ def take_over(store, owner: Owner, schedules: set[tuple[str, str]]) -> list[Orph
 
 
 def release(store, owner: Owner) -> None:
-    """A scheduler that stops lets go of what it still holds; ended claims a day old go."""
+    """A scheduler that stops lets go of what it still holds (its jobs ended: nothing, as a
+    rule)."""
     with store.transaction() as db:
         db.execute(f"UPDATE fire_claims SET state = 'lost' WHERE owner = ? AND {LIVE}",
                    (owner.token,))
