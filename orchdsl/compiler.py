@@ -16,24 +16,36 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from orchdsl.lang import ast, matrix
 from orchdsl._gc import gc_paused
 from orchdsl.lang.diagnostics import Diagnostic, error
 from orchdsl.lang.loader import Loader, nested_tasks
 
+if TYPE_CHECKING:  # networkx is imported when a graph is asked for (``orchdsl run`` needs none)
+    import networkx as nx
+
 
 @dataclass(frozen=True)
 class Compiled:
-    """A file's orchestration and its graph, with the nested files it runs, compiled once each."""
+    """A file's orchestration and its graph, with the nested files it runs, compiled once each.
+
+    The graph is built when first asked for (``graph``, lint's renderers, the API): a run
+    plans from the syntax tree and never needs it, nor networkx. What could make building it
+    fail is checked when the file is compiled (``_check_graph``)."""
 
     path: str
     document: ast.Document
-    graph: nx.DiGraph
     children: dict[str, Compiled] = field(default_factory=dict)  # real path -> compiled
     folder: str = "."  # the real folder of the file: nested paths are relative to it
+    nested_files: dict[str, str] = field(default_factory=dict)  # task -> file, as the graph shows
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        with gc_paused():
+            return compile_orchestration(self.orchestration, self.nested_files)
 
     @property
     def orchestration(self) -> ast.Orchestration:
@@ -92,18 +104,33 @@ def _compile(path: str, loader: Loader, done: dict[str, Compiled], lint_result) 
                                                  folder)
                     for t in nested_tasks(document)}
     try:
-        with gc_paused():
-            graph = compile_orchestration(document.orchestration, nested_files)
+        _check_graph(document.orchestration)
     except CompileError as exc:
         raise CompileError(exc.diagnostics, {document.path: document.text}) from None
-    done[key] = Compiled(path, document, graph, children, folder)
+    done[key] = Compiled(path, document, children, folder, nested_files)
     return done[key]
+
+
+def _check_graph(orchestration: ast.Orchestration) -> None:
+    """Raise the CompileError that building the graph would: a static matrix past
+    MAX_INSTANCES (E120, when an ignore comment silenced lint's own finding)."""
+    for task in orchestration.tasks:
+        _instances(task)
+
+
+def _instances(task: ast.Task):
+    try:
+        return matrix.static_instances(task)
+    except matrix.TooManyInstances as exc:
+        raise CompileError([error("E120", str(exc), task.name.span)], {}) from None
 
 
 def compile_orchestration(orchestration: ast.Orchestration,
                           nested_files: dict[str, str] | None = None) -> nx.DiGraph:
     """The graph of one orchestration (assumed checked: unique names, needs point backwards,
     matrices within bounds)."""
+    import networkx as nx
+
     graph = nx.DiGraph(name=orchestration.name.value)
     nested_files = nested_files or {}
     nodes_of: dict[str, list[str]] = {}  # task -> its node, or the nodes of its instances
@@ -137,10 +164,7 @@ def compile_orchestration(orchestration: ast.Orchestration,
 def _add_task(graph: nx.DiGraph, task: ast.Task, attributes: dict) -> list[str]:
     """The task's node, or one node per instance of its static matrix (docs/language.md,
     "The compiled graph"); a dynamic matrix stays one node, marked."""
-    try:
-        found = matrix.static_instances(task)
-    except matrix.TooManyInstances as exc:  # E120, unless an ignore comment silenced it
-        raise CompileError([error("E120", str(exc), task.name.span)], {}) from None
+    found = _instances(task)  # E120, unless an ignore comment silenced it
     if not found:  # no matrix, a dynamic one, or an empty list (E120, silenced)
         if task.matrices:
             attributes.update(matrix="dynamic" if found is None else "empty",

@@ -90,12 +90,26 @@ def run_isolated(*args, cwd, env: dict[str, str] | None = None, timeout: float =
 def own_state_home(tmp_path_factory, monkeypatch):
     """Every test has a per-user state folder of its own: the default job store is
     ``$XDG_STATE_HOME/orchdsl/orchdsl.db`` (docs/language.md), and tests must neither write
-    into the real one nor see each other's jobs. Commands the tests start inherit it."""
+    into the real one nor see each other's jobs. Commands the tests start inherit it. So has
+    every test a cache folder of its own (the plan cache, docs/reference.md: no test runs a
+    plan another left), seeded with lark's grammar cache so that parsing starts fast."""
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("XDG_STATE_HOME", str(state))
     monkeypatch.delenv("ORCHDSL_HOME", raising=False)
     monkeypatch.delenv("ORCHDSL_STORE", raising=False)
-    return state
+    cache = tmp_path_factory.mktemp("cache")
+    grammars = tmp_path_factory.getbasetemp() / "grammar-cache"
+    if grammars.is_dir():
+        shutil.copytree(grammars, cache / "orchdsl")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("ORCHDSL_CACHE", raising=False)
+    yield state
+    if not grammars.is_dir():
+        found = sorted((cache / "orchdsl").glob("grammar-*.cache"))
+        if found:
+            grammars.mkdir(exist_ok=True)
+            for path in found:
+                shutil.copy(path, grammars / path.name)
 
 
 @pytest.fixture

@@ -94,7 +94,8 @@ def test_text_plan_of_every_example(example):
     assert lines[0] == f'Plan for "{example.name}" ({path.name})'
     assert lines[-1] == "Dry run: nothing was run."
     states = {m.group(2): m.group(1)
-              for m in re.finditer(r"^  (wave \d+|disabled|skipped) +([\w.-]+) ", out, re.M)}
+              for m in re.finditer(r"^  (wave \d+|after|disabled|skipped) +([\w.-]+) ", out,
+                                   re.M)}
     assert list(states) == example.tasks
     assert {n for n, s in states.items() if s == "disabled"} == example.disabled
     runs = len(example.tasks) - len(example.disabled)
@@ -112,7 +113,9 @@ def test_json_plan_of_every_example(example):
     assert [t["name"] for p in plan["phases"] for t in p["tasks"]] == example.tasks
     assert selected(plan) == set(example.tasks) - example.disabled
     assert len(plan["waves"]) == example.waves
-    assert sorted(n for w in plan["waves"] for n in w) == sorted(selected(plan))
+    # every selected task in a wave, or after the tasks it needs
+    assert sorted([n for w in plan["waves"] for n in w] + list(plan["after"])) == sorted(
+        selected(plan))
     for schedule in plan["schedules"]:
         fires = [datetime.fromisoformat(f["utc"].replace("Z", "+00:00")) for f in schedule["next"]]
         assert fires == sorted(fires) and len(set(fires)) == len(fires) > 0
@@ -137,7 +140,7 @@ Phase 1/4 "Extract"
                                timeout 45m
 
 Phase 2/4 "Transform"
-  wave 2    stage_customers  transformation  run: python3 scripts/stage_customers.py
+  after     stage_customers  transformation  run: python3 scripts/stage_customers.py
                                needs customers
   wave 2    orders_fact      transformation  run: python3 scripts/build_orders_fact.py
   wave 2    sessions         transformation  run: python3 scripts/build_sessions.py --gap 30m
@@ -153,9 +156,10 @@ Phase 4/4 "Cleanup"
 
 Order: 10 of 10 tasks in 4 waves (tasks of a wave run together)
   1: orders, customers, products, web_events
-  2: stage_customers, orders_fact, sessions
+  2: orders_fact, sessions
   3: load_warehouse, partner_export
   4: cleanup
+  after customers: stage_customers
 
 Schedule "30 4 * * *" in Europe/Berlin (overlap queue, catchup none); next fires:
   <fire>
@@ -197,7 +201,7 @@ Phase 1/3 "Extract"
 
 Phase 2/3 "Transform"
   wave 2    prep    transformation  call: pkg.mod:prepare
-  wave 2    early   transformation  run: python3 early.py
+  after     early   transformation  run: python3 early.py
                       needs crm
 
 Phase 3/3 "Write"
@@ -209,8 +213,9 @@ Phase 3/3 "Write"
 
 Order: 6 of 7 tasks in 3 waves (tasks of a wave run together)
   1: crm, sheet
-  2: prep, early
+  2: prep
   3: upload, child
+  after crm: early
 
 Dry run: nothing was run.
 '''
@@ -314,12 +319,12 @@ WAREHOUSE_TASKS = {"orders", "customers", "products", "web_events", "stage_custo
 def test_the_dry_run_lists_exactly_the_selected_tasks(flags, chosen):
     plan = dry_run_json(WAREHOUSE, *flags)
     assert selected(plan) == chosen
-    assert {n for wave in plan["waves"] for n in wave} == chosen
+    assert {n for wave in plan["waves"] for n in wave} | set(plan["after"]) == chosen
     for task in (t for p in plan["phases"] for t in p["tasks"]):
-        assert (task["wave"] is not None) == (task["name"] in chosen)
+        assert (task["wave"] is not None or bool(task["after"])) == (task["name"] in chosen)
         assert task["state"] == ("selected" if task["name"] in chosen else "skipped")
     code, out, _ = dry_run(WAREHOUSE, *flags)
-    in_waves = set(re.findall(r"^  wave \d+ +(\w+) ", out, re.M))
+    in_waves = set(re.findall(r"^  (?:wave \d+|after   ) +(\w+) ", out, re.M))
     assert in_waves == chosen
     assert f"Order: {len(chosen)} of 10 tasks in " in out
 

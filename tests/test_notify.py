@@ -218,14 +218,16 @@ def summary(event=E.ERROR, status="error", **changes) -> Summary:
 def test_the_webhook_document_has_exactly_the_keys_of_the_contract():
     assert payload(summary()) == {
         "orchestration": "Opportunities", "file": "/srv/opportunities.orch", "job_id": 12,
-        "event": "error", "status": "error", "started_at": "2026-11-02T06:00:00.000Z",
+        "event": "error", "status": "error", "reason": None,
+        "started_at": "2026-11-02T06:00:00.000Z",
         "finished_at": "2026-11-02T06:01:05.250Z", "duration_s": 65.25,
         "tasks": [
             {"name": "user_levels", "phase": "Extract", "state": "succeeded", "attempts": 1,
-             "exit_code": 0},
-            {"name": "crm", "phase": "Extract", "state": "failed", "attempts": 3, "exit_code": 2},
+             "exit_code": 0, "reason": None},
+            {"name": "crm", "phase": "Extract", "state": "failed", "attempts": 3, "exit_code": 2,
+             "reason": "exit code 2"},
             {"name": "tableau", "phase": "Write", "state": "skipped", "attempts": 0,
-             "exit_code": None}]}
+             "exit_code": None, "reason": "not reached"}]}
 
 
 def test_slack_targets_get_slacks_text_payload_escaped():

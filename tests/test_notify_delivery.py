@@ -191,16 +191,50 @@ def test_the_webhook_document_has_the_keys_of_the_contract_and_no_secret(write, 
     run(path)
     [request] = hook.requests
     document = request.json
-    assert list(document) == ["orchestration", "file", "job_id", "event", "status",
+    assert list(document) == ["orchestration", "file", "job_id", "event", "status", "reason",
                               "started_at", "finished_at", "duration_s", "tasks"]
     assert document["orchestration"] == "Opportunities"
     assert document["file"] == str(path)
     assert document["started_at"].endswith("Z") and document["finished_at"].endswith("Z")
     assert document["tasks"] == [
-        {"name": "crm", "phase": "Extract", "state": "failed", "attempts": 1, "exit_code": 3},
+        {"name": "crm", "phase": "Extract", "state": "failed", "attempts": 1, "exit_code": 3,
+         "reason": "exit code 3"},
         {"name": "other", "phase": "Extract", "state": "succeeded", "attempts": 1,
-         "exit_code": 0}]
+         "exit_code": 0, "reason": None}]
     assert SECRET.encode() not in request.body
+
+
+LEAKY_CALL = ("def go():\n"
+              "    raise RuntimeError('auth failed for ' + __import__('os').environ['TOKEN'])\n")
+
+
+@pytest.mark.parametrize("task, reason", [
+    ('task crm extractor call "leaky:go"', "RuntimeError: auth failed for ***"),
+    ('task crm extractor run ["/nonexistent/${TOKEN}"]', "/nonexistent/***"),
+], ids=["a call raising with the secret", "a command path holding it"])
+def test_the_webhook_document_gives_each_tasks_reason_masked(write, servers, task, reason,
+                                                             monkeypatch):
+    """Issue 13, item 29: the receiver can tell why a task failed, and never sees a secret."""
+    monkeypatch.setenv("TOKEN", SECRET)  # a call runs in this process and reads its environment
+    hook = servers()
+    path = write(orch(f'notify error to "{hook.url()}"', tasks=f"        {task}"))
+    (path.parent / "leaky.py").write_text(LEAKY_CALL)
+    job, _, _ = run(path)
+    assert job.state is JobState.ERROR
+    [request] = hook.requests
+    tasks = {t["name"]: t for t in request.json["tasks"]}
+    assert reason in tasks["crm"]["reason"]
+    assert SECRET.encode() not in request.body
+
+
+def test_the_webhook_document_gives_the_jobs_reason(write, servers):
+    hook = servers()
+    path = write(orch(f'notify error to "{hook.url()}"', "timeout 1s",
+                      tasks=f"        task crm {sh('sleep 30')}"))
+    job, _, _ = run(path)
+    [request] = hook.requests
+    assert request.json["reason"] == job.reason == "job timed out after 1s"
+    assert request.json["tasks"][0]["state"] == "cancelled" and request.json["tasks"][0]["reason"]
 
 
 def test_a_webhook_that_never_answers_costs_its_timeouts_and_nothing_more(write, servers, store):

@@ -303,7 +303,9 @@ ALL = {"ex_a", "ex_b", "tr_a", "tr_b", "wr_a"}
 def test_selection_selects_exactly(tmp_path, flags, selected):
     plan = plan_of(tmp_path, SELECT, selection=Selection.from_flags(**flags))
     assert {t.name for t in plan.tasks if t.runs} == selected
-    assert {n for wave in plan.waves for n in wave} == selected
+    # each in a wave, or after the tasks it needs (tr_b, when ex_a runs)
+    assert {n for wave in plan.waves for n in wave} | {t.name for t in plan.tasks
+                                                       if t.after} == selected
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -336,7 +338,7 @@ def test_task_states_and_reasons(tmp_path, flags, name, state, reason):
     planned = task(plan_of(tmp_path, SELECT, selection=Selection.from_flags(**flags)), name)
     assert (planned.state, planned.reason) == (state, reason)
     assert planned.runs == (state == TaskState.SELECTED)
-    assert (planned.wave is None) == (state != TaskState.SELECTED)
+    assert (planned.wave is None and not planned.after) == (state != TaskState.SELECTED)
 
 
 # --- waves -----------------------------------------------------------------------------------
@@ -362,20 +364,24 @@ orchestration "W" {
 '''
 
 
-@pytest.mark.parametrize("flags, waves", [
-    ({}, [["a1", "a2"], ["b1", "b2", "c1"], ["c2"], ["d1"]]),
+@pytest.mark.parametrize("flags, waves, after", [
+    # b2 and c1 start when what they need succeeded, not with a wave (issue 13, item 29)
+    ({}, [["a1", "a2"], ["b1"], ["c2"], ["d1"]], {"b2": ("a1",), "c1": ("a2",)}),
     # b2 needs only a1, which is not selected: it is met, b2 starts at once
-    ({"skip": ["a1"]}, [["a2", "b2"], ["b1", "c1"], ["c2"], ["d1"]]),
-    ({"phases": ["D"]}, [["d1"]]),
-    ({"from_phase": "C"}, [["c1", "c2"], ["d1"]]),
-    ({"only": ["b*,d1"]}, [["b1", "b2"], ["d1"]]),
-    ({"skip": ["b1,b2,c2"]}, [["a1", "a2"], ["c1"], ["d1"]]),
+    ({"skip": ["a1"]}, [["a2", "b2"], ["b1"], ["c2"], ["d1"]], {"c1": ("a2",)}),
+    ({"phases": ["D"]}, [["d1"]], {}),
+    # c1 needs only a2, which is not selected: it starts at once, with c2
+    ({"from_phase": "C"}, [["c1", "c2"], ["d1"]], {}),
+    ({"only": ["b*,d1"]}, [["b1", "b2"], ["d1"]], {}),
+    ({"skip": ["b1,b2,c2"]}, [["a1", "a2"], ["d1"]], {"c1": ("a2",)}),
 ])
-def test_waves(tmp_path, flags, waves):
+def test_waves(tmp_path, flags, waves, after):
     plan = plan_of(tmp_path, WAVES, selection=Selection.from_flags(**flags))
     assert [list(w) for w in plan.waves] == waves
     assert {t.name: t.wave for t in plan.tasks if t.runs} == {
-        name: number for number, wave in enumerate(waves, 1) for name in wave}
+        **{name: number for number, wave in enumerate(waves, 1) for name in wave},
+        **{name: None for name in after}}
+    assert {t.name: t.after for t in plan.tasks if t.after} == after
 
 
 def test_disabled_tasks_take_no_wave_and_hold_nobody_back(tmp_path):

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from orchdsl.lang.modules import module_file  # noqa: F401 - re-exported (rules, the LSP)
 from orchdsl.lang.source import SourceError, read_bytes
 
 # ``package.module:function`` (docs/reference.md, "Tasks").
@@ -51,20 +52,6 @@ class Unparsable:
 
 
 Found = Signature | Missing | Unparsable | None  # None: nothing lint can tell
-
-
-def module_file(folder: str, module: str) -> str | None:
-    """The source file of ``module`` when the runner would import it from ``folder`` (its top
-    package or module lies there), else None."""
-    parts = module.split(".")
-    top = os.path.join(folder, parts[0])
-    if not (os.path.isfile(top + ".py") or os.path.isdir(top)):
-        return None
-    base = os.path.join(folder, *parts)
-    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-        if os.path.isfile(candidate):
-            return candidate
-    return None  # a namespace package, an extension module, ...: left alone
 
 
 def look_up(path: str, function: str) -> Found:

@@ -135,6 +135,15 @@ def _raw(line) -> bytes:
 
 def _print_json(job, attempts, args) -> int:
     from orchdsl.cli.history_output import as_json
+
+    kept = [(task, number, _filtered(found, args)) for task, number, found in attempts]
+    sys.stdout.write(as_json({"job": job.job_id, "logs": log_documents(job, kept)}))
+    return exits.OK
+
+
+def log_documents(job, attempts) -> list[dict]:
+    """The ``logs`` of ``orchdsl logs --format json`` (and the dashboard's /api/): one
+    document per ``(task, attempt number, lines)``."""
     from orchdsl.cli.logs_output import shown
 
     documents = []
@@ -145,9 +154,8 @@ def _print_json(job, attempts, args) -> int:
             "reason": attempt.reason,
             "lines": [{"at": datetime.fromtimestamp(line.at, timezone.utc).isoformat(),
                        "stream": "stdout" if line.stream == "o" else "stderr",
-                       "text": shown(line, False)} for line in _filtered(found, args)]})
-    sys.stdout.write(as_json({"job": job.job_id, "logs": documents}))
-    return exits.OK
+                       "text": shown(line, False)} for line in found]})
+    return documents
 
 
 def _follow(store, job, args) -> int:

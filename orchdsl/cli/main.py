@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "job": ("orchdsl.cli.job_cmd", "show one job: tasks, attempts, durations, a timeline"),
     "logs": ("orchdsl.cli.logs_cmd", "print what a job's tasks printed (--follow while it runs)"),
     "cancel": ("orchdsl.cli.cancel_cmd", "stop a running job, from any shell"),
+    "serve": ("orchdsl.cli.serve_cmd", "a web dashboard of jobs, timelines, graphs, logs (orchdsl[ui])"),
     "prune": ("orchdsl.cli.prune_cmd", "remove old jobs from the store (--older-than, --keep-last)"),
     "completion": ("orchdsl.cli.completion_cmd", "print a bash, zsh or fish completion script"),
     "import": ("orchdsl.cli.import_cmd", "convert Keboola orchestrations and flows to a .orch file"),

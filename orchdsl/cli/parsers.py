@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from orchdsl.cli.main import COMMANDS
 
 # Values that name files: completed as paths. PATH and FILE positionals name .orch files.
-FILE_METAVARS = frozenset({"FILE", "PATH", "DIR"})
+# STORE: a store is most often a file (docs/reference.md, "The job store"), so it completes as one.
+FILE_METAVARS = frozenset({"FILE", "PATH", "DIR", "STORE"})
 
 
 @dataclass(frozen=True)

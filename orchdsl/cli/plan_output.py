@@ -7,132 +7,18 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
 
+from orchdsl.cli.live_view_text import printable
+from orchdsl.cli.plan_view import (  # noqa: F401 - view and plan_warnings are re-exported
+    TaskView, count, later_values, nothing_to_run, plan_warnings, view)
 from orchdsl.durations import written
 from orchdsl.json_output import dumps
-from orchdsl.planning.interpolate import render
-from orchdsl.planning.spec import (ArgvAction, CallAction, NestedAction, Plan, ScheduleSpec,
-                                   ShellAction, TaskSpec)
+from orchdsl.planning.conditions import Combined, Status
+from orchdsl.planning.spec import PhaseSpec, Plan
 
 VERSION = 1
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """A task as a dry run shows it: its strings with the plan's params filled in."""
-
-    spec: TaskSpec
-    action: str  # run, call or orchestration
-    command: str | None
-    argv: tuple[str, ...] | None
-    target: str | None
-    file: str | None
-    cwd: str
-    env: tuple[tuple[str, str], ...]
-    wave: int | None
-
-    def __getattr__(self, name):
-        return getattr(self.spec, name)
-
-
-def task_views(plan: Plan) -> list[TaskView]:
-    values = dict(plan.params)
-    masked = frozenset(plan.secrets)
-    waves = _waves(plan)
-    views = []
-    for task in plan.tasks:
-        action = task.action
-
-        def fill(template, shell=False):
-            return render(template, values, shell=shell, masked=masked)
-
-        cwd = task.cwd if task.cwd_template is None else os.path.normpath(
-            os.path.join(task.cwd, fill(task.cwd_template)))
-        views.append(TaskView(
-            spec=task, action=action.name,
-            command=fill(action.command, True) if isinstance(action, ShellAction) else None,
-            argv=tuple(fill(a) for a in action.argv) if isinstance(action, ArgvAction) else None,
-            target=action.target if isinstance(action, CallAction) else None,
-            file=action.file if isinstance(action, NestedAction) else None,
-            cwd=cwd, env=tuple((k, fill(v)) for k, v in task.env),
-            wave=waves.get(task.name)))
-    return views
-
-
-def _waves(plan: Plan) -> dict[str, int]:
-    """Task -> the wave it runs in: 1 + the latest wave it waits for, through the phases and
-    ``needs``. Tasks that do not run take no wave and hold nobody back."""
-    waves: dict[str, int] = {}
-    level: dict[str, int] = {}  # every task: the wave it (or what it stands for) ends in
-    phase_end = 0
-    for phase in plan.phases:
-        start, end = phase_end, phase_end
-        for task in plan.phase_tasks(phase):
-            base = max((level[n] for n in task.needs), default=0) if task.needs else start
-            level[task.name] = base + 1 if task.runs else base
-            if task.runs:
-                waves[task.name] = base + 1
-            end = max(end, level[task.name])
-        phase_end = end
-    return waves
-
-
-@dataclass(frozen=True)
-class ScheduleView:
-    spec: ScheduleSpec
-    next_fires: tuple[datetime, ...]
-
-    def __getattr__(self, name):
-        return getattr(self.spec, name)
-
-
-@dataclass(frozen=True)
-class NotifyView:
-    events: tuple[str, ...]
-    after_s: float | None
-    targets: tuple[str, ...]  # filled in, secrets and passwords as ***
-
-
-@dataclass(frozen=True)
-class PlanView:
-    """A plan as a dry run shows it, for a given environment and moment."""
-
-    plan: Plan
-    tasks: tuple[TaskView, ...]
-    waves: tuple[tuple[str, ...], ...]
-    missing_secrets: tuple[str, ...]
-    schedules: tuple[ScheduleView, ...]
-    notifications: tuple[NotifyView, ...]
-    warnings: tuple[str, ...]
-
-    def __getattr__(self, name):
-        return getattr(self.plan, name)
-
-
-def view(plan: Plan, environ: Mapping[str, str], now: datetime, fires: int = 3) -> PlanView:
-    from orchdsl.scheduling.cron import next_fires, zone
-
-    views = task_views(plan)
-    return PlanView(
-        plan, tuple(views), tuple(tuple(w) for w in _wave_list(views)),
-        tuple(s for s in plan.secrets if s not in environ),
-        tuple(ScheduleView(s, tuple(next_fires(s.cron, zone(s.timezone), now, fires)))
-              for s in plan.schedules),
-        tuple(NotifyView(n.events, n.after_s, tuple(_target(plan, t) for t in n.targets))
-              for n in plan.notifications),
-        tuple(plan_warnings(plan, environ)))
-
-
-def plan_warnings(plan: Plan, environ: Mapping[str, str]) -> list[str]:
-    """What a real run of this plan would trip over, told by a dry run on stderr."""
-    warnings = [f"secret {s} is not set: a real run would fail before any task starts"
-                for s in plan.secrets if s not in environ]
-    warnings.extend(f"environment variable {name} is not set: a real run would fail before "
-                    "any task starts" for name in plan.env_vars if name not in environ)
-    return list(dict.fromkeys([*warnings, *plan.warnings]))
 
 
 def _action_text(task: TaskView) -> str:
@@ -158,19 +44,35 @@ def _flags(task: TaskView) -> list[str]:
         flags.append("needs " + ", ".join(task.needs))
     if task.label is not None:
         flags.append(f'on "{task.label}"')
+    if task.when is not None:
+        flags.append(f"when {task.when.text}")
+    if task.matrix_values:
+        flags.append("matrix " + ", ".join(f"{k}={_word(v)}" for k, v in task.matrix_values))
+    if task.matrix is not None:
+        clauses = [f"{c.name} from {c.source}" if c.source else
+                   f"{c.name} = [{', '.join(json.dumps(v) for v in c.values)}]"
+                   for c in task.matrix.clauses]
+        flags.append(f"matrix {', '.join(clauses)}: an instance per line, made when the task "
+                     "is reached")
+    flags.extend(f"param {k}={v}" for k, v in task.params)
     return flags
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _word(value: str) -> str:
+    """A value as it is when it reads as one word, else in quotes (``"us west"``)."""
+    return value if re.fullmatch(r"[\w.@/:+-]+", value) else json.dumps(value, ensure_ascii=False)
 
 
-def _wave_list(views: list[TaskView]) -> list[list[str]]:
-    grouped: dict[int, list[str]] = {}
-    for view in views:
-        if view.wave is not None:
-            grouped.setdefault(view.wave, []).append(view.name)
-    return [grouped[w] for w in sorted(grouped)]
+def phase_condition(phase: PhaseSpec) -> str | None:
+    """A phase's ``when`` as a dry run says it: a condition that asks about no task's status
+    also needs every task before to have succeeded (docs/reference.md, "Conditions")."""
+    if phase.when is None:
+        return None
+    expr = phase.when.expr
+    implicit = (isinstance(expr, Combined) and expr.op == "and"
+                and expr.operands[0] == Status("succeeded", None)
+                and "succeeded(" not in phase.when.text)
+    return f"when {phase.when.text}" + (" (and no task before failed)" if implicit else "")
 
 
 def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
@@ -195,24 +97,27 @@ def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
     kind_width = max((len(t.kind or "-") for t in plan.tasks), default=0)
     for index, phase in enumerate(plan.phases, 1):
         out.append("")
-        out.append(f'Phase {index}/{len(plan.phases)} "{phase.name}"')
+        condition = phase_condition(phase)
+        out.append(f'Phase {index}/{len(plan.phases)} "{phase.name}"'
+                   + (f" {condition}" if condition else ""))
         if not phase.tasks:
             out.append("  (no task)")
         for name in phase.tasks:
             out.extend(_task_lines(by_name[name], plan, width, kind_width))
     out.append("")
-    selected = sum(t.runs for t in plan.tasks)
-    out.append(f"Order: {selected} of {_count(len(plan.tasks), 'task')} in "
-               f"{_count(len(shown.waves), 'wave')} (tasks of a wave run together)")
-    for number, wave in enumerate(shown.waves, 1):
-        out.append(f"  {number}: {', '.join(wave)}")
+    out.extend(_order_lines(plan, shown))
+    later = later_values(plan)
+    if later:
+        out.append("")
+        out.append(f"Shown as written, filled in when the job runs: {', '.join(later)}")
     for schedule in shown.schedules:
         fires = schedule.next_fires
         out.append("")
         out.append(f'Schedule "{schedule.cron}" in {schedule.timezone} (overlap '
                    f"{schedule.overlap}, catchup {schedule.catchup}); next fires:")
         for fire in fires:
-            out.append(f"  {fire.isoformat()}  ({fire.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC)")
+            utc = fire.astimezone(timezone.utc)
+            out.append(f"  {fire.isoformat()}  ({utc:%Y-%m-%d %H:%M:%S} UTC)")
     if shown.notifications:
         out.append("")
         out.append("Notifications (scheduled runs; a manual run notifies only --notify-me):")
@@ -222,11 +127,38 @@ def render_text(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:
             out.append(f"  {', '.join(note.events)}{after} -> {targets}")
     out.append("")
     out.append("Dry run: nothing was run.")
-    return "\n".join(out) + "\n"
+    # Values from the command line (and the file's escapes) may hold control characters:
+    # shown as escapes, never sent to the terminal raw (docs/language.md, "What run shows");
+    # a secret's value that came through --param is masked first, so no escaped form shows.
+    mask = _masker(plan, environ).mask
+    return "\n".join(printable(mask(line)) for line in out) + "\n"
+
+
+def _order_lines(plan: Plan, shown) -> list[str]:
+    selected = sum(t.runs for t in plan.tasks)
+    starts_after = [t for t in shown.tasks if t.after]  # by needs: when those succeeded
+    lines = [f"Order: {selected} of {count(len(plan.tasks), 'task')} in "
+             f"{count(len(shown.waves), 'wave')} (tasks of a wave run together)"]
+    lines.extend(f"  {number}: {', '.join(wave)}" for number, wave in enumerate(shown.waves, 1))
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for task in starts_after:
+        grouped.setdefault(task.after, []).append(task.name)
+    lines.extend(f"  after {', '.join(needs)}: {', '.join(names)}"
+                 for needs, names in grouped.items())
+    return lines
+
+
+def _masker(plan: Plan, environ: Mapping[str, str]):
+    from orchdsl.masking import Masker
+
+    return Masker([environ[name] for name in plan.secrets if environ.get(name)])
 
 
 def _task_lines(task: TaskView, plan: Plan, width: int, kind_width: int) -> list[str]:
-    state = f"wave {task.wave}" if task.runs else task.state.value
+    if not task.runs:
+        state = task.state.value
+    else:
+        state = f"wave {task.wave}" if task.wave is not None else "after"
     lines = [f"  {state:<8}  {task.name.ljust(width)}  {(task.kind or '-').ljust(kind_width)}"
              f"  {_action_text(task)}"]
     details = _flags(task)
@@ -240,47 +172,61 @@ def _task_lines(task: TaskView, plan: Plan, width: int, kind_width: int) -> list
     return lines
 
 
-def _target(plan: Plan, template) -> str:
-    return _without_password(render(template, dict(plan.params), shell=False,
-                                    masked=frozenset(plan.secrets)))
-
-
-def _without_password(target: str) -> str:
-    """``https://user:pw@host/x`` -> ``https://user:***@host/x``: webhook URLs may hold one."""
-    return re.sub(r"^(\w+://[^/@:]*:)[^/@]*@", r"\1***@", target)
-
-
 def plan_data(plan: Plan, environ: Mapping[str, str], now: datetime) -> dict:
     shown = view(plan, environ, now)
     by_name = {v.name: v for v in shown.tasks}
-    return {
+    data = {
         "version": VERSION, "orchestration": plan.name, "file": plan.path,
         "description": plan.description, "params": dict(plan.params),
         "secrets": [{"name": s, "set": s not in shown.missing_secrets} for s in plan.secrets],
         "concurrency": plan.concurrency, "timeout_s": plan.timeout_s, "fail_fast": plan.fail_fast,
-        "phases": [{"name": p.name, "tasks": [_task_data(by_name[n]) for n in p.tasks]}
-                   for p in plan.phases],
+        "phases": [{"name": p.name, "when": p.when.text if p.when else None,
+                    "condition": phase_condition(p),
+                    "tasks": [_task_data(by_name[n]) for n in p.tasks]} for p in plan.phases],
         "waves": [list(w) for w in shown.waves],
+        "after": {t.name: list(t.after) for t in shown.tasks if t.after},
+        "later_values": later_values(plan),
         "schedules": [{"cron": s.cron, "timezone": s.timezone, "overlap": s.overlap,
                        "catchup": s.catchup,
                        "next": [{"local": f.isoformat(),
-                                 "utc": f.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
+                                 "utc": f.astimezone(timezone.utc).isoformat().replace(
+                                     "+00:00", "Z")}
                                 for f in s.next_fires]} for s in shown.schedules],
         "notifications": [{"events": list(n.events), "after_s": n.after_s,
                            "targets": list(n.targets)} for n in shown.notifications],
         "warnings": list(shown.warnings),
     }
+    return _masked(data, _masker(plan, environ).mask)
+
+
+def _masked(value, mask):
+    """Every string of the document masked before JSON escapes it (a secret's value that
+    came through --param, with a character JSON would escape, is still found)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(v, mask) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, mask) for v in value]
+    return value
 
 
 def _task_data(task: TaskView) -> dict:
+    matrix = None if task.matrix is None else [
+        {"name": c.name, "values": list(c.values) if c.values is not None else None,
+         "source": c.source} for c in task.matrix.clauses]
     return {"name": task.name, "phase": task.phase, "kind": task.kind,
             "action": task.action, "command": task.command,
             "argv": list(task.argv) if task.argv is not None else None,
-            "target": task.target, "file": task.file, "cwd": task.cwd, "env": dict(task.env),
+            "target": task.target, "file": task.file, "params": dict(task.params),
+            "cwd": task.cwd, "env": dict(task.env),
             "timeout_s": task.timeout_s, "retries": task.retries, "backoff_s": task.backoff_s,
             "continue_on_failure": task.continue_on_failure, "needs": list(task.needs),
-            "on": task.label, "selected": task.runs, "state": task.state.value,
-            "reason": task.reason, "wave": task.wave}
+            "on": task.label, "when": task.when.text if task.when else None,
+            "matrix": matrix, "instance_of": task.instance_of,
+            "matrix_values": dict(task.matrix_values), "selected": task.runs,
+            "state": task.state.value, "reason": task.reason, "wave": task.wave,
+            "after": list(task.after)}
 
 
 def render_json(plan: Plan, environ: Mapping[str, str], now: datetime) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from orchdsl.cli.args import ArgumentParser, positive, size
 from orchdsl.cli import exits
-from orchdsl.cli.common import compile_or_report, usage_error
+from orchdsl.cli.common import plan_or_report, usage_error
 from orchdsl.cli.executor_option import add_executor_option, chosen_executor
 from orchdsl.cli.store_option import add_store_option, open_store
 
@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
     for problem in _notify_me_problems(args.notify_me):
         usage_error("run", f"--notify-me: {problem}")
         return exits.USAGE
-    compiled = compile_or_report(args.file, "run")
+    compiled = plan_or_report(args.file, "run")  # a Plan, from the plan cache if unchanged
     if isinstance(compiled, int):
         return compiled
     store = None
@@ -119,7 +119,7 @@ def _plan(compiled, args, store):
     if isinstance(rerun, int):
         return rerun
     try:
-        declared = [p.name.text for p in compiled.orchestration.params]
+        declared = [name for name, _ in compiled.params]
         params = {k: v for k, v in (rerun.params if rerun else {}).items() if k in declared}
         params.update(parse_params(args.param, declared))
         if rerun is not None and not given_selection(args):
@@ -171,14 +171,14 @@ def run_job(plan, args, store) -> int:
 
     import trio
 
-    from orchdsl.cli.run_output import LinePrinter, LiveView, summary
+    from orchdsl.cli.run_output import Sink
     from orchdsl.model import JobState, Trigger
     from orchdsl.observer import Observer
     from orchdsl.runner.job import Cancel, RunOptions, run_job as run
 
-    live = sys.stdout.isatty() and not args.no_live and not args.stream
-    width = max((len(t.name) for t in plan.tasks), default=0)
-    printer = LiveView() if live else LinePrinter(width=width)
+    out, err = Sink(sys.stdout), Sink(sys.stderr)  # a reader that goes away stops no job
+    live, printer = _printer(plan, args, out)
+    _warn_before_run(plan, err)
     options = RunOptions(concurrency=args.concurrency, fail_fast=args.fail_fast,
                          stream=args.stream, rerun_of=args.rerun, log_limit=args.log_limit,
                          executor=args.executor,
@@ -204,7 +204,7 @@ def run_job(plan, args, store) -> int:
 
     async def refresh():
         while True:
-            await trio.sleep(0.25)
+            await trio.sleep(0.2)
             printer.refresh()
 
     async def main_task():
@@ -226,13 +226,51 @@ def run_job(plan, args, store) -> int:
     enable_subreaper()  # descendants that leave their process group stay ours to stop
     result = trio.run(main_task)
     if live:
-        printer.clear()
-    sys.stdout.write(summary(result))
+        printer.close()
+    _report_end(result, out, err)
     for failure in failures:
-        sys.stderr.write(f"orchdsl run: warning: {failure}\n")
+        err.write(f"orchdsl run: warning: {failure}\n")
     for error in store_errors:
-        sys.stderr.write(f"orchdsl run: warning: the job store could not record all of job "
-                         f"{result.job_id}: {error}\n")
+        err.write(f"orchdsl run: warning: the job store could not record all of job "
+                  f"{result.job_id}: {error}\n")
+    out.flush()
+    err.flush()
     if received:
         return exits.SIGINT if received[0] == signal.SIGINT else exits.SIGTERM
     return exits.OK if result.state in (JobState.SUCCESS, JobState.WARNING) else exits.FAILED
+
+
+def _printer(plan, args, out):
+    """(live, the observer that shows the run): the live view on a terminal that can take it
+    (docs/language.md, "What run shows"), else one line per event."""
+    from orchdsl.cli.live_view import LiveView, live_view_wanted
+    from orchdsl.cli.run_output import LinePrinter
+
+    if live_view_wanted(out) and not args.no_live and not args.stream:
+        return True, LiveView(out)
+    return False, LinePrinter(out, width=max((len(t.name) for t in plan.tasks), default=0))
+
+
+def _warn_before_run(plan, err) -> None:
+    """What a dry run would warn about that still holds: a selection that leaves no task."""
+    if any(t.runs for t in plan.tasks):
+        return  # the usual case, without loading what shows plans
+    from orchdsl.cli.plan_view import nothing_to_run
+
+    nothing = nothing_to_run(plan)
+    if nothing:
+        err.write(f"orchdsl run: warning: {nothing}\n")
+        err.flush()
+
+
+def _report_end(result, out, err) -> None:
+    """The summary on stdout; a job that could not start (a missing secret or environment
+    variable, an executor out of reach) says why on stderr too, as errors go there."""
+    from orchdsl.cli.live_view import Painter, colour_wanted
+    from orchdsl.cli.run_output import summary
+    from orchdsl.model import JobState
+
+    out.write(summary(result, Painter(colour_wanted(out))))
+    attempted = any(t.attempts for t in result.tasks.values())
+    if result.state is JobState.ERROR and result.reason and not attempted:
+        err.write(f"orchdsl run: error: job {result.job_id} did not start: {result.reason}\n")

@@ -1,8 +1,11 @@
-"""What ``orchdsl run`` shows while a job runs: one timestamped line per event (logs, CI),
-or on a terminal a live view of the phases and the running tasks; then a summary."""
+"""What ``orchdsl run`` shows while a job runs: one timestamped line per event (logs, CI), or
+on a terminal the live view (orchdsl.cli.live_view); then a summary. Both write through a
+``Sink``, so a reader that goes away (``orchdsl run FILE | head -1``) ends the output, never
+the job (docs/language.md, "What run shows")."""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 
@@ -13,6 +16,55 @@ from orchdsl.model import Attempt, JobResult, TaskResult, TaskState
 MARKS = {TaskState.SUCCEEDED: "ok", TaskState.FAILED: "FAILED", TaskState.SKIPPED: "skipped",
          TaskState.CANCELLED: "cancelled", TaskState.DISABLED: "disabled",
          TaskState.RUNNING: "running", TaskState.PENDING: "pending"}
+# The order counts are given in, whatever the order of the tasks in the file.
+COUNT_ORDER = (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED, TaskState.SKIPPED,
+               TaskState.DISABLED, TaskState.RUNNING, TaskState.PENDING)
+
+
+class Sink:
+    """A text stream that a closed reader cannot break: the first write that fails (a closed
+    pipe, a terminal that went away, a full disk) stops all later writes, and the stream's
+    descriptor is pointed at /dev/null so that the interpreter's own flush at exit cannot fail
+    again. The job goes on; ``orchdsl run`` still exits with the job's status."""
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stdout
+        self.closed = False
+
+    def write(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            self.stream.write(text)
+        except (OSError, ValueError):  # BrokenPipeError, EIO, ENOSPC; ValueError: closed file
+            self._gone()
+
+    def flush(self) -> None:
+        if self.closed:
+            return
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            self._gone()
+
+    def isatty(self) -> bool:
+        try:
+            return not self.closed and self.stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def _gone(self) -> None:
+        self.closed = True
+        try:
+            fd = self.stream.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # no descriptor: nothing flushes it
+            pass
 
 
 def seconds(value: float | None) -> str:
@@ -29,11 +81,27 @@ def task_duration(task: TaskResult) -> float | None:
     return (task.attempts[-1].finished_at - task.attempts[0].started_at).total_seconds()
 
 
+def counts(tasks) -> list[tuple[TaskState, int]]:
+    """How many tasks are in each state, in COUNT_ORDER, states with none left out."""
+    found: dict[TaskState, int] = {}
+    for task in tasks:
+        found[task.state] = found.get(task.state, 0) + 1
+    return [(state, found[state]) for state in COUNT_ORDER if state in found]
+
+
+def failure_tail(task: TaskResult, lines: int = 5) -> list[str]:
+    """The last lines of a failed task's last attempt: its stderr, else its stdout."""
+    if not task.attempts:
+        return []
+    last = task.attempts[-1]
+    return (last.stderr or last.stdout).strip().splitlines()[-lines:]
+
+
 class LinePrinter(Observer):
     """One line per event, with the time; task output prefixed by its task with --stream."""
 
     def __init__(self, stream=None, width: int = 0):
-        self.out = stream or sys.stdout
+        self.out = stream if isinstance(stream, Sink) else Sink(stream)
         self.width = width
 
     def _line(self, text: str) -> None:
@@ -68,80 +136,22 @@ class LinePrinter(Observer):
         self._line(f"{self._name(task.name)}  {what}{took}{why}")
 
 
-class LiveView(Observer):
-    """A block of lines redrawn in place: each phase with its counts, the running tasks with
-    their elapsed time, the failures so far. ``refresh`` is called by a timer task."""
-
-    MAX_RUNNING = 12
-
-    def __init__(self, stream=None):
-        self.out = stream or sys.stdout
-        self.jobs: list[JobResult] = []
-        self._drawn = 0
-
-    def job_started(self, job):
-        self.jobs.append(job)
-        self.refresh()
-
-    def task_finished(self, job, task):
-        if task.state is TaskState.FAILED:
-            self.clear()
-            self.out.write(f"FAILED {task.name}: {task.reason}\n")
-            tail = (task.attempts[-1].stderr or task.attempts[-1].stdout).strip().splitlines()[-5:] \
-                if task.attempts else []
-            self.out.write("".join(f"  | {line}\n" for line in tail))
-        self.refresh()
-
-    def job_finished(self, job):
-        self.refresh()
-
-    def clear(self) -> None:
-        if self._drawn:
-            self.out.write(f"\033[{self._drawn}F\033[J")
-            self._drawn = 0
-
-    def refresh(self) -> None:
-        lines = self._lines()
-        self.clear()
-        self.out.write("".join(line + "\n" for line in lines))
-        self.out.flush()
-        self._drawn = len(lines)
-
-    def _lines(self) -> list[str]:
-        lines: list[str] = []
-        now = datetime.now().astimezone()
-        for job in self.jobs:
-            if job.finished_at is not None and job is not self.jobs[0]:
-                continue  # a finished nested job: its task line says it
-            lines.append(f'job {job.job_id} "{job.orchestration}"  {job.state.value}')
-            phases: dict[str, list[TaskResult]] = {}
-            for task in job.tasks.values():
-                phases.setdefault(task.phase, []).append(task)
-            for index, (phase, tasks) in enumerate(phases.items(), 1):
-                counts: dict[TaskState, int] = {}
-                for task in tasks:
-                    counts[task.state] = counts.get(task.state, 0) + 1
-                shown = ", ".join(f"{n} {MARKS[s]}" for s, n in counts.items())
-                lines.append(f"  {index}. {phase}: {shown}")
-                running = [t for t in tasks if t.state is TaskState.RUNNING][:self.MAX_RUNNING]
-                for task in running:
-                    elapsed = (now - task.attempts[-1].started_at).total_seconds()
-                    lines.append(f"       {task.name}  {seconds(elapsed)}")
-        return lines
-
-
-def summary(job: JobResult) -> str:
-    counts: dict[TaskState, int] = {}
-    for task in job.tasks.values():
-        counts[task.state] = counts.get(task.state, 0) + 1
-    shown = ", ".join(f"{n} {MARKS[s]}" for s, n in counts.items())
-    lines = [f'job {job.job_id} "{job.orchestration}": {job.state.value} in '
+def summary(job: JobResult, paint=None) -> str:
+    """The last lines of a run. ``paint(style, text)`` colours them (live_view.Painter)."""
+    paint = paint or (lambda style, text: text)
+    shown = ", ".join(paint(_STYLES.get(s, ""), f"{n} {MARKS[s]}")
+                      for s, n in counts(job.tasks.values()))
+    state = paint(_JOB_STYLES.get(job.state.value, ""), job.state.value)
+    lines = [f'job {job.job_id} "{job.orchestration}": {state} in '
              f"{seconds(job.duration_s)} ({shown})"]
     if job.reason:
         lines.append(f"  reason: {job.reason}")
     for task in job.failed_tasks():
-        lines.append(f"  failed: {task.name}: {task.reason}")
-        last = task.attempts[-1] if task.attempts else None
-        tail = ((last.stderr or last.stdout).strip().splitlines()[-5:]) if last else []
-        lines.extend(f"    | {line}" for line in tail)
+        lines.append(f"  {paint('failed', 'failed')}: {task.name}: {task.reason}")
+        lines.extend(f"    | {line}" for line in failure_tail(task))
     return "\n".join(lines) + "\n"
+
+
+_STYLES = {TaskState.SUCCEEDED: "ok", TaskState.FAILED: "failed", TaskState.CANCELLED: "failed",
+           TaskState.SKIPPED: "dim", TaskState.DISABLED: "dim"}
+_JOB_STYLES = {"success": "ok", "warning": "retry", "error": "failed", "cancelled": "failed"}

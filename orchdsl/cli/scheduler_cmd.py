@@ -54,6 +54,8 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--watch-interval", type=_duration, default=2.0, metavar="DURATION",
                         help="how often files are looked at for changes (default 2s; 0s: "
                              "never, files are read once)")
+    parser.add_argument("--serve", metavar="HOST:PORT", help="also serve the dashboard (orchdsl "
+                        "serve, docs/dashboard.md) there; beyond 127.0.0.1 set ORCHDSL_UI_TOKEN")
     add_executor_option(parser)
     add_store_option(parser)
     return parser
@@ -85,13 +87,26 @@ def main(argv: list[str]) -> int:
     store = open_store(args.store, "scheduler")
     if isinstance(store, int):
         return store
+    if args.serve:
+        from orchdsl.cli.serve_cmd import prepare
+
+        args.serve = prepare(args.paths, args.store, args.serve, None, False, "scheduler")
+        if isinstance(args.serve, int):
+            return args.serve
     import trio
 
     from orchdsl.runner.guard import enable_subreaper
 
+    from orchdsl.web.server import ListenError
+
     enable_subreaper()  # descendants that leave their process group stay ours to stop
-    trio.run(_serve, args, store)
-    return exits.OK
+    code = exits.OK
+    try:
+        trio.run(_serve, args, store)
+    except* ListenError as group:
+        sys.stderr.write(f"orchdsl scheduler: error: {group.exceptions[0].strerror}\n")
+        code = exits.USAGE
+    return code
 
 
 async def _serve(args, store) -> None:
@@ -117,6 +132,10 @@ async def _serve(args, store) -> None:
 
     async with trio.open_nursery() as nursery:
         await nursery.start(watch_signals)
+        if args.serve:
+            from orchdsl.web.server import serve_beside
+
+            await nursery.start(serve_beside, args.serve, "scheduler")
         await scheduler.serve()
         nursery.cancel_scope.cancel()
 

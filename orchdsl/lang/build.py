@@ -14,11 +14,37 @@ from orchdsl.lang import ast
 from orchdsl.lang.build_conditions import ConditionBuilder
 from orchdsl.lang.diagnostics import suggest
 from orchdsl.lang.keywords import CATCHUP_MODES, EVENTS, OVERLAP_MODES, RESERVED
-from orchdsl.lang.lexical import StringLocator, decode_string, parse_duration
+from orchdsl.lang.lexical import StringLocator, _interpolation, decode_string, parse_duration
 from orchdsl.lang.parse_state import current, report, report_control_characters, token_span
 from orchdsl.lang.source import Span
 
 MAX_DIGITS = 9  # a count or a duration part; Python refuses int() of very long numbers
+_KINDS = {kind.value: kind for kind in ast.Kind}
+_DURATIONS: dict[str, int | None] = {}  # parse_duration's answers: a file repeats "30m" often
+
+
+def _plain(raw: str, locate: StringLocator):
+    """``decode_string`` of a ``"..."`` string without a backslash (most strings), found
+    faster: its text is as written but for its interpolations. None for one with an unclosed
+    ``${``, which ``decode_string`` reports."""
+    parts: list = []
+    problems: list = []
+    position, end = 1, len(raw) - 1
+    while True:
+        opening = raw.find("${", position, end)
+        if opening < 0:
+            break
+        close = raw.find("}", opening + 2, end)
+        if close < 0:
+            return None
+        if opening > position:
+            parts.append(raw[position:opening])
+        parts.append(_interpolation(raw[opening + 2:close], locate.span(opening, close + 1),
+                                    problems))
+        position = close + 1
+    if position < end:
+        parts.append(raw[position:end])
+    return tuple(parts), problems
 
 
 class AstBuilder(ConditionBuilder, Transformer):
@@ -59,18 +85,24 @@ class AstBuilder(ConditionBuilder, Transformer):
         path = current().path
         raw = str(token)
         locate = StringLocator(path, raw, token.line, token.column, token.start_pos)
-        parts, problems = decode_string(raw, locate)
+        decoded = _plain(raw, locate) if token.type == "STRING" and "\\" not in raw else None
+        parts, problems = decoded or decode_string(raw, locate)
         report_control_characters(raw, token)
         for message, span, help in problems:
             report(message, span, help)
         return ast.StringLit(span=token_span(token, path), raw=raw, parts=parts)
 
     def _as_duration(self, token) -> ast.Duration:
-        try:
-            milliseconds = parse_duration(str(token))
-        except ValueError:
-            milliseconds = None  # rule E106 says why
-        return ast.Duration(span=self._span(token), text=str(token), milliseconds=milliseconds)
+        text = str(token)
+        milliseconds = _DURATIONS.get(text, -1)
+        if milliseconds == -1:
+            try:
+                milliseconds = parse_duration(text)
+            except ValueError:
+                milliseconds = None  # rule E106 says why
+            if len(_DURATIONS) < 1024:
+                _DURATIONS[text] = milliseconds
+        return ast.Duration(span=self._span(token), text=text, milliseconds=milliseconds)
 
     def _integer(self, token) -> ast.Integer:
         span = self._span(token)
@@ -151,7 +183,7 @@ class AstBuilder(ConditionBuilder, Transformer):
                         action=action, options=tuple(options))
 
     def kind(self, children):
-        return ast.Kind(str(children[0])), self._span(children[0])
+        return _KINDS[str(children[0])], self._span(children[0])
 
     def run_shell(self, children) -> ast.RunShell:
         return ast.RunShell(span=self._span(*children), command=children[1])

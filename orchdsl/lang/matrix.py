@@ -18,9 +18,10 @@ import itertools
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from orchdsl.lang import ast
+if TYPE_CHECKING:  # the runner expands matrices without loading the syntax tree's module
+    from orchdsl.lang import ast
 
 __all__ = ["MAX_INSTANCES", "Clause", "Instance", "TooManyInstances", "count", "instances",
            "instance_name", "is_plain_value", "lines", "static_clauses", "static_instances",

@@ -23,6 +23,8 @@ class ParseState:
     text: str = ""
     comments: list[ast.Comment] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # An empty string right before a quote was read (see ``note_empty_string``).
+    long_string_risk: bool = False
 
 
 STATE: contextvars.ContextVar[ParseState] = contextvars.ContextVar("orchdsl_parse_state")
@@ -38,7 +40,7 @@ def report(message: str, span: Span, help: str | None = None, fix: Fix | None = 
 
 
 def token_span(token, path: str | None = None) -> Span:
-    return Span(path if path is not None else current().path, token.line, token.column,
+    return Span(path if path is not None else STATE.get().path, token.line, token.column,
                 token.end_line, token.end_column, token.start_pos, token.end_pos)
 
 
@@ -48,6 +50,18 @@ def keep_comment(token) -> None:
     comment = ast.Comment(str(token), token_span(token, state.path))
     state.comments.append(comment)
     report_control_characters(str(token), token)
+
+
+def note_empty_string(token):
+    """The lexer's callback for ``STRING`` and ``RAW_STRING``: ``""`` followed by ``"`` is read
+    so only because no ``\"\"\"`` closes a long string that would start there, which text
+    anywhere after it can change. A parse of part of a file (``parser.parse_fragment``) cannot
+    know that, so it gives up on such a text."""
+    if token.end_pos - token.start_pos <= 3 and str(token) in ('""', 'r""'):
+        state = current()
+        if state.text.startswith('"', token.end_pos):
+            state.long_string_risk = True
+    return token
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # tab, LF, FF and CR are fine (CRLF files)

@@ -11,6 +11,7 @@ from orchdsl.lang import ast
 from orchdsl.lang.diagnostics import Diagnostic
 from orchdsl.lang.parser import ParseResult, parse
 from orchdsl.lsp.documents import Buffer, BufferLoader
+from orchdsl.lsp.incremental import IncrementalParser
 from orchdsl.lsp.positions import UTF16, LineIndex
 
 
@@ -49,13 +50,18 @@ class Analysis:
         return Names.of(self.document, self.buffer.path)
 
 
-def analyze(buffer: Buffer, texts: Mapping[str, str], encoding: str = UTF16) -> Analysis:
+def analyze(buffer: Buffer, texts: Mapping[str, str], encoding: str = UTF16,
+            parser: IncrementalParser | None = None) -> Analysis:
     """Parse and lint one buffer, nested files read from ``texts`` (open buffers by real path)
-    where they are open."""
+    where they are open; ``parser``, the buffer's own, re-reads only what changed since the
+    version it parsed last (``orchdsl.lsp.incremental``)."""
     from orchdsl.check.linter import lint_result
 
     loader = BufferLoader(texts)
-    result = parse(buffer.text, buffer.path)
+    if parser is not None:
+        result = parser.parse(buffer.text, buffer.path)
+    else:
+        result = parse(buffer.text, buffer.path)
     found = tuple(lint_result(result, loader))
     analysis = Analysis(buffer, result, found, dict(loader.read), encoding)
     analysis.lines  # built here, in the worker, rather than by the first feature that needs it

@@ -17,6 +17,7 @@ from typing import Callable
 
 from orchdsl.lsp.analysis import Analysis, analyze
 from orchdsl.lsp.documents import Buffer, Change, DocumentStore
+from orchdsl.lsp.incremental import IncrementalParser
 from orchdsl.lsp.positions import UTF16
 
 DEBOUNCE_S = 0.05  # as long as a pause between keystrokes is, at the least
@@ -35,6 +36,7 @@ class Session:
         self.parsed: dict[str, Analysis] = {}  # the last analysis whose file parsed
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._running: dict[str, asyncio.Future] = {}
+        self._parsers: dict[str, IncrementalParser] = {}  # used by the worker only
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchdsl-check")
 
     # -- buffers -------------------------------------------------------------------------------
@@ -55,6 +57,7 @@ class Session:
             timer.cancel()
         self.latest.pop(uri, None)
         self.parsed.pop(uri, None)
+        self._parsers.pop(uri, None)
         self._clear(uri)
         if buffer is not None:
             self._check_readers(buffer.key, None)  # they read the file on disk now
@@ -110,7 +113,8 @@ class Session:
         done = self.latest.get(uri)
         if done is not None and done.buffer is buffer:
             return done
-        return analyze(buffer, self.store.texts(), self.encoding)
+        parser = self._parsers.setdefault(uri, IncrementalParser())
+        return analyze(buffer, self.store.texts(), self.encoding, parser)
 
     def _checked(self, uri: str, future: asyncio.Future) -> None:
         if future.cancelled():

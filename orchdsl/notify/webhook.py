@@ -20,18 +20,20 @@ USER_AGENT = "orchdsl-notify"
 
 
 def payload(summary: Summary) -> dict:
-    """The JSON document, exactly the keys of LANGUAGE.md 7."""
+    """The JSON document: the keys of docs/reference.md ("Notifications"), and the reasons,
+    masked, of the job and of each task (why it failed, was skipped or cancelled)."""
     return {
         "orchestration": summary.orchestration,
         "file": summary.file,
         "job_id": summary.job_id,
         "event": summary.event.value,
         "status": summary.status,
+        "reason": summary.reason,
         "started_at": iso_utc(summary.started_at),
         "finished_at": iso_utc(summary.finished_at),
         "duration_s": round(summary.duration_s, 3) if summary.duration_s is not None else None,
         "tasks": [{"name": t.name, "phase": t.phase, "state": t.state, "attempts": t.attempts,
-                   "exit_code": t.exit_code} for t in summary.tasks],
+                   "exit_code": t.exit_code, "reason": t.reason} for t in summary.tasks],
     }
 
 

@@ -10,22 +10,34 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from orchdsl.lang import ast
 from orchdsl.planning.params import ParamError, parse_params  # noqa: F401 - re-exported
 from orchdsl.planning.selection import EVERYTHING, Selection, unselected
 from orchdsl.planning.spec import NotifySpec, Plan, RefKind, ScheduleSpec, Selected, TaskSpec
-from orchdsl.planning.tasks import TaskPlanner, template_of  # noqa: F401 - re-exported
+
+if TYPE_CHECKING:
+    from orchdsl.lang import ast
+
+
+def __getattr__(name: str):
+    # Re-exported, and loaded when asked for: selecting from a cached plan (planning.cache)
+    # must not load the syntax tree's modules.
+    if name in ("TaskPlanner", "template_of"):
+        from orchdsl.planning import tasks
+
+        return getattr(tasks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_plan(compiled, *, params: Mapping[str, str] | None = None,
                selection: Selection = EVERYTHING,
                also_unselected: Mapping[str, str] | None = None) -> Plan:
-    """The plan of a run of ``compiled`` (an orchdsl.compiler.Compiled). ``also_unselected``:
-    task name -> why it does not run (the tasks a re-run leaves out). Raises SelectionError
-    for a selection flag that names nothing."""
-    plan = plan_file(compiled)
+    """The plan of a run of ``compiled``: an orchdsl.compiler.Compiled, or the plan of one
+    with every task selected (``plan_file``'s, as the plan cache keeps it).
+    ``also_unselected``: task name -> why it does not run (the tasks a re-run leaves out).
+    Raises SelectionError for a selection flag that names nothing."""
+    plan = compiled if isinstance(compiled, Plan) else plan_file(compiled)
     if params:
         plan = with_params(plan, params)
     return select(plan, selection, also_unselected)
@@ -34,12 +46,17 @@ def build_plan(compiled, *, params: Mapping[str, str] | None = None,
 def plan_file(compiled, children: dict | None = None) -> Plan:
     """Every task selected, every param at its default: the plan that selection and
     ``--param`` then narrow."""
+    from orchdsl.lang import ast
+    from orchdsl.planning.tasks import TaskPlanner
+
     children = {} if children is None else children
     orchestration = compiled.orchestration
     folder = compiled.folder if os.path.isabs(compiled.folder) else os.path.abspath(compiled.folder)
     planner = TaskPlanner(compiled, children, plan_file)
     names = planner.names
     tasks = planner.tasks()
+    for task in tasks:
+        task.refs  # worked out now, and kept with the plan (planning.cache)
     timeout = orchestration.of_type(ast.JobTimeout)
     concurrency = orchestration.of_type(ast.Concurrency)
     plan = Plan(
@@ -80,8 +97,8 @@ def select(plan: Plan, selection: Selection = EVERYTHING,
     reasons = {**(also_unselected or {}), **unselected(phases, selection, groups)}
     tasks = tuple(_selected(t, reasons) for t in plan.tasks)
     runs = [t for t in tasks if t.runs]
-    env_vars = tuple(dict.fromkeys(r.env_var for t in runs for tpl in t.templates
-                                   for r in tpl.refs if r.kind is RefKind.ENV))
+    env_vars = tuple(dict.fromkeys(r.env_var for t in runs for r in t.refs
+                                   if r.kind is RefKind.ENV))
     warnings = ["the selection leaves no task to run"] if tasks and not runs else []
     return dataclasses.replace(plan, tasks=tasks, env_vars=env_vars,
                                selection=selection.flags(), warnings=tuple(warnings))

@@ -6,9 +6,10 @@ reached."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
-from orchdsl.lang import ast
+if TYPE_CHECKING:  # a cached plan is run without loading the syntax tree's module
+    from orchdsl.lang import ast
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ def condition_of(when: ast.When, tasks_of: Callable[[ast.Word | ast.StringLit], 
     """The plan's form of a ``when``. ``tasks_of(arg)`` spells out a status call's argument.
     A phase condition that asks about no task's status is read as ``succeeded() and (...)``,
     as in GitHub Actions, so a plain test never runs a phase after a failure."""
+    from orchdsl.lang import ast
+
     expr = _expr(when.condition, tasks_of)
     if phase and not ast.status_calls(when.condition):
         expr = Combined("and", (Status("succeeded", None), expr))
@@ -79,6 +82,8 @@ def condition_of(when: ast.When, tasks_of: Callable[[ast.Word | ast.StringLit], 
 
 
 def _expr(node, tasks_of) -> Expr:
+    from orchdsl.lang import ast
+
     if isinstance(node, ast.BoolOp):
         return Combined(node.op, tuple(_expr(n, tasks_of) for n in node.operands))
     if isinstance(node, ast.Not):

@@ -160,10 +160,22 @@ class TaskSpec:
     matrix: "MatrixSpec | None" = None  # a matrix expanded when the task is reached
     instance_of: str | None = None  # the matrix task this instance is one of
     matrix_values: tuple[tuple[str, str], ...] = ()  # the instance's value of each matrix
+    _refs: tuple[Ref, ...] | None = field(default=None, init=False, repr=False,
+                                          compare=False)
 
     @property
     def runs(self) -> bool:
         return self.state is Selected.SELECTED
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        """Every reference the task's templates hold, in order: worked out once (the
+        planner does, so a cached plan holds them; bench_run W3)."""
+        found = self._refs
+        if found is None:
+            found = tuple(r for t in self.templates for r in t.refs)
+            object.__setattr__(self, "_refs", found)
+        return found
 
     @property
     def templates(self) -> tuple[Template, ...]:

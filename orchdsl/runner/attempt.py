@@ -22,6 +22,10 @@ class AttemptSink:
     """``coordinator``: the runner.coordinator.Coordinator that started the attempt (not
     imported here: it imports this module)."""
 
+    __slots__ = ("coordinator", "result", "work", "handle", "hop", "cancelled_why",
+                 "raw_outputs", "_stdout", "_stderr", "_attempt", "_closing", "_finished",
+                 "_log")
+
     def __init__(self, coordinator, result: TaskResult, work: Work):
         self.coordinator = coordinator
         self.result = result
@@ -33,13 +37,38 @@ class AttemptSink:
         self._attempt: Attempt | None = None
         self._closing = False  # finished() under way: lines it flushes are still heard
         self._finished = False
-        masker = coordinator.values.masker
-        stream = coordinator.stream
-        self.log = AttemptLog(self._log_chunk, coordinator.log_limit)
-        self.stdout = OutputBuffer(masker, self._line_sink("stdout") if stream else None,
-                                   self.log, "o")
-        self.stderr = OutputBuffer(masker, self._line_sink("stderr") if stream else None,
-                                   self.log, "e")
+        # Made when the attempt first prints there: most tasks of a large job print little
+        # (bench_run W3). Each is written by one thread at a time (executors/base.py).
+        self._log: AttemptLog | None = None
+        self._stdout: OutputBuffer | None = None
+        self._stderr: OutputBuffer | None = None
+
+    @property
+    def stdout(self) -> OutputBuffer:
+        if self._stdout is None:
+            self._stdout = self._buffer("stdout", "o")
+        return self._stdout
+
+    @property
+    def stderr(self) -> OutputBuffer:
+        if self._stderr is None:
+            self._stderr = self._buffer("stderr", "e")
+        return self._stderr
+
+    def _buffer(self, stream: str, tag: str) -> OutputBuffer:
+        coordinator = self.coordinator
+        lines = self._line_sink(stream) if coordinator.stream else None
+        return OutputBuffer(coordinator.values.masker, lines, self, tag)
+
+    def add(self, stream: str, text: str) -> None:
+        """What the attempt printed, masked, for its full log (OutputBuffer calls it, from
+        the one thread that writes the attempt's output)."""
+        log = self._log
+        if log is None:
+            coordinator = self.coordinator
+            log = self._log = AttemptLog(self._log_chunk, coordinator.log_limit,
+                                         self._ask_drain, coordinator.trio_thread)
+        log.add(stream, text)
 
     # -- what the executor calls -----------------------------------------------------------
 
@@ -59,14 +88,16 @@ class AttemptSink:
         attempt.pid, attempt.host, attempt.worker = placement.pid, placement.host, placement.worker
         self.coordinator.attempt_started(self)
 
-    def finished(self, outcome: Outcome) -> None:
+    def finished(self, outcome: Outcome, at=None) -> None:
+        """``at``: when it ended, when the executor knows better than ``outcome.at``."""
         if self._closing:
             return
         self._closing = True
         attempt = self._attempt
-        stdout, stderr = self.stdout.close(), self.stderr.close()
-        if attempt is not None:
-            self.log.close()
+        stdout = self._stdout.close() if self._stdout is not None else ""
+        stderr = self._stderr.close() if self._stderr is not None else ""
+        if attempt is not None and self._log is not None:
+            self._log.close()
         self._finished = True
         if attempt is None:  # never started: taken back, or cancelled while queued
             self.coordinator.attempt_finished(self, outcome, started=False)
@@ -80,7 +111,7 @@ class AttemptSink:
         if outcome.succeeded:
             self.raw_outputs = dict(outcome.outputs)
             attempt.outputs = {k: mask(v) for k, v in outcome.outputs.items()}
-        attempt.finished_at = outcome.at or self.coordinator.now()
+        attempt.finished_at = at or outcome.at or self.coordinator.now()
         attempt.pid = None  # gone: nothing for recovery to stop
         self.coordinator.attempt_finished(self, outcome, started=True)
 
@@ -88,8 +119,19 @@ class AttemptSink:
 
     def drain_log(self) -> None:
         """Hand what the attempt printed so far to the observers (every 0.5 s)."""
-        if self._attempt is not None and not self._closing:
-            self.log.drain()
+        if self._attempt is not None and not self._closing and self._log is not None:
+            self._log.drain()
+
+    def _ask_drain(self) -> bool:
+        """From a lane that printed much: drain the log soon, in the trio thread."""
+        try:
+            if self.hop is not None:
+                self.hop(self.drain_log)
+            else:
+                self.coordinator.token.run_sync_soon(self.drain_log)
+        except trio.RunFinishedError:
+            return False
+        return True
 
     def _log_chunk(self, segments: list) -> None:
         coordinator = self.coordinator
@@ -108,8 +150,8 @@ class AttemptSink:
     def _line_sink(self, stream: str):
         """Each line goes to the observer in the trio thread, even when a call prints from its
         worker thread (observers need not be thread-safe)."""
-        trio_thread = threading.get_ident()
-        token = trio.lowlevel.current_trio_token()
+        trio_thread = self.coordinator.trio_thread
+        token = self.coordinator.token
 
         def deliver(line: str) -> None:
             if threading.get_ident() == trio_thread:

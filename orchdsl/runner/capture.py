@@ -24,6 +24,7 @@ LINE_LIMIT = 64 * 1024  # a line longer than this is passed on in pieces of this
 
 LOG_LIMIT = 100 * 1024 * 1024  # bytes of a task's log kept, by default
 FLUSH_BYTES = 4 * 1024 * 1024  # a log chunk goes to the store once this much is pending
+DRAIN_WAIT_S = 5.0  # how long a lane that printed FLUSH_BYTES waits for them to be taken
 
 
 class AttemptLog:
@@ -33,12 +34,17 @@ class AttemptLog:
     ``(time, "o" or "e", text)``. Text holds the bytes a command printed as they were
     (``surrogateescape`` for bytes that are not UTF-8)."""
 
-    def __init__(self, on_chunk: Callable[[list], None], limit: int = LOG_LIMIT):
-        self._on_chunk, self._limit = on_chunk, limit
+    def __init__(self, on_chunk: Callable[[list], None], limit: int = LOG_LIMIT,
+                 ask_drain: Callable[[], bool] | None = None, trio_thread: int | None = None):
+        """``ask_drain()``, from another thread: have the trio thread drain soon (False when
+        it cannot: nobody listens any more). ``trio_thread``: the ident of the thread that
+        drains (this one by default)."""
+        self._on_chunk, self._limit, self._ask_drain = on_chunk, limit, ask_drain
         self._lock = threading.Lock()
+        self._drained: threading.Condition | None = None  # made by the first lane to wait
         self._segments: list[tuple[float, str, str]] = []
         self._pending = self._kept = self._dropped = 0
-        self._trio_thread = threading.get_ident()
+        self._trio_thread = trio_thread or threading.get_ident()
 
     def add(self, stream: str, text: str) -> None:
         with self._lock:
@@ -53,12 +59,30 @@ class AttemptLog:
             self._kept += len(text)
             self._pending += len(text)
             full = self._pending >= FLUSH_BYTES
-        if full and threading.get_ident() == self._trio_thread:
+        if not full:
+            return
+        if threading.get_ident() == self._trio_thread:
             self.drain()
+        else:
+            self._wait_for_drain()
+
+    def _wait_for_drain(self) -> None:
+        """Backpressure for a lane printing fast: what is pending is bounded, so a command
+        that prints gigabytes does not fill the runner's memory faster than the store takes
+        it. The lane stops reading (so the command waits on its pipe) until the trio thread
+        drained, at most DRAIN_WAIT_S."""
+        if self._ask_drain is None or not self._ask_drain():
+            return
+        with self._lock:
+            if self._drained is None:
+                self._drained = threading.Condition(self._lock)
+            self._drained.wait_for(lambda: self._pending < FLUSH_BYTES, DRAIN_WAIT_S)
 
     def drain(self) -> None:
         with self._lock:
             segments, self._segments, self._pending = self._segments, [], 0
+            if self._drained is not None:
+                self._drained.notify_all()
         if segments:
             self._on_chunk(segments)
 
@@ -72,8 +96,13 @@ class AttemptLog:
 
 
 class OutputBuffer:
+    __slots__ = ("_log", "_tag", "_masker", "_decoder", "_stream", "_on_line", "_partial",
+                 "_partial_size", "_head", "_head_size", "_tail", "_dropped")
+
     def __init__(self, masker: Masker, on_line: Callable[[str], None] | None = None,
-                 log: AttemptLog | None = None, stream: str = "o"):
+                 log=None, stream: str = "o"):
+        """``log``: where kept text goes as well, ``log.add(stream, text)`` (an AttemptLog,
+        or the attempt that makes one when needed)."""
         # The decoder and the masking stream are made at the first write: most tasks of a
         # large job print nothing on one of their two streams (bench_run W3).
         self._log, self._tag = log, stream

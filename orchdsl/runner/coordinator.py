@@ -20,6 +20,7 @@ job ends once each has said how it ended.
 from __future__ import annotations
 
 import math
+import threading
 from collections import deque
 from typing import Callable
 
@@ -66,6 +67,9 @@ class Coordinator:
         self._advancing = False
         self._all_done = trio.Event()
         self._nursery: trio.Nursery | None = None
+        self._executor_of: dict[type, Executor] = {}
+        self.trio_thread = threading.get_ident()  # made in the trio thread, by the runner
+        self.token = trio.lowlevel.current_trio_token()
 
     # -- the job ------------------------------------------------------------------------------
 
@@ -185,14 +189,20 @@ class Coordinator:
         self._check_done()
 
     def _advance_now(self) -> None:
+        try:
+            self._start_queued()
+        finally:
+            if not self._ending:
+                for executor in self.executors:  # once per advance, not per task (W3)
+                    executor.staff(self.slots)
+
+    def _start_queued(self) -> None:
         walk = self._walk
         while True:
             while self._reached:
                 walk.done(self._reached.popleft(), self._reach)
             if self._ending:
                 return
-            for executor in self.executors:
-                executor.staff(self.slots)
             queue = self._retries or self._queued
             if not queue:
                 return
@@ -209,7 +219,10 @@ class Coordinator:
             executor = self._executor(work)
             queued = executor.takes_queued(work)
             if not queued and self.slots.available < 1:
-                return
+                for each in self.executors:  # lanes may take the slots a task waits for
+                    each.staff(self.slots)
+                if self.slots.available < 1:
+                    return
             queue.popleft()
             sink = AttemptSink(self, self.job.tasks[name], work)
             self._running[name] = sink
@@ -231,7 +244,12 @@ class Coordinator:
                                 attempt=len(result.attempts) + 1, grace_s=self.grace_s)
 
     def _executor(self, work: Work) -> Executor:
-        return next(e for e in self.executors if e.can_run(work))
+        kind = type(work.what)  # the executor of a kind of work, asked once (W3)
+        found = self._executor_of.get(kind)
+        if found is None:
+            found = self._executor_of[kind] = next(e for e in self.executors
+                                                   if e.can_run(work))
+        return found
 
     def _take_back_queued(self) -> None:
         """Works an executor queued that did not start: they never will."""

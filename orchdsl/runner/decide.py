@@ -27,6 +27,9 @@ class Queue:
     pass
 
 
+QUEUE = Queue()  # the decision of most tasks: made once
+
+
 @dataclass(frozen=True)
 class Met:
     """Not to run (disabled, not selected): counts as met for what comes after."""
@@ -57,10 +60,10 @@ class Decider:
         self._after_failure: set[str] = set()  # phases that run although a task failed
         self._phases_skipped: dict[str, str] = {}  # phase -> its false condition's reason
         self._phases_failed: dict[str, str] = {}  # phase -> why its condition failed
-        self._instances: dict[str, TaskSpec] = {}
+        self._specs = {t.name: t for t in plan.tasks}  # with the dynamic matrices' instances
 
     def spec(self, name: str) -> TaskSpec:
-        return self._instances.get(name) or self.plan.task(name)
+        return self._specs[name]
 
     def exempt(self, name: str) -> bool:
         """Whether a queued task may start although a failure stopped the job."""
@@ -104,7 +107,7 @@ class Decider:
                     return Skip(spec.when.skip_reason, met=True)
             except ConditionError as exc:
                 return Fail(str(exc))
-        return Queue() if spec.matrix is None else self._expand(spec)
+        return QUEUE if spec.matrix is None else self._expand(spec)
 
     def _blocked(self, name: str, phase: str) -> str | None:
         if self.stopping and phase not in self._after_failure:
@@ -127,7 +130,7 @@ class Decider:
                                           matrix_values=i.values, matrix=None, when=None)
                       for i in found)
         for instance in specs:
-            self._instances[instance.name] = instance
+            self._specs[instance.name] = instance
         self.facts.expanded[spec.name] = [s.name for s in specs]
         return Expand(specs)
 

@@ -19,6 +19,7 @@ class JobFacts:
         self.outputs: dict[str, dict[str, str]] = {}  # task -> its outputs, as it set them
         self.expanded: dict[str, list[str]] = {}  # a dynamic matrix task -> its instances
         self.bad = 0  # tasks that failed or were cancelled so far
+        self._plain: dict[str, bool] = {}  # task -> reads no output (its values: the job's)
 
     # -- what conditions ask (runner.conditions.Facts) ------------------------------------
 
@@ -63,13 +64,16 @@ class JobFacts:
     def task_values(self, spec: TaskSpec) -> Mapping[str, str]:
         """The values a task's templates read: the job's, its matrix values, and the outputs
         it refers to (ConditionError when one is not set)."""
-        if not spec.matrix_values and not _reads_outputs(spec):
-            return self.values
+        if not spec.matrix_values:
+            plain = self._plain.get(spec.name)
+            if plain is None:
+                plain = self._plain[spec.name] = not _reads_outputs(spec)
+            if plain:
+                return self.values
         found = {**self.values, **dict(spec.matrix_values)}
-        for template in spec.templates:
-            for ref in template.refs:
-                if ref.kind is RefKind.OUTPUT:
-                    found[ref.name] = self.output(*ref.output)
+        for ref in spec.refs:
+            if ref.kind is RefKind.OUTPUT:
+                found[ref.name] = self.output(*ref.output)
         return found
 
     def instances(self, spec: TaskSpec):
@@ -86,7 +90,7 @@ class JobFacts:
 
 
 def _reads_outputs(spec: TaskSpec) -> bool:
-    return any(r.kind is RefKind.OUTPUT for t in spec.templates for r in t.refs)
+    return any(r.kind is RefKind.OUTPUT for r in spec.refs)
 
 
 __all__ = ["JobFacts", "TooManyInstances"]

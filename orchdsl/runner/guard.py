@@ -99,11 +99,19 @@ def children(thread: int | None = None) -> list[int]:
     """The children of this process created by ``thread`` (a native thread id; the main
     thread by default, which is also where orphans are reparented), from /proc."""
     tid = thread or os.getpid()
-    try:
-        with open(f"/proc/self/task/{tid}/children") as f:
-            return [int(p) for p in f.read().split()]
+    try:  # os.open: read once per attempt (guard.sweep), Python's file objects cost more
+        fd = os.open(f"/proc/self/task/{tid}/children", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return []
+    try:
+        data = b""
+        while chunk := os.read(fd, 65536):
+            data += chunk
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    return [int(p) for p in data.split()]
 
 
 def has_children() -> bool:
@@ -130,7 +138,9 @@ def escaped(token: str, known: set[int]) -> list[int]:
     """Our children (orphans reparented to us) that carry ``token`` and are not ``known``."""
     if not has_children():
         return []
-    return [pid for pid in children() if pid not in known and marked_with(pid, token)]
+    guardian = _guardian.pid if _guardian is not None else None
+    return [pid for pid in children()
+            if pid not in known and pid != guardian and marked_with(pid, token)]
 
 
 def stop_now(pids: list[int], signum: int) -> None:
@@ -164,6 +174,24 @@ def alive(pid: int) -> bool:
         return False
 
 
+def sweep(token: str, known: set[int], grace: float) -> None:
+    """Stop what left an attempt's process group and outlived it: our children (orphans
+    reparented to this subreaper) that carry ``token`` and are not ``known`` (the job's
+    commands still running). SIGTERM, then SIGKILL after ``grace``; again for what that
+    orphans in turn. Blocking: called in the lane that ran the attempt."""
+    for _ in range(3):
+        strays = escaped(token, known)
+        if not strays:
+            return
+        stop_now(strays, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while any(alive(p) for p in strays) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stop_now([p for p in strays if alive(p)], signal.SIGKILL)
+        time.sleep(0.01)
+        reap(strays)
+
+
 def stop_children_of_thread(thread: int, grace: float = 2.0) -> None:
     """Stop what a ``call`` started from ``thread`` and left running (blocking: called in the
     thread that ran the call, or for an abandoned call in a worker thread)."""
@@ -179,4 +207,4 @@ def stop_children_of_thread(thread: int, grace: float = 2.0) -> None:
 
 
 __all__ = ["job_token", "attempt_token", "start_guardian", "enable_subreaper", "escaped",
-           "stop_now", "reap", "alive", "stop_children_of_thread", "group_alive"]
+           "sweep", "stop_now", "reap", "alive", "stop_children_of_thread", "group_alive"]

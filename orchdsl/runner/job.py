@@ -18,14 +18,14 @@ from typing import Callable, Mapping, Sequence
 import trio
 
 from orchdsl.model import JobResult, JobState, TaskResult, TaskState, Trigger
-from orchdsl.observer import MemoryRecorder, Observer, Observers
+from orchdsl.observer import MemoryRecorder, Observer
 from orchdsl.planning.spec import Plan, Selected
 from orchdsl.runner.capture import LOG_LIMIT
 from orchdsl.runner.coordinator import Coordinator
 from orchdsl.runner.executors.base import ExecutorError, Work
+from orchdsl.runner.fanout import Fanout
 from orchdsl.runner.executors.dask_address import EXECUTOR_VARIABLE, parse_executor
-from orchdsl.runner.executors.inprocess import InProcessExecutor
-from orchdsl.runner.executors.local import ProcessExecutor
+from orchdsl.runner.executors.local import LocalExecutor
 from orchdsl.runner.executors.nested import CANCELLED_BY_PARENT, NestedExecutor
 from orchdsl.runner.guard import job_token
 from orchdsl.runner.values import JobValues
@@ -96,7 +96,7 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
     # recorder, last, numbers jobs from 1).
     ears = ([recorder, *observers] if store is not None else [*observers, recorder]) + (
         [notifier] if notifier is not None else [])
-    runner = _Runner(Observers(*ears), options, environ)
+    runner = _Runner(Fanout(*ears), options, environ)
     if cancel is not None and notifier is not None:
         cancel._also.append(notifier.stop_waiting)
     async with trio.open_nursery() as services:
@@ -197,8 +197,7 @@ class _Runner:
             from orchdsl.runner.executors.dask import DaskExecutor
 
             return [DaskExecutor(self.cluster, self.environ), NestedExecutor(run_child)]
-        return [ProcessExecutor(self.environ), InProcessExecutor(self.options.now),
-                NestedExecutor(run_child)]
+        return [LocalExecutor(self.environ, self.options.now), NestedExecutor(run_child)]
 
     def _finish(self, job: JobResult, state: JobState, reason: str | None) -> JobResult:
         for result in job.tasks.values():

@@ -43,16 +43,23 @@ class OutputFiles:
 
 def read_outputs(path: str) -> dict[str, str]:
     """The outputs written to ``path`` (then removed); raises OutputError."""
+    if not os.access(path, os.F_OK):
+        return {}  # it published nothing (most tasks: one system call, bench_run W1)
     try:
-        size = os.path.getsize(path)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return {}
+    try:
+        size = os.fstat(fd).st_size
         if size > LIMIT:
             raise OutputError(f"more than {LIMIT // 1024} KiB of outputs ({size} bytes) in "
                               f"${OUTPUT_VARIABLE}")
-        with open(path, "rb") as f:
+        with open(fd, "rb", closefd=False) as f:
             data = f.read(LIMIT + 1)
-    except FileNotFoundError:
-        return {}  # the task removed it: it published nothing
+    except OSError as exc:  # the task made a folder of it, ...
+        raise OutputError(f"cannot read ${OUTPUT_VARIABLE}: {exc.strerror or exc}") from None
     finally:
+        os.close(fd)
         _remove(path)
     return parse_outputs(data.decode("utf-8", errors="replace"))
 

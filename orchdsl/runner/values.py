@@ -9,6 +9,7 @@ the tasks before it. This is the one place that decides a missing secret or vari
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import Mapping
 
 from orchdsl.masking import Masker
@@ -36,6 +37,7 @@ class JobValues:
         # Every secret under its own name in each command's environment (and the attempt's
         # token: runner/guard.py).
         self._process_env = dict(self.secrets)
+        self._params = MappingProxyType(dict(plan.params))  # every call's, shared (W3)
 
     def missing(self) -> str | None:
         """Secrets and ``${env.NAME}`` that are not set: the job fails before any task."""
@@ -45,11 +47,10 @@ class JobValues:
         for task in self.plan.tasks:
             if not task.runs:
                 continue
-            for template in task.templates:
-                for ref in template.refs:
-                    if ref.kind is RefKind.ENV and ref.env_var not in self.environ:
-                        return (f"environment variable {ref.env_var} is not set "
-                                f"(task {task.name})")
+            for ref in task.refs:
+                if ref.kind is RefKind.ENV and ref.env_var not in self.environ:
+                    return (f"environment variable {ref.env_var} is not set "
+                            f"(task {task.name})")
         return None
 
     def bind_job(self, job_id: int, started: datetime, fire_time: datetime | None) -> None:
@@ -69,15 +70,17 @@ class JobValues:
         action = task.action
         if isinstance(action, CallAction):
             # A call's keyword arguments: the params, and an instance's matrix values.
-            what = CallWork(action.module, action.function, action.folder,
-                            {**dict(self.plan.params), **dict(task.matrix_values)})
+            kwargs = {**self._params, **dict(task.matrix_values)} if task.matrix_values \
+                else self._params
+            what = CallWork(action.module, action.function, action.folder, kwargs)
         elif isinstance(action, NestedAction):
             what = NestedWork(self.plan.children[action.child],
                               {name: t.render(values) for name, t in action.params})
         else:
             what = self._process(task, action, values, attempt)
         return Work(job_id, task.name, attempt, what, task.timeout_s, grace_s,
-                    label=task.label, stops_job=not task.continue_on_failure)
+                    label=task.label,
+                    stops_job=not task.continue_on_failure and attempt > task.retries)
 
     def _process(self, task: TaskSpec, action, values, attempt: int) -> ProcessWork:
         env = {**self._process_env, **{name: t.render(values) for name, t in task.env}}
@@ -97,7 +100,7 @@ class JobValues:
 
     def unbound(self, task: TaskSpec, values: Mapping[str, str]) -> list[str]:
         """The references of the task that have no value (outputs not set)."""
-        return [r.name for t in task.templates for r in t.refs if r.name not in values]
+        return [r.name for r in task.refs if r.name not in values]
 
 
 def _cwd(task: TaskSpec, values: Mapping[str, str]) -> str:

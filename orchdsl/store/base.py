@@ -44,6 +44,30 @@ class JobQuery:
 
 
 @dataclass(frozen=True)
+class TaskPage:
+    """Which of a job's tasks to read (the dashboard's job page): in the job's order, from
+    ``offset``, at most ``limit``, only those of ``phase`` and in ``state`` when given."""
+
+    offset: int = 0
+    limit: int = 500
+    phase: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """A phase of a job in brief: how many tasks it has in each state, and the span of their
+    attempts (``running``: attempts not finished yet)."""
+
+    name: str
+    tasks: int
+    states: tuple[tuple[str, int], ...]  # (state, how many), in the order of TaskState
+    started_at: datetime | None
+    finished_at: datetime | None
+    running: int = 0
+
+
+@dataclass(frozen=True)
 class Prune:
     """Which jobs ``orchdsl prune`` removes: finished before ``before``, or beyond the newest
     ``keep_last`` of each file; only those of ``files`` when given."""
@@ -95,6 +119,24 @@ class StoreReader(abc.ABC):
     def job(self, job_id: int) -> JobResult | None:
         """One job with its tasks, attempts, deliveries and the ids of its nested jobs."""
 
+    def job_page(self, job_id: int, page: TaskPage) -> tuple[JobResult, int] | None:
+        """The job as ``job`` gives it but with only the tasks of ``page``, and how many of
+        its tasks match the page's phase and state. This default reads the whole job; a
+        store that can do better overrides it."""
+        job = self.job(job_id)
+        if job is None:
+            return None
+        matching = [t for t in job.tasks.values() if page.phase in (None, t.phase)
+                    and page.state in (None, t.state.value)]
+        job.tasks = {t.name: t for t in matching[page.offset:page.offset + page.limit]}
+        return job, len(matching)
+
+    def phase_spans(self, job_id: int) -> list[PhaseSpan]:
+        """Each phase of the job, in the job's order, in brief. This default reads the
+        whole job; a store that can do better overrides it."""
+        job = self.job(job_id)
+        return phase_spans_of(job.tasks.values()) if job else []
+
     @abc.abstractmethod
     def previous_job(self, file: str, before_id: int) -> JobResult | None:
         """The last job of ``file`` before ``before_id`` that ran to an end (not nested, not
@@ -123,6 +165,26 @@ class StoreReader(abc.ABC):
         the order they were written."""
 
     def close(self) -> None: ...
+
+
+def phase_spans_of(tasks) -> list[PhaseSpan]:
+    from orchdsl.model import TaskState
+
+    found: dict[str, list] = {}
+    for task in tasks:
+        found.setdefault(task.phase, []).append(task)
+    spans = []
+    for name, members in found.items():
+        counts = {s.value: 0 for s in TaskState}
+        for task in members:
+            counts[task.state.value] += 1
+        attempts = [a for t in members for a in t.attempts]
+        ends = [a.finished_at for a in attempts if a.finished_at]
+        spans.append(PhaseSpan(name, len(members), tuple((k, v) for k, v in counts.items() if v),
+                               min((a.started_at for a in attempts), default=None),
+                               max(ends, default=None),
+                               sum(a.finished_at is None for a in attempts)))
+    return spans
 
 
 class JobStore(StoreReader):

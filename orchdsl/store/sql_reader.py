@@ -14,7 +14,7 @@ from datetime import timezone
 
 import orchdsl.store.rows as rows
 from orchdsl.model import JobResult
-from orchdsl.store.base import JobQuery, StoreReader, Unfinished
+from orchdsl.store.base import JobQuery, PhaseSpan, StoreReader, TaskPage, Unfinished
 
 
 class SqlReader(StoreReader):
@@ -54,12 +54,62 @@ class SqlReader(StoreReader):
             task = rows.task(row)
             task.attempts = attempts.get(task.name, [])
             job.tasks[task.name] = task
+        return self._with_deliveries(job)
+
+    def _with_deliveries(self, job: JobResult) -> JobResult:
         job.deliveries = tuple(rows.delivery(r) for r in self._read(
-            "SELECT * FROM deliveries WHERE job_id = ? ORDER BY id", (job_id,)))
+            "SELECT * FROM deliveries WHERE job_id = ? ORDER BY id", (job.job_id,)))
         if self.version >= 3:
             job.children = tuple(r[0] for r in self._read(
-                "SELECT id FROM jobs WHERE parent_job = ? ORDER BY id", (job_id,)))
+                "SELECT id FROM jobs WHERE parent_job = ? ORDER BY id", (job.job_id,)))
         return job
+
+    def job_page(self, job_id: int, page: TaskPage) -> tuple[JobResult, int] | None:
+        found = self._read("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        if not found:
+            return None
+        job = rows.job(found[0])
+        where, args = "job_id = ?", [job_id]
+        for column, value in (("phase", page.phase), ("state", page.state)):
+            if value is not None:
+                where += f" AND {column} = ?"
+                args.append(value)
+        count = self._read(f"SELECT count(*) FROM tasks WHERE {where}", args)[0][0]
+        for row in self._read(f"SELECT * FROM tasks WHERE {where} ORDER BY position, "
+                              f"{self.TASK_ORDER} LIMIT ? OFFSET ?",
+                              [*args, page.limit, page.offset]):
+            job.tasks[row["name"]] = rows.task(row)
+        names = list(job.tasks)
+        for start in range(0, len(names), 500):
+            part = names[start:start + 500]
+            for row in self._read(f"SELECT * FROM attempts WHERE job_id = ? AND task IN "
+                                  f"({','.join('?' * len(part))}) ORDER BY task, number",
+                                  [job_id, *part]):
+                job.tasks[row["task"]].attempts.append(rows.attempt(row))
+        return self._with_deliveries(job), count
+
+    def phase_spans(self, job_id: int) -> list[PhaseSpan]:
+        from orchdsl.model import TaskState
+
+        counts: dict[str, dict[str, int]] = {}
+        for phase, state, number in self._read(
+                "SELECT phase, state, count(*) FROM tasks WHERE job_id = ? GROUP BY phase, "
+                "state ORDER BY min(position)", (job_id,)):
+            counts.setdefault(phase, {})[state] = number
+        spans = {phase: (started, finished, running) for phase, started, finished, running in
+                 self._read("SELECT t.phase, min(a.started_at), max(a.finished_at), "
+                            "sum(CASE WHEN a.finished_at IS NULL THEN 1 ELSE 0 END) FROM "
+                            "attempts a JOIN tasks t ON t.job_id = a.job_id AND t.name = a.task "
+                            "WHERE a.job_id = ? GROUP BY t.phase", (job_id,))}
+        order = [s.value for s in TaskState]
+        found = []
+        for phase, states in counts.items():
+            started, finished, running = spans.get(phase, (None, None, 0))
+            found.append(PhaseSpan(phase, sum(states.values()),
+                                   tuple(sorted(states.items(), key=lambda i: order.index(i[0])
+                                                if i[0] in order else len(order))),
+                                   rows.moment(started), rows.moment(finished), running or 0))
+        return found
 
     def previous_job(self, file: str, before_id: int) -> JobResult | None:
         found = self._read(

@@ -8,6 +8,10 @@ the ``Sink``: ``started(...)`` once the attempt runs, what it prints into ``sink
 data only (argv, environment, a call's module and function by name), so an executor may
 run it anywhere: a local process, a thread of this process, a Dask worker.
 
+The data classes here are made for every attempt, a few times each, so they are slotted and
+not frozen (a frozen dataclass's ``__init__`` costs two to three times more: bench_run W3);
+nothing changes one once it is made.
+
 Each executor enforces the attempt's timeout itself (it knows how to stop its kind of work:
 SIGTERM to the process group, then SIGKILL after ``grace_s``) and reports it as an outcome
 with the reason ``timed out after <duration>``.
@@ -23,7 +27,7 @@ from typing import Callable, Mapping, Protocol
 import trio
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProcessWork:
     """A command: ``argv`` run in ``cwd`` in a process group of its own."""
 
@@ -32,7 +36,7 @@ class ProcessWork:
     env: Mapping[str, str]  # added to the executor's environment (secrets, env entries, values)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallWork:
     """A Python function, by name: ``module:function`` with ``folder`` first on sys.path."""
 
@@ -42,7 +46,7 @@ class CallWork:
     kwargs: Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NestedWork:
     """Another orchestration's plan, run as a job of its own (its own coordinator)."""
 
@@ -50,7 +54,7 @@ class NestedWork:
     params: Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Work:
     job_id: int
     task: str
@@ -59,10 +63,10 @@ class Work:
     timeout_s: float | None
     grace_s: float
     label: str | None = None  # ``on "<label>"``: where it may run
-    stops_job: bool = True  # a failure stops the job (no continue_on_failure)
+    stops_job: bool = True  # a failure stops the job (no continue_on_failure, no retry left)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     """How an attempt ended. ``reason`` says why it failed when the exit code does not (a
     timeout, a signal, an exception); ``outputs`` are what it published (not masked: later
@@ -78,7 +82,7 @@ class Outcome:
         return self.exit_code == 0 and self.reason is None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Placement:
     """Where an attempt runs, once it does: recorded per attempt."""
 
@@ -129,7 +133,8 @@ class Executor(abc.ABC):
     def start(self, work: Work, sink: Sink) -> Handle: ...
 
     def can_run(self, work: Work) -> bool:
-        """Whether this executor runs that work (the coordinator asks each in turn)."""
+        """Whether this executor runs that kind of work (the coordinator asks each in turn,
+        once per kind: ProcessWork, CallWork, NestedWork)."""
         return True
 
     # An executor may take works before a concurrency slot is free and staff its own

@@ -25,8 +25,17 @@ from orchdsl.durations import written
 from orchdsl.runner.executors.base import Outcome, Output
 
 _import_lock = threading.Lock()
-_current_output: contextvars.ContextVar[tuple[Output, Output] | None] = \
+# Where print() of the running call goes: anything with ``stdout`` and ``stderr`` (the
+# attempt's sink, whose buffers are made when it first prints).
+_current_output: contextvars.ContextVar[object | None] = \
     contextvars.ContextVar("orchdsl_call_output", default=None)
+
+
+class _Outputs:
+    __slots__ = ("stdout", "stderr")
+
+    def __init__(self, stdout: Output, stderr: Output):
+        self.stdout, self.stderr = stdout, stderr
 OUTPUTS_LIMIT = 1024 * 1024  # characters of outputs an attempt may publish
 
 
@@ -109,7 +118,7 @@ async def run_call(target: str, *, folder: str, params: dict[str, str], timeout:
     except Exception as exc:  # ImportError, SyntaxError in the module, AttributeError, ...
         stderr.write(user_traceback(exc))
         return Outcome(1, f"cannot load {target}: {type(exc).__name__}: {exc}")
-    token = _current_output.set((stdout, stderr))
+    token = _current_output.set(_Outputs(stdout, stderr))
     install_router()
     reason, value = None, None
     try:
@@ -201,15 +210,14 @@ def _stop_what_it_started() -> None:
 # -- the lanes: plain sync calls without timeout (see executors/lanes.py) ------------------
 
 
-def call_capturing(function: Callable, kwargs: dict, stdout: Output,
-                   stderr: Output) -> Outcome:
+def call_capturing(function: Callable, kwargs: dict, outputs) -> Outcome:
     """Call ``function`` here (a worker thread), its print() output and traceback going to
-    the outputs (install_router() must have run)."""
-    token = _current_output.set((stdout, stderr))
+    ``outputs.stdout`` and ``outputs.stderr`` (install_router() must have run)."""
+    token = _current_output.set(outputs)
     try:
         value = function(**kwargs)
     except BaseException as exc:  # SystemExit from a task fails the task, not the runner
-        stderr.write(user_traceback(exc))
+        outputs.stderr.write(user_traceback(exc))
         return returned(f"{type(exc).__name__}: {exc}", None)
     finally:
         _current_output.reset(token)
@@ -258,14 +266,14 @@ WORKERS = Workers()
 
 
 class _Router(io.TextIOBase):
-    def __init__(self, real, index: int):
-        self._real, self._index = real, index
+    def __init__(self, real, name: str):
+        self._real, self._name = real, name
 
     def write(self, text: str) -> int:
-        buffers = _current_output.get()
-        if buffers is None:
+        outputs = _current_output.get()
+        if outputs is None:
             return self._real.write(text)
-        buffers[self._index].write(text)
+        getattr(outputs, self._name).write(text)
         return len(text)
 
     def flush(self) -> None:
@@ -285,6 +293,6 @@ class _Router(io.TextIOBase):
 
 def install_router() -> None:
     if not isinstance(sys.stdout, _Router):
-        sys.stdout = _Router(sys.stdout, 0)
+        sys.stdout = _Router(sys.stdout, "stdout")
     if not isinstance(sys.stderr, _Router):
-        sys.stderr = _Router(sys.stderr, 1)
+        sys.stderr = _Router(sys.stderr, "stderr")
