@@ -17,6 +17,9 @@ from orchdsl.store.schema import VERSION
 from pg_server import free_port, pg_server, pg_url  # noqa: F401 (fixtures)
 
 
+ONE_TASK = 'orchestration "A" {\n    phase "P" { task t run "true" }\n}\n'
+
+
 def database_of(url: str) -> str:
     return url.rsplit("/", 1)[1]
 
@@ -25,7 +28,8 @@ def database_of(url: str) -> str:
     ("postgresql://app:s3cret@db:5432/jobs", "postgresql://app:***@db:5432/jobs"),
     ("postgresql://app:p@ss/w?rd@db/jobs", "postgresql://app:***@db/jobs"),
     ("postgres://app@db/jobs", "postgres://app@db/jobs"),
-    ("postgresql://db/jobs?sslmode=require&password=x1", "postgresql://db/jobs?sslmode=require&password=***"),
+    ("postgresql://db/jobs?sslmode=require&password=x1",
+     "postgresql://db/jobs?sslmode=require&password=***"),
     ("/var/lib/orchdsl/jobs.db", "/var/lib/orchdsl/jobs.db"),
 ])
 def test_a_store_url_is_shown_without_its_password(url, shown):
@@ -42,7 +46,7 @@ def test_a_store_location_is_a_file_a_sqlite_url_or_a_postgresql_url(location, k
 
 
 def test_a_sqlite_url_is_a_store_for_every_command(tmp_path):
-    (tmp_path / "a.orch").write_text('orchestration "A" {\n    phase "P" { task t run "true" }\n}\n')
+    (tmp_path / "a.orch").write_text(ONE_TASK)
     url = f"sqlite://{tmp_path / 'jobs.db'}"
     assert run_isolated("run", "a.orch", "--store", url, cwd=tmp_path).code == 0
     listed = run_isolated("jobs", "--store", url, cwd=tmp_path)
@@ -125,7 +129,7 @@ def test_a_reader_of_a_database_without_a_store_creates_nothing(pg_server, pg_ur
 
 def test_a_wrong_password_an_unknown_database_and_no_server_are_one_line_errors(
         tmp_path, pg_server, pg_url):
-    (tmp_path / "a.orch").write_text('orchestration "A" {\n    phase "P" { task t run "true" }\n}\n')
+    (tmp_path / "a.orch").write_text(ONE_TASK)
     database = database_of(pg_url)
     cases = [
         (pg_server.url(database, password="wrong-pw-123"), "password authentication failed"),

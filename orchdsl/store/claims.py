@@ -32,7 +32,9 @@ from datetime import datetime
 import orchdsl.store.rows as rows
 from orchdsl.store.base import Runner
 
-LEASE_S = 20.0  # a claim not renewed for this long is dead (docs/high-availability.md: 30 s late at most)
+# A claim not renewed for this long is dead: a dead scheduler's fire starts 30 s late at most
+# (docs/high-availability.md).
+LEASE_S = 20.0
 RENEW_S = 4.0  # how often a scheduler renews its claims and looks for dead ones
 STALE_S = 60.0  # a waiting fire whose lease ran out longer ago than this is not run late
 KEEP_ENDED_S = 86_400.0  # ended claims are deleted this long after they were made
