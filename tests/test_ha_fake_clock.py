@@ -1,5 +1,6 @@
-"""Several schedulers on one store, on a fake clock (docs/high-availability.md): each with a connection of its own, as separate processes would
-have, on a real SQLite file and a real PostgreSQL server. trio's MockClock jumps ahead when
+"""Several schedulers on one store, on a fake clock (docs/high-availability.md): each with
+a connection of its own, as separate processes would have, on a real SQLite file and a real
+PostgreSQL server. trio's MockClock jumps ahead when
 every task sleeps (see test_scheduler.py); jobs are real, their ``call`` tasks sleep on it.
 
 Which scheduler takes a fire depends on which asks first: the tests check what must hold

@@ -171,8 +171,24 @@ def test_three_schedulers_one_killed_run_every_fire_once(tmp_path, setting):
     if elsewhere:
         assert len(late) == 1, [(j.fire_time, j.started_at) for j in late]
         assert any(j.state.value == "skipped" for j in jobs)
+    states = Counter(by_fire[at].state.value for at in expected if at in by_fire)
+    print(f"\n{len(expected)} fires: {dict(states)}, {len(missing)} without a job; late "
+          f"starts (s): {[round((j.started_at - j.fire_time).total_seconds(), 1) for j in late]}"
+          f"; jobs per runner pid: {dict(Counter(j_pid for j_pid in _pids(location)))}")
     # The victim's job: terminated by a survivor's recovery (its heartbeat stopped).
     recovered = {j.job_id: j for j in jobs}[job]
     assert recovered.state.value in ("terminated", "processing")
     if not elsewhere:
         assert recovered.state.value == "terminated"
+
+
+def _pids(location: str) -> list[int]:
+    """The runner pid of each job that ran (who took the fires)."""
+    from orchdsl.store import open_store
+
+    store = open_store(location)
+    try:
+        return [row["pid"] for row in store._read("SELECT pid FROM jobs WHERE state <> "
+                                                  "'skipped'")]
+    finally:
+        store.close()

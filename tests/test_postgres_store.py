@@ -17,6 +17,9 @@ from orchdsl.store.schema import VERSION
 from pg_server import free_port, pg_server, pg_url  # noqa: F401 (fixtures)
 
 
+ONE_TASK = 'orchestration "A" {\n    phase "P" { task t run "true" }\n}\n'
+
+
 def database_of(url: str) -> str:
     return url.rsplit("/", 1)[1]
 
@@ -25,7 +28,8 @@ def database_of(url: str) -> str:
     ("postgresql://app:s3cret@db:5432/jobs", "postgresql://app:***@db:5432/jobs"),
     ("postgresql://app:p@ss/w?rd@db/jobs", "postgresql://app:***@db/jobs"),
     ("postgres://app@db/jobs", "postgres://app@db/jobs"),
-    ("postgresql://db/jobs?sslmode=require&password=x1", "postgresql://db/jobs?sslmode=require&password=***"),
+    ("postgresql://db/jobs?sslmode=require&password=x1",
+     "postgresql://db/jobs?sslmode=require&password=***"),
     ("/var/lib/orchdsl/jobs.db", "/var/lib/orchdsl/jobs.db"),
 ])
 def test_a_store_url_is_shown_without_its_password(url, shown):
@@ -42,7 +46,7 @@ def test_a_store_location_is_a_file_a_sqlite_url_or_a_postgresql_url(location, k
 
 
 def test_a_sqlite_url_is_a_store_for_every_command(tmp_path):
-    (tmp_path / "a.orch").write_text('orchestration "A" {\n    phase "P" { task t run "true" }\n}\n')
+    (tmp_path / "a.orch").write_text(ONE_TASK)
     url = f"sqlite://{tmp_path / 'jobs.db'}"
     assert run_isolated("run", "a.orch", "--store", url, cwd=tmp_path).code == 0
     listed = run_isolated("jobs", "--store", url, cwd=tmp_path)
@@ -125,7 +129,7 @@ def test_a_reader_of_a_database_without_a_store_creates_nothing(pg_server, pg_ur
 
 def test_a_wrong_password_an_unknown_database_and_no_server_are_one_line_errors(
         tmp_path, pg_server, pg_url):
-    (tmp_path / "a.orch").write_text('orchestration "A" {\n    phase "P" { task t run "true" }\n}\n')
+    (tmp_path / "a.orch").write_text(ONE_TASK)
     database = database_of(pg_url)
     cases = [
         (pg_server.url(database, password="wrong-pw-123"), "password authentication failed"),
@@ -177,3 +181,88 @@ def test_a_task_that_prints_nul_is_recorded(tmp_path, pg_url):
     logs = run_isolated("logs", "1", "--store", pg_url, "--raw", cwd=tmp_path)
     assert "a\0b" in logs.stdout, logs  # every byte, in the log
 
+
+
+def _same_records(store) -> dict:
+    """Write the same jobs through the store's interface, with fixed times, and read back
+    everything each read method gives."""
+    from dataclasses import asdict, replace
+    from datetime import datetime, timezone
+
+    from orchdsl.model import Attempt, Delivery, JobResult, JobState, TaskResult, TaskState, \
+        Trigger
+    from orchdsl.store import JobQuery
+    from orchdsl.store.base import Changes, Prune, TaskPage
+    from orchdsl.store.recovery import this_runner
+
+    t = [datetime(2027, 5, 1, 6, 0, s, 250_000, tzinfo=timezone.utc) for s in range(40)]
+    ids = []
+    for n in range(3):
+        job = JobResult(0, "Same", "/srv/same.orch", Trigger.SCHEDULE, fire_time=t[n],
+                        params=(("day", f"2027-05-0{n + 1}"),), selection=("--only", "a*"))
+        for name, phase in (("a", "One"), ("b", "One"), ("c", "Two")):
+            job.tasks[name] = TaskResult(name, phase, continue_on_failure=name == "b")
+        job.job_id = store.create_job(job, this_runner(), f"token-{n}")
+        ids.append(job.job_id)
+        job.state, job.started_at = JobState.PROCESSING, t[n + 1]
+        attempts = []
+        for i, task in enumerate(job.tasks.values()):
+            first = Attempt(1, t[10 + i], t[11 + i], 1 if task.name == "b" else 0,
+                            "exit code 1" if task.name == "b" else None, f"out {task.name}\n",
+                            "", None, {"rows": "12"}, "host-1", None)
+            task.attempts.append(first)
+            task.state = TaskState.FAILED if task.name == "b" else TaskState.SUCCEEDED
+            attempts.append((job.job_id, task.name, first))
+        instances = [TaskResult("c.eu", "Two", TaskState.SUCCEEDED, instance_of="c"),
+                     TaskResult("c.us", "Two", TaskState.SUCCEEDED, instance_of="c")]
+        store.write(Changes(jobs=[job], tasks=[(job.job_id, x) for x in job.tasks.values()
+                                                if x.name != "c"],
+                            attempts=[a for a in attempts if a[1] != "c"],
+                            expansions=[(job.job_id, "c", instances)]))
+        job.state, job.finished_at = JobState.WARNING, t[30 + n]
+        store.write(Changes(jobs=[job]))
+        store.append_logs([(job.job_id, "a", 1, t[12].isoformat(), 6, b"x\x9c\x03\x00\x00\x00"
+                                                                     b"\x00\x01")])
+        store.record_delivery(job.job_id, Delivery("warning", "https://hooks.example.com/***",
+                                                   "delivered", 1, None, t[35]))
+    store.record_skipped_fire("Same", "/srv/same.orch", "abc", "skipped: because", t[20])
+    store.record_fire("/srv/same.orch", "0 6 * * *", t[5])
+
+    def plain(value):
+        """As dicts, without what the store stamps with its own clock (when a job was made
+        or skipped, when a delivery was recorded)."""
+        found = asdict(value) if hasattr(value, "__dataclass_fields__") else value
+        if isinstance(found, dict):
+            stamped = {"created_at", "at"} | ({"finished_at"} if found.get("state") is
+                                              JobState.SKIPPED else set())
+            return {k: plain(v) for k, v in found.items() if k not in stamped}
+        if isinstance(found, (list, tuple)):
+            return [plain(v) for v in found]
+        return found
+
+    page = store.job_page(ids[1], TaskPage(offset=1, limit=2))
+    return plain({
+        "jobs": store.jobs(JobQuery(limit=50)), "skipped": store.jobs(JobQuery(state="skipped")),
+        "job": [store.job(i) for i in ids], "page": [page[0], page[1]],
+        "spans": store.phase_spans(ids[0]), "previous": store.previous_job("/srv/same.orch", 3),
+        "durations": store.success_durations("/srv/same.orch"),
+        "fires": sorted(store.succeeded_fires("/srv/same.orch").items()),
+        "last": store.last_fire("/srv/same.orch", "0 6 * * *"),
+        "logs": [(c.id, c.task, c.attempt) for c in store.logs(ids[0])],
+        "cancel": [store.request_cancel(ids[0], "me"), store.cancel_requests(ids)],
+        "prune": [replace(j, created_at=None) for j in store.prune(Prune(keep_last=1))],
+        "after": store.jobs(JobQuery(limit=50))})
+
+
+def test_the_same_writes_read_back_the_same_on_sqlite_and_postgresql(tmp_path, pg_url):
+    sqlite, postgres = open_store(str(tmp_path / "jobs.db")), open_store(pg_url)
+    try:
+        on_sqlite, on_postgres = _same_records(sqlite), _same_records(postgres)
+    finally:
+        sqlite.close()
+        postgres.close()
+    assert on_postgres == on_sqlite
+    assert [j["job_id"] for j in on_postgres["after"]] == [4]  # the newest of the file
+    assert [t["name"] for t in on_postgres["job"][0]["tasks"].values()] == ["a", "b", "c.eu",
+                                                                            "c.us"]
+    assert on_postgres["page"][1] == 4 and on_postgres["spans"][1]["tasks"] == 2

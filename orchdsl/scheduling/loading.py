@@ -111,7 +111,8 @@ class Loading:
                 entry = self._new_entry(watched, key, schedule, now, starting)
             self._log(Kind.LOADED, f"{watched.shown} {schedule.shown()} (overlap "
                       f"{schedule.overlap.value}, catchup {schedule.catchup.value})"
-                      f"{' reloaded' if reloaded else ''}: next fire {time_of(entry.due, schedule)}",
+                      f"{' reloaded' if reloaded else ''}: next fire "
+                      f"{time_of(entry.due, schedule)}",
                       file=watched.path, due=entry.due)
         if not wanted:
             self._log(Kind.IGNORED, f"{watched.shown}: no schedule"

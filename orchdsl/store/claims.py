@@ -32,7 +32,9 @@ from datetime import datetime
 import orchdsl.store.rows as rows
 from orchdsl.store.base import Runner
 
-LEASE_S = 20.0  # a claim not renewed for this long is dead (docs/high-availability.md: 30 s late at most)
+# A claim not renewed for this long is dead: a dead scheduler's fire starts 30 s late at most
+# (docs/high-availability.md).
+LEASE_S = 20.0
 RENEW_S = 4.0  # how often a scheduler renews its claims and looks for dead ones
 STALE_S = 60.0  # a waiting fire whose lease ran out longer ago than this is not run late
 KEEP_ENDED_S = 86_400.0  # ended claims are deleted this long after they were made
@@ -191,7 +193,8 @@ def take_over(store, owner: Owner, schedules: set[tuple[str, str]]) -> list[Orph
 
 
 def release(store, owner: Owner) -> None:
-    """A scheduler that stops lets go of what it still holds; ended claims a day old go."""
+    """A scheduler that stops lets go of what it still holds (its jobs ended: nothing, as a
+    rule)."""
     with store.transaction() as db:
         db.execute(f"UPDATE fire_claims SET state = 'lost' WHERE owner = ? AND {LIVE}",
                    (owner.token,))

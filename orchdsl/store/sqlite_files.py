@@ -151,7 +151,8 @@ def problem(path: str, exc: sqlite3.Error) -> str:
     text = str(exc)
     lowered = text.lower()
     if "full" in lowered:
-        return f"{path}: the disk is full: the job store cannot be written ({text}); free some space"
+        return (f"{path}: the disk is full: the job store cannot be written ({text}); free "
+                "some space")
     if "disk i/o" in lowered:
         return f"{path}: an I/O error on the disk that holds the job store ({text})"
     if "readonly" in lowered or "read-only" in lowered:
