@@ -139,6 +139,18 @@ def test_a_run_and_the_history_on_postgresql(tmp_path, pg_server, pg_url):
         assert pg_server.password not in result.stdout + result.stderr
 
 
+def test_the_tasks_of_a_manual_run_see_the_store_without_its_password(tmp_path, pg_server,
+                                                                    pg_url):
+    (tmp_path / "tick.orch").write_text(TICK)
+    ran = run_isolated("run", "tick.orch", "--stream", "--no-live", cwd=tmp_path,
+                       env={"ORCHDSL_STORE": pg_url})
+    assert ran.code == 0, ran.stderr
+    assert f"store={pg_url.replace(':' + pg_server.password, '')}" in ran.stdout
+    printed = run_isolated("logs", "1", "--store", pg_url, cwd=tmp_path).stdout
+    assert f"store={pg_url.replace(':' + pg_server.password, '')}\n" in printed
+    assert pg_server.password not in ran.stdout + ran.stderr + printed
+
+
 @pytest.mark.slow
 def test_the_scheduler_runs_on_postgresql_and_never_shows_the_password(tmp_path, pg_server,
                                                                        pg_url):

@@ -88,7 +88,7 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
     ``task_status.started()`` is called once the job exists (the scheduler waits for it)."""
     options = options or RunOptions()
     cancel = cancel or Cancel()
-    environ = dict(os.environ if options.environ is None else options.environ)
+    environ = _without_store_password(os.environ if options.environ is None else options.environ)
     recorder = _recorder(store)
     if notifier is None:
         notifier = _notifier(plan, options.trigger, notify_me, store, environ)
@@ -123,6 +123,19 @@ def _recorder(store):
     from orchdsl.store.recorder import StoreRecorder
 
     return StoreRecorder(store)
+
+
+def _without_store_password(environ: Mapping[str, str]) -> dict[str, str]:
+    """Tasks inherit the runner's environment, but not the job store's password
+    (docs/high-availability.md): ORCHDSL_STORE reaches them without it, whoever runs the job."""
+    from orchdsl.store import STORE_VARIABLE
+
+    environ = dict(environ)
+    if environ.get(STORE_VARIABLE):
+        from orchdsl.store.locations import without_password
+
+        environ[STORE_VARIABLE] = without_password(environ[STORE_VARIABLE])
+    return environ
 
 
 def _notifier(plan: Plan, trigger: Trigger, notify_me: Sequence[str], store, environ):

@@ -33,20 +33,9 @@ async def run_scheduled(plan: Plan, store, observer: Observer, *, fire: datetime
     environment[FIRE_TIME_VARIABLE] = fire.astimezone(timezone.utc).isoformat().replace(
         "+00:00", "Z")
     environment[SCHEDULE_VARIABLE] = cron
-    _hide_store_password(environment)
     cancel = Cancel()
     options = RunOptions(trigger=Trigger.SCHEDULE, environ=environment, fire_time=fire,
                          executor=executor)
     task_status.started(cancel)
     return await run_job(plan, store=store, observers=(observer,), cancel=cancel,
                          options=options)
-
-
-def _hide_store_password(environment: dict[str, str]) -> None:
-    """Tasks inherit the scheduler's environment, but not the job store's password
-    (docs/high-availability.md): ORCHDSL_STORE reaches them without it."""
-    from orchdsl.store import STORE_VARIABLE
-    from orchdsl.store.locations import without_password
-
-    if environment.get(STORE_VARIABLE):
-        environment[STORE_VARIABLE] = without_password(environment[STORE_VARIABLE])
