@@ -20,6 +20,26 @@ EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.orch"))
 # 1.1 is not built yet), but parsed, formatted, coloured and fuzzed as the examples are.
 LANGUAGE_1_1 = REPO / "tests" / "cases" / "syntax" / "language-1.1.orch"
 
+# The tiers (pyproject.toml's `slow` marker): `pytest -m "not slow"` is the edit-test loop, the
+# in-process tests of every stage; the full suite (what CI runs) adds these modules, whose
+# every test starts the installed `orchdsl` command, a server, a terminal or a cluster. Tests
+# elsewhere that take seconds carry `@pytest.mark.slow` themselves.
+END_TO_END_MODULES = frozenset("""
+    test_background_jobs test_backfill test_completion test_dask test_docs_site
+    test_dry_run_cli test_fmt_cli test_graph_cli test_graph_cli_1_1 test_ha_claims
+    test_ha_concurrent_runs test_ha_migrations test_ha_store_disks test_history_cli
+    test_import_keboola test_lint_cli test_next_cli test_no_process_outlives test_notify_cli
+    test_notify_delivery test_plan_cache test_postgres_cli test_postgres_store test_prune
+    test_run_cli test_run_output test_scheduler_cli test_task_logs
+""".split())
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.stem in END_TO_END_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 # Terminal names of the grammar (and lark's own) that must never reach a user.
 LARK_TOKEN_NAMES = ("RBRACE", "LBRACE", "RSQB", "LSQB", "NAME", "STRING", "LONG_STRING", "INT",
                     "DURATION", "COMMA", "EQUAL", "COMMENT", "$END", "__ANON", "_ANON",

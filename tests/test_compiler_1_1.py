@@ -97,6 +97,7 @@ def big(tmp_path: Path, size: int) -> str:
     return str(path)
 
 
+@pytest.mark.slow  # seconds of real work: the full suite's
 def test_ten_thousand_instances_needing_ten_thousand_keep_edges_linear(tmp_path):
     started = time.perf_counter()
     graph = compile_file(big(tmp_path, 10_000)).graph

@@ -5,10 +5,13 @@ else advances the walk afterwards, the nodes after it are never reached and _fin
 the later tasks as skipped "not reached" instead of "not started: task bad failed"."""
 
 
+import pytest
+
 import orchdsl
 from race_helpers import Log, lit, write
 
 
+@pytest.mark.slow  # seconds of real work: the full suite's
 def test_later_tasks_say_why_they_did_not_start(tmp_path):
     write(tmp_path, "steps.py", "import time\ndef f():\n    time.sleep(0.0003)\n")
     calls = "\n".join(f'    task t{i} call "steps:f"' for i in range(400))

@@ -11,6 +11,8 @@ here by an observer that takes 50 ms in task_finished (a store flush can), then 
 same as a SIGINT arriving at that moment."""
 import time
 
+import pytest
+
 
 import trio
 
@@ -63,6 +65,7 @@ def ran_by_now(ran_file, expected: int) -> int:
         time.sleep(0.01)
 
 
+@pytest.mark.slow  # seconds of real work: the full suite's
 def test_job_timeout_with_many_quick_calls(tmp_path):
     """Nothing injected: a job timeout while one lane runs many tiny calls back to back."""
     n = 3000
