@@ -1,27 +1,34 @@
 #!/usr/bin/env python3
-"""Benchmark ``orchdsl run``: runner overhead against xargs, make and plain trio/threads.
+"""Benchmark ``orchdsl run`` against plain loops (issue 21): start-up, per-task cost, scale.
 
-    python bench/bench_run.py                   # W1 10x50 + 20x100, W2, W3 10x1000, 5 runs
-    python bench/bench_run.py --runs 9 --json bench-run.json
-    python bench/bench_run.py --quick           # smoke test: 1 run each, small sizes
+    python bench/bench_run.py                   # the full table, 5 counted runs each
+    python bench/bench_run.py --quick           # smoke test: 1 run each, small sizes (~1 min)
+    python bench/bench_run.py --only W1,T1 --runs 9 --json bench-run.json
     python bench/bench_run.py --only W3 --profile
 
 Run it with the project's venv python (it imports orchdsl and trio for the in-process rows).
 The table goes to stdout, progress and profiles to stderr. See bench/README.md.
 
-Methodology copied from the team's peer benchmark (/work/shared/bench-peers.md): every
-measurement is one uncounted warm-up run, then N counted runs, median with min-max; process rows
-are wall time from spawn to reap, start-up included, under GNU time (cpu = user+sys of the
-process tree, peak RSS = largest single process); ``x base`` is the median of per-pair ratios,
-the baseline (xargs for shell workloads, a thread pool for in-process ones) being run right
-after each counted run. Before timing, a traced 3x5 run (J=2, tasks sleep 50 ms) checks every
-runner: each task ran once, each phase started after the previous one ended, and how many tasks
-overlapped at most.
+Every measurement is one uncounted warm-up run (it also fills the plan cache: the counted runs
+of an unchanged file reuse its plan, as a user's do), then N counted runs, each followed at
+once by one run of its baseline: ``× base`` is the median of those per-pair ratios, which
+moves much less than the medians on a shared machine. Process rows are wall time from spawn
+to reap, start-up included, under GNU time (cpu = user+sys of the process tree, peak RSS =
+largest single process); in-process rows time one call in this process after a warm-up call,
+and every call starts clean (an untimed ``gc.collect()`` after it). Before timing, a traced
+3x5 run (J=2, tasks sleep 50 ms) checks every runner: each task ran once, each phase started
+after the previous one ended, and how many tasks overlapped at most.
 
-Workloads (issue 5):
-  W1  2,000 ``true`` tasks in 20 phases of 100, J=2 (and 10x50): process spawning overhead
-  W2  4 phases x 8 ``sleep 0.05``, J=8: barrier latency, overhead per phase
-  W3  10,000 no-op ``call`` tasks in 10 phases of 1,000, J=2: in-process dispatch overhead
+Workloads (the issue's table):
+  W1  2,000 ``true`` tasks in 20 phases of 100, J=2: orchdsl against xargs (make, a raw trio
+      loop and ``run "true"`` through sh for context)
+  W2  4 phases x 8 ``sleep 0.05``, J=8: orchdsl against a raw trio loop (trio.run_process)
+  W3  10,000 no-op ``call`` tasks in 10 phases of 1,000, J=2: ``orchdsl.run(plan,
+      store=None)`` in this process against a ThreadPoolExecutor here; the whole
+      ``orchdsl run`` process against a ThreadPoolExecutor script
+  T1  a 1-task file: ``orchdsl run`` against ``python -c pass``
+  W4  100,000 ``true`` tasks in 100 phases of 1,000, J=8: per-task cost against the same
+      shape at 2,000 tasks (20 phases of 100), and peak RSS
 """
 
 from __future__ import annotations
@@ -48,14 +55,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_lint import (BenchError, Stats, find_orchdsl, machine, row,  # noqa: E402
                         script_interpreter)
 
-# Targets (issue 5)
-TARGET_W1_RATIO = 1.2  # orchdsl within 1.2x of xargs on W1
-TARGET_W2_MS_PER_PHASE = 10.0  # barrier overhead per phase
-TARGET_W3_RATIO = 2.0  # orchdsl within 2x of a plain thread pool on W3
+# Targets (issue 21)
+TARGET_W1_RATIO = 1.3  # orchdsl within 1.3x of xargs on W1
+TARGET_W2_RATIO = 1.2  # within 1.2x of a raw trio loop on W2
+TARGET_W3_IN_PROCESS = 2.0  # orchdsl.run(plan) within 2x of a thread pool in process
+TARGET_W3_PROCESS = 5.0  # the whole process within 5x of a thread pool script
+TARGET_T1_S = 0.2  # orchdsl run of a 1-task file
+TARGET_W4_RATIO = 1.2  # per-task cost at 100,000 tasks within 1.2x of 2,000
+TARGET_W4_RSS_MIB = 1024.0
 
 RUN_TIMEOUT_S = 290.0  # per single run, as the peer harness
 GNU_TIME = "/usr/bin/time"
-NOT_AVAILABLE = "orchdsl runner not available yet"
 CHECK_SLEEP_S = 0.05
 
 
@@ -71,52 +81,45 @@ class BenchTimeout(BenchError):
 @dataclass(frozen=True)
 class Workload:
     key: str  # "W1-20x100"
-    family: str  # "W1", "W2", "W3"
+    family: str  # "W1", "W2", "W3", "T1", "W4", "check"
     phases: int
     per_phase: int
     jobs: int
     kind: str  # "shell-noop", "shell-sleep", "inproc-noop"
-    argv: tuple[str, ...] = ()  # the command of a shell workload, as an argv list
+    argv: tuple[str, ...] = ()
 
     @property
     def tasks(self) -> int:
         return self.phases * self.per_phase
 
     @property
-    def sleep_s(self) -> float:
-        return float(self.argv[1]) if self.argv[:1] == ("sleep",) else 0.0
-
-    @property
-    def ideal_s(self) -> float:
-        """The wall time of a runner with no overhead at all."""
-        return self.phases * self.sleep_s
-
-    @property
-    def per_phase_overhead(self) -> bool:
-        return self.family == "W2"
-
-    @property
     def label(self) -> str:
-        return (f"{self.key} ({self.kind}, {self.phases}×{self.per_phase}, J={self.jobs})")
+        return f"{self.key} ({self.kind}, {self.phases}×{self.per_phase}, J={self.jobs})"
 
     def names(self, phase: int) -> list[str]:
-        return [f"t{phase:02d}_{i:04d}" for i in range(1, self.per_phase + 1)]
+        return [f"t{phase:03d}_{i:04d}" for i in range(1, self.per_phase + 1)]
 
 
-def workloads(quick: bool) -> list[Workload]:
-    w1 = [(10, 50)] if quick else [(10, 50), (20, 100)]
+def workloads(quick: bool) -> dict[str, Workload]:
+    true, sleep = ("true",), ("sleep", "0.05")
+    w1 = (10, 50) if quick else (20, 100)
     w3 = (10, 100) if quick else (10, 1000)
-    found = [Workload(f"W1-{p}x{n}", "W1", p, n, 2, "shell-noop", ("true",)) for p, n in w1]
-    found.append(Workload("W2-4x8-j8", "W2", 4, 8, 8, "shell-sleep", ("sleep", "0.05")))
-    found.append(Workload(f"W3-{w3[0]}x{w3[1]}", "W3", *w3, 2, "inproc-noop"))
-    return found
+    big = (10, 1000) if quick else (100, 1000)
+    found = [Workload(f"W1-{w1[0]}x{w1[1]}", "W1", *w1, 2, "shell-noop", true),
+             Workload("W2-4x8-j8", "W2", 4, 8, 8, "shell-sleep", sleep),
+             Workload(f"W3-{w3[0]}x{w3[1]}", "W3", *w3, 2, "inproc-noop"),
+             Workload("T1-1task", "T1", 1, 1, 1, "shell-noop", true),
+             Workload("W4-20x100-j8", "W4", 20, 100, 8, "shell-noop", true),
+             Workload(f"W4-{big[0]}x{big[1]}-j8", "W4", *big, 8, "shell-noop", true)]
+    return {w.key: w for w in found}
 
 
 def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def orch_text(w: Workload, action: str, name: str | None = None) -> str:
+def orch_text(w: Workload, action: str, names: Callable[[int], list[str]] | None = None,
+              act_for: Callable[[str, int], str] | None = None) -> str:
     """The .orch file of a workload; ``action``: ``argv`` (``run ["true"]``), ``shell``
     (``run "true"``) or ``call`` (``call "noop:work"``)."""
     if action == "argv":
@@ -126,45 +129,41 @@ def orch_text(w: Workload, action: str, name: str | None = None) -> str:
     else:
         act = 'call "noop:work"'
     out = [f"# {w.key}: generated by bench/bench_run.py ({w.tasks} tasks, action {action})",
-           f"orchestration {quote(name or w.key)} {{",
-           f"    concurrency {w.jobs}"]
+           f"orchestration {quote(w.key)} {{", f"    concurrency {w.jobs}"]
     for p in range(1, w.phases + 1):
-        out.append(f'    phase "p{p:02d}" {{')
-        out.extend(f"        task {t} {act}" for t in w.names(p))
+        out.append(f'    phase "p{p:03d}" {{')
+        out.extend(f"        task {t} {act_for(t, p) if act_for else act}"
+                   for t in (names or w.names)(p))
         out.append("    }")
     out.append("}")
     return "\n".join(out) + "\n"
 
 
 def xargs_script(w: Workload, folder: str, argv: list[str]) -> str:
-    """bash, one ``xargs -P J -I{} CMD`` line per phase; xargs fork+execs CMD (no shell). The
-    task names come from one list file per phase (a redirect: no extra process)."""
+    """bash, one ``xargs -P J -I{} CMD`` line per phase; xargs fork+execs CMD (no shell)."""
     lines = ["set -e"]
     for p in range(1, w.phases + 1):
-        listing = os.path.join(folder, f"phase{p:02d}.list")
-        with open(listing, "w", encoding="utf-8") as f:
-            f.write("\n".join(w.names(p)) + "\n")
+        listing = os.path.join(folder, f"phase{p:03d}.list")
+        write(listing, "\n".join(w.names(p)) + "\n")
         lines.append(f"xargs -P {w.jobs} -I{{}} {' '.join(argv)} < {listing}")
     return "\n".join(lines) + "\n"
 
 
 def makefile(w: Workload, recipe: str) -> str:
-    """GNU make -jJ, every target .PHONY, every task of phase p depends on every task of phase
-    p-1 (the barrier); make execs a recipe without a shell when it can. ``{}`` in the recipe
-    stands for the target's name."""
-    out = [f"# {w.key}: generated by bench/bench_run.py", "all: $(P{:02d})".format(w.phases)]
+    """GNU make -jJ, every target .PHONY, every task of phase p depends on every task of
+    phase p-1 (the barrier); ``{}`` in the recipe is the target's name."""
+    out = [f"# {w.key}: generated by bench/bench_run.py", f"all: $(P{w.phases:03d})"]
     for p in range(1, w.phases + 1):
-        out.insert(1, f"P{p:02d} := " + " ".join(w.names(p)))
-    out.append(".PHONY: all " + " ".join(f"$(P{p:02d})" for p in range(1, w.phases + 1)))
+        out.insert(1, f"P{p:03d} := " + " ".join(w.names(p)))
+    out.append(".PHONY: all " + " ".join(f"$(P{p:03d})" for p in range(1, w.phases + 1)))
     for p in range(1, w.phases + 1):
-        needs = f" $(P{p - 1:02d})" if p > 1 else ""
-        out.append(f"$(P{p:02d}):{needs}")
+        out.append(f"$(P{p:03d}):" + (f" $(P{p - 1:03d})" if p > 1 else ""))
         out.append("\t" + recipe.replace("{}", "$@"))
     return "\n".join(out) + "\n"
 
 
 TRIO_SHELL = '''\
-# plain trio loop: trio.run_process per task, CapacityLimiter(J), one nursery per phase
+# raw trio loop: trio.run_process per task, CapacityLimiter(J), one nursery per phase
 import trio
 
 PHASES, PER_PHASE, JOBS, ARGV = {phases}, {per_phase}, {jobs}, {argv!r}
@@ -186,30 +185,6 @@ async def main():
 trio.run(main)
 '''
 
-TRIO_INPROC = '''\
-# plain trio loop: trio.to_thread.run_sync per task, CapacityLimiter(J), one nursery per phase
-import sys
-from functools import partial
-
-import trio
-
-sys.path.insert(0, {folder!r})
-from {module} import {function} as work
-
-PHASES, PER_PHASE, JOBS = {phases}, {per_phase}, {jobs}
-
-
-async def main():
-    limiter = trio.CapacityLimiter(JOBS)
-    for p in range(1, PHASES + 1):
-        async with trio.open_nursery() as nursery:
-            for _ in range(PER_PHASE):
-                nursery.start_soon(partial(trio.to_thread.run_sync, work(p), limiter=limiter))
-
-
-trio.run(main)
-'''
-
 THREADS_INPROC = '''\
 # plain thread pool: ThreadPoolExecutor(J), work() per task, wait() per phase
 import sys
@@ -226,15 +201,12 @@ with ThreadPoolExecutor(JOBS) as pool:
 '''
 
 NOOP_MODULE = "def work():\n    pass\n"
-
-# The scripts call work(p) to get the function of phase p; for the no-op workload every phase
-# runs the same function.
-NOOP_SELECTOR = "noop_phases"
+NOOP_SELECTOR = "noop_phases"  # the scripts call work(p) for the function of phase p
 NOOP_SELECTOR_MODULE = "from noop import work as _work\n\n\ndef work(phase):\n    return _work\n"
 
 
 def run_threads_in_process(work: Callable[[], None], w: Workload) -> None:
-    """The in-process baseline of W3: the same loop as THREADS_INPROC, in this process."""
+    """The in-process baseline of W3: the loop of THREADS_INPROC, in this process."""
     from concurrent.futures import ThreadPoolExecutor, wait
 
     with ThreadPoolExecutor(w.jobs) as pool:
@@ -242,19 +214,10 @@ def run_threads_in_process(work: Callable[[], None], w: Workload) -> None:
             wait([pool.submit(work) for _ in range(w.per_phase)])
 
 
-def run_trio_in_process(work: Callable[[], None], w: Workload) -> None:
-    from functools import partial
-
-    import trio
-
-    async def main():
-        limiter = trio.CapacityLimiter(w.jobs)
-        for _ in range(w.phases):
-            async with trio.open_nursery() as nursery:
-                for _ in range(w.per_phase):
-                    nursery.start_soon(partial(trio.to_thread.run_sync, work, limiter=limiter))
-
-    trio.run(main)
+def write(path: str, text: str) -> str:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
 
 
 # ------------------------------------------------------------------------------------------------
@@ -273,12 +236,9 @@ class Sample:
 def run_timed(argv: list[str], cwd: str, timeout: float, env: dict | None = None
               ) -> tuple[Sample, int, str, str]:
     """Run argv once under GNU time (when installed): (sample, exit code, stdout, stderr).
-
-    Not bench_lint.run_process: this one needs a working directory, an environment, a time
-    limit (the child gets its own session; the whole group is killed on timeout) and the peak
-    RSS. That comes from GNU time, as in the peer harness: a child forked by this (large)
-    Python process would inherit its RSS high-water mark, a grandchild forked by GNU time does
-    not. cpu = user+sys of the whole tree (wait4 counts the reaped descendants)."""
+    Peak RSS comes from GNU time: a child forked by this (large) process would inherit its
+    high-water mark, a grandchild forked by GNU time does not. The child gets a session of
+    its own; the whole group is killed past ``timeout``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r", suffix=".time") as rss_file:
         full = ([GNU_TIME, "-f", "%M", "-o", rss_file.name, *argv]
@@ -309,10 +269,8 @@ def run_timed(argv: list[str], cwd: str, timeout: float, env: dict | None = None
         stderr = err.read().decode("utf-8", "replace")
         if timed_out.is_set():
             raise BenchTimeout(f"timeout (>{timeout:.0f} s)")
-        rss = None
         lines = [line for line in rss_file.read().splitlines() if line.strip()]
-        if lines and lines[-1].strip().isdigit():
-            rss = int(lines[-1]) / 1024
+        rss = int(lines[-1]) / 1024 if lines and lines[-1].strip().isdigit() else None
         return Sample(wall, usage.ru_utime + usage.ru_stime, rss), code, stdout, stderr
 
 
@@ -323,24 +281,17 @@ def cpu_now() -> float:
 
 
 def time_call(function: Callable[[], object]) -> Sample:
-    """One in-process call: wall, and cpu of this process plus its reaped children. An
-    exception becomes a BenchError (the figure is not valid).
-
-    The collector stays on during the call (as in any process that uses orchdsl as a library),
-    but every call starts clean: ``gc.collect()`` after it, untimed but measured (``gc_after``).
-    Without that, the cyclic garbage of a 10,000-task job (AST, graph, results) is freed by the
-    first collection of the *next* call, i.e. by the paired baseline: the thread pool run right
-    after ``orchdsl.run()`` took 3-4x its own time, and the pair ratio looked 3x better than
-    it is."""
+    """One in-process call: wall, and cpu of this process and its reaped children. Every
+    call starts clean: ``gc.collect()`` after it, untimed but measured (``gc_after``), so
+    the cyclic garbage of a 10,000-task job is not freed by the paired baseline's first
+    collection (which then took 3-4x its own time)."""
     cpu = cpu_now()
     start = time.perf_counter()
     try:
         function()
     except BenchError:
         raise
-    except BaseException as exc:  # noqa: B036 - trio raises ExceptionGroups
-        if isinstance(exc, KeyboardInterrupt):
-            raise
+    except Exception as exc:  # noqa: BLE001 - trio raises ExceptionGroups
         import traceback
 
         raise BenchError("in-process call raised:\n" + "".join(
@@ -360,10 +311,18 @@ def time_call(function: Callable[[], object]) -> Sample:
 @dataclass
 class Runner:
     name: str
-    once: Callable[[], Sample] | None  # None: not available (``missing`` says why)
+    once: Callable[[], Sample]
     how: str = ""
-    missing: str | None = None
     in_process: bool = False
+
+
+@dataclass
+class Env:
+    orchdsl: str
+    python: str  # the interpreter of the orchdsl script (the venv's)
+    system_python: str  # python3 on PATH, for the py-threads peer, as the peer harness
+    timeout: float
+    folder: str
 
 
 def process_runner(name: str, argv: list[str], cwd: str, timeout: float, how: str = "",
@@ -385,86 +344,128 @@ FINAL_STATE = re.compile(r'^job \d+ ".*": (\w+) in ', re.MULTILINE)
 
 
 def orchdsl_cli_output(out: str, err: str) -> str | None:
-    """``orchdsl run`` exits 0 on success and on warning: its last line (``job 3 "name":
-    success in 1.20s (2000 ok)``) must say success; a job in warning had a failed task."""
+    """``orchdsl run`` exits 0 on success and on warning: its last line must say success."""
     states = FINAL_STATE.findall(out + "\n" + err)
     if states and states[-1] == "success":
         return None
     return f"ended in {states[-1]!r}, not 'success'" if states else "printed no final state"
 
 
-def job_state(result) -> str:
-    state = getattr(result, "state", None)
-    return str(getattr(state, "value", state))
+def orchdsl_cli_runner(env: Env, name: str, path: str, folder: str, how: str) -> Runner:
+    """``orchdsl run FILE`` with a job store and a plan cache of its own (kept across its
+    runs, as a user's are: the store grows by one job per run)."""
+    tag = re.sub(r"\W+", "-", f"{os.path.basename(path)}-{name}")
+    environ = dict(os.environ, ORCHDSL_HOME=os.path.join(env.folder, "store-" + tag),
+                   ORCHDSL_CACHE=os.path.join(env.folder, "cache-" + tag))
+    environ.pop("ORCHDSL_EXECUTOR", None)
+    return process_runner(name, [env.orchdsl, "run", path, "--no-live"], folder, env.timeout,
+                          how, orchdsl_cli_output, environ)
 
 
-def orchdsl_api_runner(name: str, path: str, store: str) -> Runner:
-    try:
-        import orchdsl
-        run = orchdsl.run
-    except (ImportError, AttributeError) as exc:
-        return Runner(name, None, missing=f"{NOT_AVAILABLE} (no orchdsl.run: {exc})",
-                      in_process=True)
+def orchdsl_plan_runner(name: str, path: str, store: str | None, how: str) -> Runner:
+    """``orchdsl.run(plan, store=...)`` in this process, the plan made once beforehand."""
+    import orchdsl
+
+    made: list = []
 
     def call() -> None:
-        os.environ["ORCHDSL_HOME"] = store
-        result = run(path)
-        if job_state(result) != "success":
-            raise BenchError(f"{name}: orchdsl.run({path!r}) ended in {job_state(result)!r}, "
-                             f"not 'success': {result!r}"[:3000])
+        if not made:
+            made.append(orchdsl.plan(path))
+        result = orchdsl.run(made[0], store=store)
+        state = getattr(result.state, "value", result.state)
+        if state != "success":
+            raise BenchError(f"{name}: orchdsl.run(plan of {path!r}) ended in {state!r}")
 
-    return Runner(name, lambda: time_call(call), "orchdsl.run(path) in this process",
-                  in_process=True)
-
-
-def orchdsl_split_runners(path: str, store: str) -> list[Runner]:
-    """The two halves of ``orchdsl.run(path)``, for where the time goes: ``orchdsl.plan(path)``
-    alone (read, parse, check, compile, plan) and ``orchdsl.run(plan)`` with the plan built
-    beforehand, outside the timed call (execution and state recording only)."""
-    try:
-        import orchdsl
-        plan, run = orchdsl.planning, orchdsl.run
-    except (ImportError, AttributeError):
-        return []
-    built: list = []
-
-    def execute() -> None:
-        os.environ["ORCHDSL_HOME"] = store
-        result = run(built[0])
-        if job_state(result) != "success":
-            raise BenchError(f"orchdsl.run(plan of {path!r}) ended in {job_state(result)!r}")
-
-    def execute_once() -> Sample:
-        if not built:
-            built.append(plan(path))
-        return time_call(execute)
-
-    return [Runner("orchdsl.plan() only", lambda: time_call(lambda: plan(path)),
-                   "orchdsl.plan(path) in this process: read, parse, check, compile, plan; "
-                   "no task runs", in_process=True),
-            Runner("orchdsl.run(plan) only", execute_once,
-                   "orchdsl.run(plan) in this process, the plan built once beforehand: "
-                   "execution (and state recording) only", in_process=True)]
+    return Runner(name, lambda: time_call(call), how, in_process=True)
 
 
-def orchdsl_available(orchdsl: str, folder: str, timeout: float) -> tuple[bool, str]:
-    """Run a 1-task file: (True, "") when ``orchdsl run`` works, else (False, why)."""
+def shell_runners(w: Workload, folder: str, env: Env) -> dict[str, Runner]:
+    """The runners of a shell workload, by name (the check's too)."""
     os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, "probe.orch")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write('orchestration "probe" {\n    phase "only" {\n'
-                '        task one run ["true"]\n    }\n}\n')
-    env = dict(os.environ, ORCHDSL_HOME=os.path.join(folder, "store"))
-    try:
-        _, code, out, err = run_timed([orchdsl, "run", path], folder, min(timeout, 60), env)
-    except BenchTimeout as exc:
-        return False, f"the probe run hung: {exc}"
-    if code == 2 and "not available" in err:
-        return False, NOT_AVAILABLE
-    if code != 0 or orchdsl_cli_output(out, err):
-        return False, (f"`orchdsl run` on a 1-task file exited {code}\n--- stdout\n{out[-1500:]}"
-                       f"\n--- stderr\n{err[-1500:]}")
-    return True, ""
+    argv = list(w.argv)
+    act_for = None
+    if w.family == "check":
+        trace = write(os.path.join(folder, "trace.sh"), TRACE_SH.format(sleep=CHECK_SLEEP_S))
+        os.chmod(trace, 0o755)
+        log = os.path.join(folder, "trace.log")
+        argv = [trace, "{}", log]
+
+        def act_for(name: str, phase: int) -> str:  # noqa: F811 - one line per task
+            return "run [" + ", ".join(quote(a.replace("{}", name)) for a in argv) + "]"
+    runners = {
+        "xargs": process_runner("xargs", ["bash", write(os.path.join(folder, "xargs.sh"),
+                                                        xargs_script(w, folder, argv))],
+                                folder, env.timeout, "bash script, one `xargs -P J -I{} CMD` "
+                                "line per phase reading the phase's task list; xargs "
+                                "fork+execs the command"),
+        "make": process_runner("make", ["make", "-s", "-j", str(w.jobs), "-f", write(
+            os.path.join(folder, "Makefile"), makefile(w, " ".join(argv)))], folder,
+            env.timeout, "GNU make -jJ, all targets .PHONY, every task of phase p depends on "
+            "every task of phase p-1; recipes exec'd without a shell"),
+        "py-trio": process_runner("py-trio", [env.python, write(
+            os.path.join(folder, "trio_loop.py"), TRIO_SHELL.format(
+                phases=w.phases, per_phase=w.per_phase, jobs=w.jobs,
+                argv=[a.replace("{}", "t{p:03d}_{i:04d}") for a in argv]))],
+            folder, env.timeout, "venv python + trio: trio.run_process per task, "
+            "CapacityLimiter(J), one nursery per phase (a raw trio loop)"),
+    }
+    for action in ("argv", "shell"):
+        each = act_for if action == "argv" else (lambda n, p: "run " + quote(" ".join(
+            a.replace("{}", n) for a in argv))) if act_for else None
+        path = write(os.path.join(folder, f"{w.key}-{action}.orch"),
+                     orch_text(w, action, act_for=each))
+        runners[f"orchdsl ({action})"] = orchdsl_cli_runner(
+            env, f"orchdsl ({action})", path, folder,
+            "`orchdsl run FILE` (whole process), `concurrency J` in the file, tasks "
+            + ("`run [...]` argv lists (no shell)" if action == "argv"
+               else '`run "..."` shell strings'))
+    return runners
+
+
+def inproc_runners(w: Workload, folder: str, env: Env) -> dict[str, Runner]:
+    """The runners of a call workload (W3, the check's), by name."""
+    os.makedirs(folder, exist_ok=True)
+    if w.family == "check":
+        write(os.path.join(folder, "tracer.py"), TRACE_PY.format(sleep=CHECK_SLEEP_S))
+        module, function = "tracer", "work"
+        text = orch_text(w, "call", act_for=lambda n, p: f'call "tracer:p{p}"')
+    else:
+        write(os.path.join(folder, "noop.py"), NOOP_MODULE)
+        write(os.path.join(folder, f"{NOOP_SELECTOR}.py"), NOOP_SELECTOR_MODULE)
+        module, function = NOOP_SELECTOR, "work"
+        text = orch_text(w, "call")
+    fill = dict(folder=folder, module=module, function=function, phases=w.phases,
+                per_phase=w.per_phase, jobs=w.jobs)
+    path = write(os.path.join(folder, f"{w.key}-call.orch"), text)
+    runners = {
+        "py-threads": process_runner(
+            "py-threads", [env.system_python, write(os.path.join(folder, "threads.py"),
+                                                    THREADS_INPROC.format(**fill))],
+            folder, env.timeout, "system python3, ThreadPoolExecutor(J): work() per task, "
+            "wait() per phase"),
+        "orchdsl (call)": orchdsl_cli_runner(
+            env, "orchdsl (call)", path, folder, "`orchdsl run FILE` (whole process), tasks "
+            '`call "noop:work"` (a plain function in the runner)'),
+        "orchdsl.run(plan, store=None)": orchdsl_plan_runner(
+            "orchdsl.run(plan, store=None)", path, None, "orchdsl.run(plan, store=None) in "
+            "this process, the plan made once beforehand: execution only"),
+    }
+    if w.family != "check":
+        work = load_module(os.path.join(folder, "noop.py"), "bench_run_noop").work
+        runners["py-threads in process"] = Runner(
+            "py-threads in process", lambda: time_call(lambda: run_threads_in_process(work, w)),
+            "ThreadPoolExecutor(J) in this process, work() per task, wait() per phase",
+            in_process=True)
+    return runners
+
+
+def load_module(path: str, name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # ------------------------------------------------------------------------------------------------
@@ -475,42 +476,40 @@ def orchdsl_available(orchdsl: str, folder: str, timeout: float) -> tuple[bool, 
 @dataclass
 class Row:
     workload: str
+    family: str
     runner: str
-    base: str | None = None  # runner name of the baseline; None: this row is the base
+    base: str | None = None  # the baseline's name; None: this row is a base
     stats: dict | None = None
     ratio: float | None = None  # median of per-pair ratios runner/baseline
     ratios: list[float] = field(default_factory=list)
-    overhead_ms: float | None = None
-    overhead_unit: str = "task"
+    per_task_us: float | None = None  # median wall / tasks
     rss_mib: float | None = None
-    gc_after_s: float | None = None  # in process: median gc.collect() after a call (untimed)
+    gc_after_s: float | None = None
     in_process: bool = False
-    status: str | None = None  # text instead of figures (not available, timeout, FAILED)
+    status: str | None = None  # text instead of figures (timeout, FAILED)
 
 
 def measure(w: Workload, runner: Runner, runs: int, base: Runner | None,
-            progress: Callable[[str], None]) -> Row:
-    r = Row(w.label, runner.name, base.name if base else None, in_process=runner.in_process,
-            overhead_unit="phase" if w.per_phase_overhead else "task")
-    if runner.once is None:
-        r.status = runner.missing
-        return r
-    progress(f"{w.key}: {runner.name}, 1 warm-up + {runs} run(s)"
+            progress: Callable[[str], None], base_w: Workload | None = None,
+            warm_up: bool = True) -> Row:
+    """``base_w``: the baseline runs another workload; the ratio is then of per-task costs."""
+    r = Row(w.label, w.family, runner.name, base.name if base else None,
+            in_process=runner.in_process)
+    progress(f"{w.key}: {runner.name}, {'1 warm-up + ' if warm_up else ''}{runs} run(s)"
              + (f", each followed by {base.name}" if base else ""))
     walls, cpus, rss, ratios, gc_after = [], [], [], [], []
     try:
-        runner.once()  # warm-up: page cache, .pyc files, lark's cache, the job store
+        if warm_up:
+            runner.once()  # page cache, .pyc files, the plan cache, the job store
         for _ in range(runs):
             s = runner.once()
             walls.append(s.wall)
-            if s.cpu is not None:
-                cpus.append(s.cpu)
-            if s.rss_mib is not None:
-                rss.append(s.rss_mib)
-            if s.gc_after is not None:
-                gc_after.append(s.gc_after)
+            cpus += [s.cpu] if s.cpu is not None else []
+            rss += [s.rss_mib] if s.rss_mib is not None else []
+            gc_after += [s.gc_after] if s.gc_after is not None else []
             if base is not None:
-                ratios.append(s.wall / base.once().wall)
+                b = base.once().wall
+                ratios.append(s.wall / w.tasks / (b / base_w.tasks) if base_w else s.wall / b)
     except BenchTimeout as exc:
         r.status = str(exc)
         return r
@@ -518,10 +517,8 @@ def measure(w: Workload, runner: Runner, runs: int, base: Runner | None,
     r.stats = asdict(stats)
     r.rss_mib = max(rss) if rss else None
     r.gc_after_s = statistics.median(gc_after) if gc_after else None
-    r.ratios = ratios
-    r.ratio = statistics.median(ratios) if ratios else None
-    excess = stats.median_s - w.ideal_s
-    r.overhead_ms = excess / (w.phases if w.per_phase_overhead else w.tasks) * 1000
+    r.ratios, r.ratio = ratios, statistics.median(ratios) if ratios else None
+    r.per_task_us = stats.median_s / w.tasks * 1e6
     return r
 
 
@@ -552,7 +549,7 @@ _lock = threading.Lock()
 def _traced(phase):
     with _lock:
         _count[phase] = _count.get(phase, 0) + 1
-        name = f"t{{phase:02d}}_{{_count[phase]:04d}}"
+        name = f"t{{phase:03d}}_{{_count[phase]:04d}}"
     with open(LOG, "a") as f:
         f.write(f"start {{name}} {{time.time():.6f}}\\n")
     time.sleep({sleep})
@@ -593,13 +590,11 @@ def check_trace(log: str, w: Workload) -> tuple[bool, str]:
         return False, "no task ran"
     expected = {n for p in range(1, w.phases + 1) for n in w.names(p)}
     if set(starts) != expected or set(ends) != expected:
-        missing = sorted(expected - set(ends))
-        return False, f"{len(ends)}/{len(expected)} tasks ran (missing {missing[:3]})"
+        return False, f"{len(ends)}/{len(expected)} tasks ran"
     for p in range(2, w.phases + 1):
         if min(starts[n] for n in w.names(p)) < max(ends[n] for n in w.names(p - 1)):
             return False, f"phase {p} started before phase {p - 1} ended"
-    events = sorted([(t, 1) for t in starts.values()] + [(t, -1) for t in ends.values()],
-                    key=lambda e: (e[0], e[1]))
+    events = sorted([(t, 1) for t in starts.values()] + [(t, -1) for t in ends.values()])
     running = most = 0
     for _, delta in events:
         running += delta
@@ -608,388 +603,91 @@ def check_trace(log: str, w: Workload) -> tuple[bool, str]:
     return ok, f"{'ok' if ok else 'FAIL'} (max {most}/{w.jobs} at once)"
 
 
-# ------------------------------------------------------------------------------------------------
-# Building the runners of every workload
-# ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Env:
-    orchdsl: str
-    python: str  # the interpreter of the orchdsl script (the venv's)
-    system_python: str  # python3 on PATH, for the py-threads peer, as the peer harness
-    timeout: float
-    orchdsl_ok: bool
-    orchdsl_why: str
-
-
-def write(path: str, text: str) -> str:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
-
-
-def orchdsl_cli_runner(env: Env, name: str, path: str, folder: str, how: str) -> Runner:
-    if not env.orchdsl_ok:
-        return Runner(name, None, how, missing=NOT_AVAILABLE)
-    store = dict(os.environ, ORCHDSL_HOME=os.path.join(folder, "store-" + re.sub(r"\W+", "-",
-                                                                                  name)))
-    return process_runner(name, [env.orchdsl, "run", path], folder, env.timeout, how,
-                          orchdsl_cli_output, store)
-
-
-def shell_runners(w: Workload, folder: str, env: Env) -> tuple[Runner, list[Runner]]:
-    """(xargs, the others) for a shell workload (W1, W2, the shell check)."""
-    os.makedirs(folder, exist_ok=True)
-    argv = list(w.argv)
-    if w is CHECK:
-        trace = write(os.path.join(folder, "trace.sh"), TRACE_SH.format(sleep=CHECK_SLEEP_S))
-        os.chmod(trace, 0o755)
-        log = os.path.join(folder, "trace.log")
-        argv = [trace, "{}", log]
-    xargs = process_runner("xargs", ["bash", write(os.path.join(folder, "xargs.sh"),
-                                                   xargs_script(w, folder, argv))],
-                           folder, env.timeout,
-                           f"bash script, one `xargs -P J -I{{}} {' '.join(w.argv)}` line per "
-                           "phase reading the phase's task list; xargs fork+execs the command")
-    make = process_runner("make", ["make", "-j", str(w.jobs), "-f", write(
-        os.path.join(folder, "Makefile"), makefile(w, " ".join(argv)))], folder, env.timeout,
-        "GNU make -jJ, all targets .PHONY, every task of phase p depends on every task of "
-        "phase p-1 (`$(P02): $(P01)`); make execs the recipe without a shell")
-    trio_argv = [a.replace("{}", "t{p:02d}_{i:04d}") for a in argv]
-    trio = process_runner("py-trio", [env.python, write(
-        os.path.join(folder, "trio_loop.py"),
-        TRIO_SHELL.format(phases=w.phases, per_phase=w.per_phase, jobs=w.jobs,
-                          argv=trio_argv))], folder, env.timeout,
-        "venv python + trio: trio.run_process per task, CapacityLimiter(J), one nursery per "
-        "phase")
-    others = [make, trio]
-    actions = ["argv", "shell"] if w.family in ("W1", "check") else ["argv"]
-    for action in actions:
-        text = orch_text(w, action)
-        if w is CHECK:  # the trace script takes the task's name: one line per task
-            text = check_orch_text(argv, action)
-        path = write(os.path.join(folder, f"{w.key}-{action}.orch"), text)
-        shown = ('run ["' + '", "'.join(w.argv) + '"]' if action == "argv"
-                 else f'run "{" ".join(w.argv)}"')
-        others.append(orchdsl_cli_runner(
-            env, f"orchdsl ({action})", path, folder,
-            "`orchdsl run FILE` (whole process), `concurrency J` in the file, tasks "
-            + (f"`run [...]` argv lists (no shell), as `{shown}`" if action == "argv"
-               else f'`run "..."` shell strings (/bin/sh -c), as `{shown}`')))
-    if w.family in ("W1", "W2"):
-        path = os.path.join(folder, f"{w.key}-argv.orch")
-        if w.family == "W1" and env.orchdsl_ok:
-            others.extend(orchdsl_split_runners(path, os.path.join(folder, "store-split")))
-        others.append(orchdsl_api_runner("orchdsl.run() in process", path,
-                                         os.path.join(folder, "store-api")))
-    return xargs, others
-
-
-def check_orch_text(argv: list[str], action: str) -> str:
-    w = CHECK
-    out = ['orchestration "check" {', f"    concurrency {w.jobs}"]
-    for p in range(1, w.phases + 1):
-        out.append(f'    phase "p{p:02d}" {{')
-        for name in w.names(p):
-            args = [a.replace("{}", name) for a in argv]
-            act = ("run [" + ", ".join(quote(a) for a in args) + "]" if action == "argv"
-                   else "run " + quote(" ".join(args)))
-            out.append(f"        task {name} {act}")
-        out.append("    }")
-    out.append("}")
-    return "\n".join(out) + "\n"
-
-
-def inproc_runners(w: Workload, folder: str, env: Env) -> tuple[list[Runner], list[Runner]]:
-    """W3 (or the in-process check): ([process base, others], [in-process base, others])."""
-    os.makedirs(folder, exist_ok=True)
-    if w is CHECK:
-        write(os.path.join(folder, "tracer.py"), TRACE_PY.format(sleep=CHECK_SLEEP_S))
-        module, function = "tracer", "work"
-        text = check_call_text()
-    else:
-        write(os.path.join(folder, "noop.py"), NOOP_MODULE)
-        write(os.path.join(folder, f"{NOOP_SELECTOR}.py"), NOOP_SELECTOR_MODULE)
-        module, function = NOOP_SELECTOR, "work"
-        text = orch_text(w, "call")
-    fill = dict(folder=folder, module=module, function=function, phases=w.phases,
-                per_phase=w.per_phase, jobs=w.jobs)
-    threads = process_runner(
-        "py-threads", [env.system_python, write(os.path.join(folder, "threads.py"),
-                                                THREADS_INPROC.format(**fill))],
-        folder, env.timeout, "system python3, concurrent.futures.ThreadPoolExecutor(J): "
-        "work() per task, wait() per phase")
-    trio = process_runner(
-        "py-trio", [env.python, write(os.path.join(folder, "trio_loop.py"),
-                                      TRIO_INPROC.format(**fill))],
-        folder, env.timeout, "venv python + trio: trio.to_thread.run_sync per task, "
-        "CapacityLimiter(J), one nursery per phase")
-    path = write(os.path.join(folder, f"{w.key}-call.orch"), text)
-    cli = orchdsl_cli_runner(env, "orchdsl (call)", path, folder,
-                             "`orchdsl run FILE` (whole process), tasks `call \"noop:work\"` "
-                             "(a plain function in a worker thread of the runner)")
-    api = orchdsl_api_runner("orchdsl.run() in process", path, os.path.join(folder, "store-api"))
-    if w is CHECK:
-        return [threads, trio, cli, api], []
-    work = load_module(os.path.join(folder, "noop.py"), "bench_run_noop").work
-    threads_here = Runner("py-threads in process",
-                          lambda: time_call(lambda: run_threads_in_process(work, w)),
-                          "ThreadPoolExecutor(J) in this process, work() per task, wait() per "
-                          "phase", in_process=True)
-    trio_here = Runner("py-trio in process",
-                       lambda: time_call(lambda: run_trio_in_process(work, w)),
-                       "trio.run in this process: trio.to_thread.run_sync per task, "
-                       "CapacityLimiter(J), one nursery per phase", in_process=True)
-    split = orchdsl_split_runners(path, os.path.join(folder, "store-split")) if env.orchdsl_ok \
-        else []
-    return [threads, trio, cli], [threads_here, trio_here, *split, api]
-
-
-def check_call_text() -> str:
-    w = CHECK
-    out = ['orchestration "check" {', f"    concurrency {w.jobs}"]
-    for p in range(1, w.phases + 1):
-        out.append(f'    phase "p{p:02d}" {{')
-        out.extend(f'        task {n} call "tracer:p{p}"' for n in w.names(p))
-        out.append("    }")
-    out.append("}")
-    return "\n".join(out) + "\n"
-
-
-def load_module(path: str, name: str):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_checks(folder: str, env: Env, progress: Callable[[str], None]) -> dict[str, dict]:
-    """{runner: {"shell"/"inproc": verdict}}: one traced, uncounted run of each runner."""
-    found: dict[str, dict] = {}
-    xargs, others = shell_runners(CHECK, os.path.join(folder, "shell"), env)
-    shell_log = os.path.join(folder, "shell", "trace.log")
-    inproc, _ = inproc_runners(CHECK, os.path.join(folder, "inproc"), env)
-    inproc_log = os.path.join(folder, "inproc", "trace-inproc.log")
-    for kind, runners, log in (("shell", [xargs, *others], shell_log),
-                               ("inproc", inproc, inproc_log)):
-        for runner in runners:
-            if runner.once is None:
-                found.setdefault(runner.name, {})[kind] = runner.missing
-                continue
+def run_checks(env: Env, progress: Callable[[str], None]) -> dict[str, list[str]]:
+    """{runner: verdicts}: one traced, uncounted run of each runner; raises on a failure."""
+    found: dict[str, list[str]] = {}
+    shell_folder = os.path.join(env.folder, "check", "shell")
+    inproc_folder = os.path.join(env.folder, "check", "inproc")
+    for kind, runners, log in (
+            ("shell", shell_runners(CHECK, shell_folder, env),
+             os.path.join(shell_folder, "trace.log")),
+            ("inproc", inproc_runners(CHECK, inproc_folder, env),
+             os.path.join(inproc_folder, "trace-inproc.log"))):
+        for runner in runners.values():
             progress(f"check ({kind}, 3×5, J=2, 50 ms tasks): {runner.name}")
             if os.path.exists(log):
                 os.remove(log)
-            if runner.in_process:
-                sys.modules.pop("tracer", None)  # a fresh count for this run
+            sys.modules.pop("tracer", None)  # a fresh count for an in-process run
             try:
                 runner.once()
                 ok, text = check_trace(log, CHECK)
             except BenchError as exc:
                 ok, text = False, f"FAILED: {str(exc).splitlines()[0]}"
-            found.setdefault(runner.name, {})[kind] = f"{kind}: {text}"
+            found.setdefault(runner.name, []).append(f"{kind}: {text}")
             if not ok:
-                found[runner.name]["failed"] = True
+                raise BenchError(f"check failed for {runner.name}: {text}")
     return found
 
 
 # ------------------------------------------------------------------------------------------------
-# Anchors and versions
+# The table of the issue
 # ------------------------------------------------------------------------------------------------
 
 
-def anchors(env: Env, w1_file: str | None, folder: str, runs: int,
-            progress: Callable[[str], None]) -> list[dict]:
-    found = []
-    items = [("python3 -c pass", [env.system_python, "-c", "pass"],
-              "system interpreter start-up (py-threads peer)"),
-             ("venv python -c pass", [env.python, "-c", "pass"],
-              "the interpreter of the orchdsl script"),
-             ("venv python -c 'import trio'", [env.python, "-c", "import trio"],
-              "import cost of trio (py-trio peer, and orchdsl's runner)"),
-             ("orchdsl --help", [env.orchdsl, "--help"], "orchdsl CLI start-up")]
-    if w1_file:
-        items.append((f"orchdsl run {os.path.basename(w1_file)} --dry-run",
-                      [env.orchdsl, "run", w1_file, "--dry-run", "--format", "json"],
-                      "start-up + parse + check + compile + plan, no task run"))
-    for label, argv, note in items:
-        progress(f"anchor: {label}")
-        runner = process_runner(label, argv, folder, env.timeout)
-        runner.once()
-        samples = [runner.once() for _ in range(runs)]
-        stats = Stats.of([s.wall for s in samples], [s.cpu for s in samples if s.cpu])
-        rss = [s.rss_mib for s in samples if s.rss_mib is not None]
-        found.append({"command": label, "note": note, "stats": asdict(stats),
-                      "rss_mib": max(rss) if rss else None})
-    return found
+def bench(args, env: Env, runs: int, progress, rows: list[Row], how: dict[str, str]) -> None:
+    """Measure the families asked for into ``rows`` (what ran until a failure is kept)."""
+    all_w = workloads(args.quick)
+    families = args.only or ["W1", "W2", "W3", "T1", "W4"]
 
+    def add(w, runner, base=None, **options) -> None:
+        how.setdefault(runner.name, runner.how)
+        if base is not None:
+            how.setdefault(base.name, base.how)
+        try:
+            rows.append(measure(w, runner, options.pop("runs", runs), base, progress,
+                                **options))
+        except BenchError as exc:
+            rows.append(Row(w.label, w.family, runner.name, base.name if base else None,
+                            in_process=runner.in_process,
+                            status=f"FAILED: {str(exc).splitlines()[0][:120]}"))
+            raise
 
-def system_python() -> str:
-    """The interpreter behind ``python3`` on PATH: pyenv puts a shell-script shim there, which
-    would add ~60 ms to every run of the py-threads peer."""
-    found = shutil.which("python3")
-    if not found:
-        return sys.executable
-    try:
-        real = subprocess.run([found, "-c", "import sys; print(sys.executable)"],
-                              capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return found
-    return real if real and os.access(real, os.X_OK) else found
-
-
-def first_line(argv: list[str]) -> str:
-    try:
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-        return (out.stdout or out.stderr).splitlines()[0].strip()
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return "?"
-
-
-def versions(env: Env) -> dict[str, str]:
-    from orchdsl._version import __version__
-
-    return {"xargs": first_line(["xargs", "--version"]),
-            "make": first_line(["make", "--version"]),
-            "py-trio": "trio " + first_line([env.python, "-c",
-                                             "import trio; print(trio.__version__)"]),
-            "py-threads": "python " + first_line([env.system_python, "-c",
-                                                  "import platform; "
-                                                  "print(platform.python_version())"]),
-            "orchdsl": f"orchdsl {__version__}"}
-
-
-# ------------------------------------------------------------------------------------------------
-# Report
-# ------------------------------------------------------------------------------------------------
-
-
-def s3(seconds: float) -> str:
-    return f"{seconds:.3f}"
-
-
-def render(results: dict) -> str:
-    m = results["machine"]
-    lines = [f"# orchdsl run benchmark (orchdsl {results['orchdsl_version']})", "",
-             f"Machine: nproc {m.get('nproc')}, {m.get('ram_gib', '?')} GiB RAM, "
-             f"{m.get('cpu') or platform.machine()}  ",
-             f"{m.get('os') or m.get('platform')}, {m['implementation']} {m['python']} "
-             f"({results['python']})  ",
-             "Timing: process rows are whole process, spawn to reap, incl. start-up; in-process "
-             "rows time one call in the benchmark's process after a warm-up call there. Median "
-             f"of the counted runs after a warm-up run (`runs`; {results['runs']} asked). "
-             "cpu = user+sys of the process tree (in process: this process + its reaped "
-             "children during the call); peak RSS = largest single process (GNU time), process "
-             "rows only. `× base` = median of per-pair ratios runner/baseline, the baseline "
-             "(xargs for shell workloads, py-threads for inproc, py-threads in process for "
-             "in-process rows) being run right after each counted run. overhead = (median − "
-             "ideal wall) per task, or per phase for W2 (ideal = 4 × 0.05 s).  ",
-             f"Load average (1 min) at start {results['load'][0]:.2f}, at end "
-             f"{results['load'][1]:.2f}: with 2 cores, anything else running moves the "
-             "medians; the paired ratios move less.", ""]
-    if not results["orchdsl_available"]:
-        why = results["orchdsl_why"].splitlines()[0]
-        lines += [f"**{NOT_AVAILABLE}**" if why == NOT_AVAILABLE else f"**`orchdsl run` failed**: "
-                  f"{why}", ""]
-    lines.append(row(["workload", "runner", "median s", "min–max s", "× base", "overhead",
-                      "cpu s", "peak RSS MiB", "runs"]))
-    lines.append(row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]))
-    for r in results["rows"]:
-        if r["stats"] is None:
-            lines.append(row([r["workload"], r["runner"], r["status"] or "", "", "", "", "", "",
-                              ""]))
+    for w in all_w.values():
+        if w.family not in families:
             continue
-        s = r["stats"]
-        base = ("1 (base)" if r["base"] is None else
-                f"{r['ratio']:.2f}×" if r["ratio"] is not None else "")
-        lines.append(row([
-            r["workload"], r["runner"], s3(s["median_s"]),
-            f"{s3(s['min_s'])}–{s3(s['max_s'])}", base,
-            f"{r['overhead_ms']:.2f} ms/{r['overhead_unit']}",
-            f"{s['cpu_s']:.2f}" if s.get("cpu_s") is not None else "",
-            f"{r['rss_mib']:.0f}" if r.get("rss_mib") is not None else "", str(s["runs"])]))
-    collected = [r for r in results["rows"] if r.get("gc_after_s") is not None
-                 and (r["runner"].startswith("orchdsl") or r["base"] is None)]
-    if collected:
-        lines += ["", "In-process calls run with the cyclic GC on and start clean: after each one "
-                  "an untimed `gc.collect()` frees what it left behind, so the next call (the "
-                  "paired baseline) does not pay for it. That collection took (median): "
-                  + "; ".join(f"{r['workload'].split(' ')[0]} {r['runner']} "
-                              f"{r['gc_after_s'] * 1000:.0f} ms" for r in collected) + "."]
-    if results["anchors"]:
-        lines += ["", "## Anchors", "",
-                  row(["command", "median s", "min–max s", "cpu s", "peak RSS MiB", "runs",
-                       "note"]),
-                  row(["---", "---:", "---:", "---:", "---:", "---:", "---"])]
-        for a in results["anchors"]:
-            s = a["stats"]
-            lines.append(row([a["command"], s3(s["median_s"]),
-                              f"{s3(s['min_s'])}–{s3(s['max_s'])}",
-                              f"{s['cpu_s']:.2f}" if s.get("cpu_s") is not None else "",
-                              f"{a['rss_mib']:.0f}" if a.get("rss_mib") is not None else "",
-                              str(s["runs"]), a["note"]]))
-    lines += ["", "## Runners", "",
-              "check = one traced run of a 3×5 workload per task kind (J=2, tasks sleep 50 ms): "
-              "every task ran once, each phase started after the previous one ended, and how "
-              "many tasks overlapped at most.", "",
-              row(["runner", "version", "check", "how it runs the workload"]),
-              row(["---", "---", "---", "---"])]
-    for name, info in results["runners"].items():
-        lines.append(row([name, info.get("version", ""), "; ".join(info.get("check", [])),
-                          info.get("how", "")]))
-    lines += ["", "## Targets", ""]
-    for t in results["targets"]:
-        lines.append(f"- {t['verdict']}: {t['name']}: {t['measured']} (target {t['limit']})")
-    return "\n".join(lines) + "\n"
+        where = os.path.join(env.folder, w.key)
+        if w.family == "W1":
+            r = shell_runners(w, where, env)
+            add(w, r["orchdsl (argv)"], r["xargs"])
+            for name in ("orchdsl (shell)", "make", "py-trio"):
+                add(w, r[name], r["xargs"])
+        elif w.family == "W2":
+            r = shell_runners(w, where, env)
+            add(w, r["orchdsl (argv)"], r["py-trio"])
+            add(w, r["xargs"], r["py-trio"])
+        elif w.family == "W3":
+            r = inproc_runners(w, where, env)
+            add(w, r["orchdsl.run(plan, store=None)"], r["py-threads in process"])
+            add(w, r["orchdsl (call)"], r["py-threads"])
+            if args.profile:
+                rows_profile(r["orchdsl.run(plan, store=None)"], w, args.profile)
+        elif w.family == "T1":
+            r = shell_runners(w, where, env)
+            python = process_runner("python -c pass", [env.python, "-c", "pass"], where,
+                                    env.timeout, "the interpreter of the orchdsl script, "
+                                    "doing nothing")
+            add(w, r["orchdsl (argv)"], python, runs=max(runs, 10))
+        elif w.family == "W4" and w.tasks > 2000:
+            small = next(v for v in all_w.values() if v.family == "W4" and v.tasks == 2000)
+            r_small = shell_runners(small, os.path.join(env.folder, small.key), env)
+            add(small, r_small["orchdsl (argv)"], None)
+            r = shell_runners(w, where, env)
+            add(w, r["orchdsl (argv)"], r_small["orchdsl (argv)"], base_w=small,
+                runs=max(1, min(runs, 3)))
 
 
-def targets(rows: list[dict]) -> list[dict]:
-    found = []
-
-    def add(name: str, r: dict | None, value: float | None, limit: float, unit: str,
-            fmt: str) -> None:
-        if r is None:
-            return
-        if value is None:  # INVALID: a run failed or timed out; SKIP: nothing to measure
-            invalid = (r["status"] or "").startswith(("FAILED", "timeout"))
-            found.append({"name": name, "verdict": "INVALID" if invalid else "SKIP",
-                          "measured": r["status"] or
-                          "not measured", "limit": f"≤ {limit:{fmt}}{unit}", "value": None,
-                          "max": limit})
-            return
-        found.append({"name": name, "verdict": "PASS" if value <= limit else "FAIL",
-                      "measured": f"{value:{fmt}}{unit}", "limit": f"≤ {limit:{fmt}}{unit}",
-                      "value": value, "max": limit})
-
-    for r in rows:
-        family = r["workload"].split("-")[0]
-        if not r["runner"].startswith("orchdsl") or r["runner"].endswith(" only"):
-            continue  # the peers, and the plan/run halves (where the time goes, no target)
-        where = ("in process, no start-up" if r["in_process"]
-                 else "whole process, start-up included")
-        if family == "W1" and not r["in_process"]:
-            add(f"{r['workload'].split(' ')[0]} {r['runner']} vs xargs ({where})", r,
-                r["ratio"], TARGET_W1_RATIO, "×", ".2f")
-        elif family == "W2":
-            add(f"W2 barrier overhead per phase, {r['runner']} ({where})", r, r["overhead_ms"],
-                TARGET_W2_MS_PER_PHASE, " ms", ".1f")
-        elif family == "W3":
-            add(f"{r['workload'].split(' ')[0]} {r['runner']} vs "
-                f"{'py-threads in process' if r['in_process'] else 'py-threads'} ({where})",
-                r, r["ratio"], TARGET_W3_RATIO, "×", ".2f")
-    return found
-
-
-# ------------------------------------------------------------------------------------------------
-# Profile
-# ------------------------------------------------------------------------------------------------
-
-
-def profile(runner: Runner, label: str, top: int) -> str:
-    """One more, uncounted call under cProfile: the top functions by own time and by
-    cumulative time."""
+def rows_profile(runner: Runner, w: Workload, top: int) -> None:
+    """One more, uncounted call under cProfile, on stderr."""
     import cProfile
     import io
     import pstats
@@ -1002,158 +700,190 @@ def profile(runner: Runner, label: str, top: int) -> str:
         profiler.disable()
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)
-    stats.strip_dirs()
-    text.write(f"\n=== profile: {label}, by own time ===\n")
-    stats.sort_stats("tottime").print_stats(top)
-    text.write(f"\n=== profile: {label}, by cumulative time ===\n")
-    stats.sort_stats("cumulative").print_stats(top)
-    return text.getvalue()
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    sys.stderr.write(f"\n=== profile: {w.key} {runner.name}, by own time ===\n{text.getvalue()}")
+
+
+def anchors(env: Env, runs: int, progress) -> list[dict]:
+    found = []
+    items = [("venv python -c pass", [env.python, "-c", "pass"]),
+             ("venv python -c 'import trio'", [env.python, "-c", "import trio"]),
+             ("orchdsl --help", [env.orchdsl, "--help"])]
+    for label, argv in items:
+        progress(f"anchor: {label}")
+        runner = process_runner(label, argv, env.folder, env.timeout)
+        runner.once()
+        samples = [runner.once() for _ in range(runs)]
+        stats = Stats.of([s.wall for s in samples], [s.cpu for s in samples if s.cpu])
+        found.append({"command": label, "stats": asdict(stats)})
+    return found
 
 
 # ------------------------------------------------------------------------------------------------
-# Main
+# Report
 # ------------------------------------------------------------------------------------------------
+
+
+def targets(rows: list[Row]) -> list[dict]:
+    found = []
+
+    def verdict(name: str, value: float | None, limit: float, unit: str, fmt: str,
+                status: str | None = None) -> None:
+        if value is None:
+            found.append({"name": name, "verdict": "INVALID" if status else "SKIP",
+                          "measured": status or "not measured",
+                          "limit": f"≤ {limit:{fmt}}{unit}"})
+            return
+        found.append({"name": name, "verdict": "PASS" if value <= limit else "FAIL",
+                      "measured": f"{value:{fmt}}{unit}", "limit": f"≤ {limit:{fmt}}{unit}",
+                      "value": value})
+
+    for r in rows:
+        key = r.workload.split(" ")[0]
+        if r.family == "W1" and r.runner == "orchdsl (argv)":
+            verdict(f"{key} orchdsl vs xargs (whole process)", r.ratio, TARGET_W1_RATIO, "×",
+                    ".2f", r.status)
+        elif r.family == "W2" and r.runner == "orchdsl (argv)":
+            verdict(f"{key} orchdsl vs a raw trio loop (whole process)", r.ratio,
+                    TARGET_W2_RATIO, "×", ".2f", r.status)
+        elif r.family == "W3" and r.in_process:
+            verdict(f"{key} orchdsl.run(plan, store=None) vs a thread pool, in process",
+                    r.ratio, TARGET_W3_IN_PROCESS, "×", ".2f", r.status)
+        elif r.family == "W3":
+            verdict(f"{key} orchdsl run vs a thread pool script (whole process)", r.ratio,
+                    TARGET_W3_PROCESS, "×", ".2f", r.status)
+        elif r.family == "T1":
+            verdict("T1 orchdsl run of a 1-task file (whole process, median)",
+                    r.stats["median_s"] if r.stats else None, TARGET_T1_S, " s", ".3f",
+                    r.status)
+        elif r.family == "W4" and r.base:
+            verdict(f"{key} per-task cost vs {r.base} at 2,000 tasks", r.ratio,
+                    TARGET_W4_RATIO, "×", ".2f", r.status)
+            verdict(f"{key} peak RSS", r.rss_mib, TARGET_W4_RSS_MIB, " MiB", ".0f", r.status)
+    return found
+
+
+def s3(seconds: float) -> str:
+    return f"{seconds:.3f}"
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = [f"# orchdsl run benchmark (orchdsl {results['orchdsl_version']}, issue 21)", "",
+             f"Machine: nproc {m.get('nproc')}, {m.get('ram_gib', '?')} GiB RAM, "
+             f"{m.get('cpu') or platform.machine()}, {m['implementation']} {m['python']}  ",
+             f"Command: `{results['command']}`  ",
+             "Process rows: whole process, spawn to reap, start-up included; in-process rows: "
+             "one call in this process. Median of the counted runs after a warm-up run (which "
+             "fills the plan cache). `× base`: median of per-pair ratios, the baseline run "
+             "right after each counted run (W4: of per-task costs). Load average (1 min) at "
+             f"start {results['load'][0]:.2f}, at end {results['load'][1]:.2f}.", "",
+             row(["workload", "runner", "base", "median s", "min–max s", "× base", "µs/task",
+                  "cpu s", "peak RSS MiB", "runs"]),
+             row(["---", "---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"])]
+    for r in results["rows"]:
+        if r["stats"] is None:
+            lines.append(row([r["workload"], r["runner"], r["base"] or "", r["status"] or "",
+                              "", "", "", "", "", ""]))
+            continue
+        s = r["stats"]
+        lines.append(row([
+            r["workload"], r["runner"], r["base"] or "", s3(s["median_s"]),
+            f"{s3(s['min_s'])}–{s3(s['max_s'])}",
+            f"{r['ratio']:.2f}×" if r["ratio"] is not None else "",
+            f"{r['per_task_us']:.0f}" if r["per_task_us"] is not None else "",
+            f"{s['cpu_s']:.2f}" if s.get("cpu_s") is not None else "",
+            f"{r['rss_mib']:.0f}" if r.get("rss_mib") is not None else "", str(s["runs"])]))
+    if results["anchors"]:
+        lines += ["", "Anchors: " + "; ".join(
+            f"`{a['command']}` {s3(a['stats']['median_s'])} s" for a in results["anchors"])]
+    if results["checks"]:
+        lines += ["", "Check (a traced 3×5 run, J=2): " + "; ".join(
+            f"{name}: {', '.join(v)}" for name, v in results["checks"].items())]
+    lines += ["", "## Targets", ""]
+    lines += [f"- {t['verdict']}: {t['name']}: {t['measured']} (target {t['limit']})"
+              for t in results["targets"]]
+    lines += ["", "## Runners", "", row(["runner", "how"]), row(["---", "---"])]
+    lines += [row([name, text]) for name, text in results["how"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def system_python() -> str:
+    """The interpreter behind ``python3`` on PATH (not pyenv's shell shim, ~60 ms a run)."""
+    found = shutil.which("python3")
+    if not found:
+        return sys.executable
+    try:
+        real = subprocess.run([found, "-c", "import sys; print(sys.executable)"],
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return found
+    return real if real and os.access(real, os.X_OK) else found
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=None,
-                        help="counted runs per measurement, after one warm-up (default 5; "
-                             "1 with --quick)")
+                        help="counted runs per measurement after one warm-up (default 5; 1 "
+                             "with --quick; at most 3 for the large W4 file)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 1 run each, W1 10x50 only, W3 10x100")
+                        help="smoke test: 1 run each, W1 10x50, W3 10x100, W4 10,000 tasks")
     parser.add_argument("--only", type=lambda v: [x.strip().upper() for x in v.split(",")],
-                        help="workload families to run, comma-separated (W1,W2,W3)")
+                        help="workload families, comma-separated (W1,W2,W3,T1,W4)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--orchdsl", metavar="PATH",
                         help="the orchdsl command (default: next to this interpreter, or PATH)")
     parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT_S,
-                        help=f"seconds one run may take before it is killed "
-                             f"(default {RUN_TIMEOUT_S:.0f})")
+                        help=f"seconds one run may take (default {RUN_TIMEOUT_S:.0f})")
     parser.add_argument("--no-check", action="store_true", help="skip the traced 3x5 check")
-    parser.add_argument("--profile", nargs="?", const=25, type=int, metavar="N",
-                        help="after timing, profile one in-process orchdsl.run() per workload "
-                             "with cProfile and print the top N functions (default 25) on "
-                             "stderr")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 1 when a target FAILs (default: report it and exit 0)")
+    parser.add_argument("--profile", nargs="?", const=30, type=int, metavar="N",
+                        help="profile one in-process W3 call, top N functions on stderr")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target FAILs")
     parser.add_argument("--keep", metavar="DIR",
-                        help="write the generated files (and job stores) to DIR and keep them")
+                        help="write the generated files (and stores) to DIR and keep them")
     args = parser.parse_args(argv)
     runs = args.runs if args.runs is not None else (1 if args.quick else 5)
     if runs < 1:
         parser.error("--runs must be at least 1")
-    families = args.only or ["W1", "W2", "W3"]
-
     try:
         from orchdsl._version import __version__
         import trio  # noqa: F401
-    except ImportError as exc:
-        sys.stderr.write(f"bench_run: {exc}; run this with the project's venv python "
-                         "(e.g. .venv/bin/python bench/bench_run.py)\n")
+        command = find_orchdsl(args.orchdsl)
+    except (ImportError, BenchError) as exc:
+        sys.stderr.write(f"bench_run: {exc}; run this with the project's venv python\n")
         return 2
 
     def progress(message: str) -> None:
         sys.stderr.write(f"bench_run: {message}\n")
         sys.stderr.flush()
 
-    failures: list[str] = []
-    profiles: list[str] = []
-    try:
-        command = find_orchdsl(args.orchdsl)
-    except BenchError as exc:
-        sys.stderr.write(f"bench_run: {exc}\n")
-        return 2
+    results: dict = {"version": 2, "orchdsl_version": __version__, "machine": machine(),
+                     "command": " ".join(["python bench/bench_run.py", *sys.argv[1:]]),
+                     "runs": runs, "quick": args.quick, "load": [os.getloadavg()[0], None],
+                     "rows": [], "anchors": [], "checks": {}, "how": {}, "failures": []}
     with tempfile.TemporaryDirectory(prefix="orchdsl-bench-run-") as tmp:
         folder = os.path.abspath(args.keep or tmp)
         os.makedirs(folder, exist_ok=True)
-        ok, why = orchdsl_available(command, os.path.join(folder, "probe"), args.timeout)
-        if not ok and why != NOT_AVAILABLE:
-            failures.append(why)
-            sys.stderr.write(f"bench_run: FAILED: {why}\n")
-        elif not ok:
-            progress(f"{NOT_AVAILABLE}: timing the peers only")
-        env = Env(command, script_interpreter(command), system_python(), args.timeout, ok, why)
-        results: dict = {"version": 1, "orchdsl_version": __version__, "orchdsl": command,
-                         "python": env.python, "system_python": env.system_python,
-                         "runs": runs, "quick": args.quick, "machine": machine(),
-                         "orchdsl_available": ok, "orchdsl_why": why, "rows": [],
-                         "anchors": [], "runners": {}, "targets": [],
-                         "load": [os.getloadavg()[0], None]}
-        how: dict[str, str] = {}
-
-        def measured(w: Workload, runner: Runner, base: Runner | None) -> None:
-            how.setdefault(runner.name, runner.how)
-            try:
-                r = measure(w, runner, runs, base, progress)
-                if r.status and runner.name.startswith("orchdsl") and runner.once:
-                    raise BenchError(f"{w.key}: {runner.name}: {r.status}")
-            except BenchError as exc:
-                failures.append(str(exc))
-                sys.stderr.write(f"bench_run: FAILED: {exc}\n")
-                r = Row(w.label, runner.name, base.name if base else None,
-                        in_process=runner.in_process,
-                        status=f"FAILED: {str(exc).splitlines()[0][:120]}")
-            results["rows"].append(asdict(r))
-
+        env = Env(command, script_interpreter(command), system_python(), args.timeout, folder)
+        rows: list[Row] = []
         try:
             if not args.no_check:
-                for name, verdicts in run_checks(os.path.join(folder, "check"), env,
-                                                 progress).items():
-                    if verdicts.pop("failed", False):
-                        failures.append(f"check failed for {name}: {verdicts}")
-                    results["runners"].setdefault(name, {})["check"] = list(verdicts.values())
-            w1_file = None
-            for w in workloads(args.quick):
-                if w.family not in families:
-                    continue
-                where = os.path.join(folder, w.key)
-                if w.family in ("W1", "W2"):
-                    xargs, others = shell_runners(w, where, env)
-                    if w.family == "W1":  # the last one is the largest
-                        w1_file = os.path.join(where, f"{w.key}-argv.orch")
-                    measured(w, xargs, None)
-                    for runner in others:
-                        measured(w, runner, xargs)
-                    api = others[-1]
-                else:
-                    (threads, *rest), (threads_here, *rest_here) = inproc_runners(w, where, env)
-                    measured(w, threads, None)
-                    for runner in rest:
-                        measured(w, runner, threads)
-                    measured(w, threads_here, None)
-                    for runner in rest_here:
-                        measured(w, runner, threads_here)
-                    api = rest_here[-1]
-                if args.profile and api.once is not None and env.orchdsl_ok:
-                    progress(f"{w.key}: profiling one orchdsl.run() call")
-                    profiles.append(profile(api, w.key, args.profile))
-            results["anchors"] = anchors(env, w1_file, folder, runs, progress)
-        except BenchError as exc:  # a peer or an anchor failed: the harness itself is broken
-            failures.append(str(exc))
+                results["checks"] = run_checks(env, progress)
+            bench(args, env, runs, progress, rows, results["how"])
+            results["anchors"] = anchors(env, runs, progress)
+        except BenchError as exc:
+            results["failures"].append(str(exc))
             sys.stderr.write(f"bench_run: FAILED: {exc}\n")
-
-    known = versions(env)
-    for name in how:
-        results["runners"].setdefault(name, {})
-    for name, entry in results["runners"].items():
-        entry["version"] = known.get("orchdsl" if name.startswith("orchdsl")
-                                     else name.split(" ")[0], "")
-        entry["how"] = how.get(name, "")
+        results["rows"] = [asdict(r) for r in rows]
     results["load"][1] = os.getloadavg()[0]
-    results["targets"] = targets(results["rows"])
-    results["failures"] = failures
+    results["targets"] = targets(rows)
     sys.stdout.write(render(results))
-    for text in profiles:
-        sys.stderr.write(text)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(results, f, indent=2)
             f.write("\n")
-    if failures:
-        sys.stderr.write(f"bench_run: {len(failures)} failure(s); the figures above are not "
-                         "all valid\n")
+    if results["failures"]:
         return 1
     if args.strict and any(t["verdict"] == "FAIL" for t in results["targets"]):
         return 1

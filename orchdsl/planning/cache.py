@@ -41,7 +41,7 @@ _BOM = b"\xef\xbb\xbf"
 _STAGES = ("lang", "check", "planning")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FileInput:
     """An .orch file the plan was made from: as opened, where it really is, its text's hash
     (``Plan.file_hash``: of what was compiled, not of what is there when the entry is saved)."""
@@ -51,7 +51,7 @@ class FileInput:
     digest: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ModuleInput:
     """A ``call`` target's module as lint looks it up (``lang.modules.module_file``): the
     file it found, None when none was there (creating one may make the file fail to lint)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from orchdsl.lang.diagnostics import did_you_mean
 
 
 class ParamError(ValueError):
@@ -36,6 +35,8 @@ def check_params(values: Mapping[str, str], declared: Sequence[str]) -> dict[str
 
 def _check(name: str, declared: Sequence[str], shown: str) -> None:
     if name not in declared:
+        from orchdsl.lang.diagnostics import did_you_mean  # for the error only
+
         hint = did_you_mean(name, declared)
         known = f"declared: {', '.join(declared)}" if declared else "the file declares none"
         raise ParamError(f"{shown}: no such param ({hint or known})")

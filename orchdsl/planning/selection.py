@@ -10,7 +10,6 @@ from fnmatch import fnmatchcase
 
 from typing import Mapping, Sequence
 
-from orchdsl.lang.diagnostics import did_you_mean
 
 
 class SelectionError(ValueError):
@@ -107,5 +106,7 @@ def _matching(patterns: tuple[str, ...], names: list[str], what: str, flag: str,
 
 
 def _nothing(what: str, pattern: str, names: list[str], flag: str) -> str:
+    from orchdsl.lang.diagnostics import did_you_mean  # for the error only
+
     hint = did_you_mean(pattern, names)
     return f'{flag} {pattern}: no {what} matches' + (f" ({hint})" if hint else "")

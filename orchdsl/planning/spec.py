@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import TYPE_CHECKING, Mapping, Union
 
-from orchdsl.planning.conditions import Condition
+if TYPE_CHECKING:  # loaded with the first plan that has a condition (pickle loads it too)
+    from orchdsl.planning.conditions import Condition
 
 
 class RefKind(str, enum.Enum):

@@ -11,10 +11,10 @@ of the phase) fails with that reason.
 from __future__ import annotations
 
 import operator
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
-from orchdsl.planning.conditions import (Combined, Compare, Condition, Expr, Lit, Negation,
-                                         Status, Value)
+if TYPE_CHECKING:  # loaded with the first condition evaluated: most jobs have none
+    from orchdsl.planning.conditions import Combined, Condition, Expr, Status
 
 OPERATORS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
              ">": operator.gt, ">=": operator.ge}
@@ -47,17 +47,19 @@ def holds(condition: Condition, facts: Facts) -> bool:
 
 
 def _evaluate(expr: Expr, facts: Facts):
-    if isinstance(expr, Lit):
+    from orchdsl.planning import conditions as c
+
+    if isinstance(expr, c.Lit):
         return expr.value
-    if isinstance(expr, Value):
+    if isinstance(expr, c.Value):
         return facts.value(expr.name)
-    if isinstance(expr, Status):
+    if isinstance(expr, c.Status):
         return _status(expr, facts)
-    if isinstance(expr, Negation):
+    if isinstance(expr, c.Negation):
         return not _boolean(_evaluate(expr.operand, facts), "not")
-    if isinstance(expr, Combined):
+    if isinstance(expr, c.Combined):
         return _combine(expr, facts)
-    assert isinstance(expr, Compare)
+    assert isinstance(expr, c.Compare)
     return _compare(expr.op, _evaluate(expr.left, facts), _evaluate(expr.right, facts))
 
 

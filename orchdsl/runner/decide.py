@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from orchdsl.model import JobResult, TaskResult, TaskState
 from orchdsl.planning.spec import Plan, TaskSpec
 from orchdsl.runner.conditions import ConditionError, holds
-from orchdsl.runner.facts import JobFacts, TooManyInstances
+from orchdsl.runner.facts import JobFacts
 from orchdsl.runner.walk import Walk
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Queue:
     pass
 
@@ -30,23 +30,23 @@ class Queue:
 QUEUE = Queue()  # the decision of most tasks: made once
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Met:
     """Not to run (disabled, not selected): counts as met for what comes after."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Skip:
     reason: str
     met: bool  # a condition that is false, an empty matrix: met; not reached: not
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fail:
     reason: str  # before it runs: a condition or an output that cannot be had
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Expand:
     specs: tuple[TaskSpec, ...]
 
@@ -120,6 +120,8 @@ class Decider:
         return None
 
     def _expand(self, spec: TaskSpec):
+        from orchdsl.lang.matrix import TooManyInstances
+
         try:
             found = self.facts.instances(spec)
         except (ConditionError, TooManyInstances) as exc:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from orchdsl.lang.matrix import TooManyInstances, instances, lines
 from orchdsl.model import JobResult, TaskState
 from orchdsl.planning.spec import RefKind, TaskSpec
 from orchdsl.runner.conditions import ConditionError
@@ -79,6 +78,8 @@ class JobFacts:
     def instances(self, spec: TaskSpec):
         """The instances of a task whose matrix reads an output; raises ConditionError (the
         output is not set) or TooManyInstances."""
+        from orchdsl.lang.matrix import instances, lines  # a dynamic matrix: rare
+
         clauses = []
         for clause in spec.matrix.clauses:
             if clause.source is None:
@@ -93,4 +94,4 @@ def _reads_outputs(spec: TaskSpec) -> bool:
     return any(r.kind is RefKind.OUTPUT for r in spec.refs)
 
 
-__all__ = ["JobFacts", "TooManyInstances"]
+__all__ = ["JobFacts"]

@@ -35,9 +35,12 @@ class OutputFiles:
 
     def close(self) -> None:
         if self._folder is not None:
-            import shutil
+            try:
+                os.rmdir(self._folder)  # empty: the tasks took or removed their files
+            except OSError:
+                import shutil
 
-            shutil.rmtree(self._folder, ignore_errors=True)
+                shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
 
 

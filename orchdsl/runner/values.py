@@ -14,7 +14,6 @@ from typing import Mapping
 
 from orchdsl.masking import Masker
 from orchdsl.process_groups import JOB_TOKEN_VARIABLE
-from orchdsl.planning.shell import command_for
 from orchdsl.planning.spec import (ArgvAction, CallAction, NestedAction, Plan, RefKind,
                                    ShellAction, TaskSpec)
 from orchdsl.runner.executors.base import CallWork, NestedWork, ProcessWork, Work
@@ -90,6 +89,8 @@ class JobValues:
             if action.argv is not None:
                 argv = action.argv
             else:
+                from orchdsl.planning.shell import command_for  # a command with values
+
                 command = command_for(action.command, values)
                 argv = tuple(command.argv)
                 env.update(command.env)

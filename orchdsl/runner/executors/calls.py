@@ -15,6 +15,7 @@ import io
 import os
 import queue
 import sys
+import _thread
 import threading
 import traceback
 from typing import Callable
@@ -242,7 +243,9 @@ class Workers:
                 self._idle -= 1
         self._jobs.put((function, args))
         if spawn:
-            threading.Thread(target=self._work, name="orchdsl-call", daemon=True).start()
+            # Not threading.Thread().start(): it waits until the new thread runs, a few ms
+            # on a busy machine, while the engine could go on (bench_run, a 1-task run).
+            _thread.start_new_thread(self._work, ())
 
     def _work(self) -> None:
         while True:
