@@ -273,7 +273,12 @@ class Coordinator:
         if self._running.get(name) is sink:
             del self._running[name]
         result = sink.result
-        if not started:  # taken back before it ran: left pending, so "not reached"
+        if not started:
+            if sink.cancelled_why is not None and not self._ending:
+                # Cancelled while queued (fail_fast, after a failure it had a free lane for):
+                # it never ran, so it did not start, like a task waiting for a slot.
+                self._skip(name, f"not started: {self._stopping or sink.cancelled_why}")
+            # Else taken back before it ran: left pending, so "not reached".
             self._advance()
             return
         task = self.decide.spec(name)

@@ -119,7 +119,13 @@ class Lanes:
         self._wakeup_pending = False
         self._alive = 0  # lanes started and not yet idle
         self._waiting = 0  # of them, lingering for more work
+        # What each live lane runs (None: it is starting, lingering or between works); written
+        # by the lane itself, keys added and removed under the lock.
+        self._current: dict[object, LaneWork | None] = {}
         self._stopping = False
+        # Works still queued when the job stopped that a free lane was there for: they count as
+        # started (docs/language.md, "After a failure": only tasks waiting for a slot stay).
+        self._reserved = 0
         self._closed = False
 
     # -- the trio thread ------------------------------------------------------------------------
@@ -145,6 +151,7 @@ class Lanes:
         staffs again)."""
         with self._lock:
             self._alive += 1
+            self._current[lane] = None
         WORKERS.submit(self._work, lane)
 
     def take_events(self) -> list:
@@ -160,14 +167,23 @@ class Lanes:
         """No more works start; the ones still queued are returned (each either here or
         taken by a lane a moment before: never both)."""
         with self._lock:
-            self._stopping = True
+            self._begin_stop()
             self._more.notify_all()
-        left, take = [], self._queue.popleft
+            kept = self._reserved
+        left, take = [], self._queue.pop
         try:
-            while True:
+            while len(self._queue) > kept:
                 left.append(take())
         except IndexError:
-            return left
+            pass
+        return left[::-1]
+
+    def _begin_stop(self) -> None:
+        """Under the lock: no more works start, but those a free lane was there for."""
+        if not self._stopping:
+            self._stopping = True
+            free = sum(1 for work in self._current.values() if work is None)
+            self._reserved = min(len(self._queue), free)
 
     def close(self) -> None:
         """The job is over: lingering lanes go at once."""
@@ -188,10 +204,11 @@ class Lanes:
         if self._stopping:  # read without the lock: only the trio thread clears it
             with self._lock:
                 self._stopping = False
+                self._reserved = 0
 
     # -- the lanes ------------------------------------------------------------------------------
 
-    def _next(self) -> LaneWork | None:
+    def _next(self, lane: object) -> LaneWork | None:
         """The next work, waiting LINGER_S for one; None: the lane goes (counted out)."""
         if not self._stopping:
             try:
@@ -205,31 +222,40 @@ class Lanes:
                     self._more.wait(LINGER_S)
                 finally:
                     self._waiting -= 1
-            if not self._stopping:
+            if not self._stopping or self._reserved > 0:
                 try:
-                    return self._queue.popleft()
+                    work = self._queue.popleft()
                 except IndexError:
                     pass
+                else:
+                    if self._stopping:
+                        self._reserved -= 1
+                    return work
             self._alive -= 1  # deciding to go and saying so, at once
+            del self._current[lane]
             return None
 
     def _work(self, lane: object) -> None:
         counted_out = False
         try:
             while True:
-                work = self._next()
+                work = self._next(lane)
                 if work is None:
                     counted_out = True
                     return
+                self._current[lane] = work
                 outcome = self._run(work, lane)
                 if not outcome.succeeded and work.stops_job:
-                    self._stopping = True
+                    with self._lock:  # this lane is busy still: it keeps no work back
+                        self._begin_stop()
+                self._current[lane] = None
                 self.post(Ended(work, self._time(), outcome))
         finally:
             # Always, even after a bug here: the engine waits for every lane to go idle.
             if not counted_out:
                 with self._lock:
                     self._alive -= 1
+                    self._current.pop(lane, None)
             self.post(Idle(lane))
 
     def _run(self, work: LaneWork, lane: object) -> Outcome:
