@@ -86,8 +86,6 @@ def claim(store, owner: Owner, file: str, schedule: str, at: datetime, *,
           skip: bool) -> Claimed:
     """Claim the fire of ``schedule`` of ``file`` at ``at`` and decide what becomes of it;
     also keep ``at`` as the schedule's last fire. ``skip``: its overlap is ``skip``."""
-    from orchdsl.store.sql_writer import keep_fire
-
     path = os.path.abspath(file)
     with store.transaction() as db:
         store._lock_file(db, path)
@@ -235,3 +233,13 @@ def _alive(row, now: float) -> bool:
 def _owner_values(owner: Owner) -> tuple:
     r = owner.runner
     return (owner.token, r.host, r.pid, r.pid_started, r.boot_id, r.pid_namespace)
+
+
+def keep_fire(db, path: str, key: str, at) -> None:
+    """Keep ``at`` as the schedule's last fire, only ever moving it forward."""
+    row = db.execute("SELECT last_fire FROM schedule_fires WHERE file = ? AND cron = ?",
+                     (path, key)).fetchone()
+    if row is None or rows.moment(row[0]) < at:
+        db.execute("INSERT INTO schedule_fires (file, cron, last_fire) VALUES (?,?,?) "
+                   "ON CONFLICT (file, cron) DO UPDATE SET last_fire = excluded.last_fire",
+                   (path, key, rows.iso(at)))

@@ -13,6 +13,7 @@ import abc
 import os
 
 import orchdsl.store.claims as claims
+from orchdsl.store.claims import keep_fire
 import orchdsl.store.rows as rows
 from orchdsl.model import Delivery, JobResult
 from orchdsl.store.base import Changes, JobStore, Runner
@@ -191,16 +192,6 @@ class SqlWriter(JobStore):
 
     def forget_ended_claims(self):
         claims.forget_ended(self)
-
-
-def keep_fire(db, path: str, key: str, at) -> None:
-    """Keep ``at`` as the schedule's last fire, only ever moving it forward."""
-    row = db.execute("SELECT last_fire FROM schedule_fires WHERE file = ? AND cron = ?",
-                     (path, key)).fetchone()
-    if row is None or rows.moment(row[0]) < at:
-        db.execute("INSERT INTO schedule_fires (file, cron, last_fire) VALUES (?,?,?) "
-                   "ON CONFLICT (file, cron) DO UPDATE SET last_fire = excluded.last_fire",
-                   (path, key, rows.iso(at)))
 
 
 def in_chunks(db, sql: str, ids: list[int]) -> list:
