@@ -215,7 +215,7 @@ class Scheduler(Loading):
                        if entry.schedule.overlap is Overlap.SKIP else
                        f"{running} is still running and the fire of "
                        f"{time_of(waits, fire.schedule)} already waits (overlap queue)"
-                       if waits else f"the fire before it waits to start (overlap queue)")
+                       if waits else "the fire before it waits to start (overlap queue)")
 
     def _decide_here(self, watched: Watched, fire: Fire) -> None:
         """Overlap as this scheduler alone sees it (the store could not be asked)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from orchdsl.lang import ast
 from orchdsl.check.call_targets import CALL_TARGET

@@ -9,7 +9,6 @@ processes"). Only the standard library and orchdsl's trio-free helpers here.
 from __future__ import annotations
 
 import atexit
-import errno
 import hashlib
 import os
 import selectors
@@ -20,7 +19,9 @@ import tempfile
 import time
 
 from orchdsl.durations import written
-from orchdsl.process_groups import group_alive, signal_group
+from orchdsl.process_groups import signal_group
+# The same steps and wording as the local executor's (docs/cluster.md).
+from orchdsl.runner.executors.commands import os_reason, stop_leftovers
 from orchdsl.runner.executors.dask_orphans import OWNER_VARIABLE, owner
 from orchdsl.runner.outputs import OUTPUT_VARIABLE, OutputError, read_outputs
 
@@ -42,7 +43,7 @@ def run_command(spec, events, stop) -> dict:
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
-        return outcome(None, f"cannot start {spec.argv[0]}: {_os_reason(exc, spec.cwd)}")
+        return outcome(None, f"cannot start {spec.argv[0]}: {os_reason(exc, spec.cwd)}")
     reason = _Watch(popen, spec, events, stop).run()
     code = popen.returncode
     if reason is None and code is not None and code < 0:
@@ -79,7 +80,7 @@ class _Watch:
         try:
             while self.popen.returncode is None:
                 self._step()
-            _stop_leftovers(self.popen.pid, self.spec.grace_s)
+            stop_leftovers(self.popen.pid, self.spec.grace_s)
             drain_until = time.monotonic() + 1.0  # a process that left the group may hold them
             while self.open and time.monotonic() < drain_until:
                 self._read_ready(min(drain_until - time.monotonic(), FLUSH_S))
@@ -156,30 +157,6 @@ def _pidfd(pid: int) -> int | None:
         return os.pidfd_open(pid)
     except (AttributeError, OSError):
         return None
-
-
-def _stop_leftovers(group: int, grace: float) -> None:
-    """What a finished command left running in its group: SIGTERM, then SIGKILL."""
-    if not group_alive(group):
-        return
-    signal_group(group, signal.SIGTERM)
-    delay, deadline = 0.005, time.monotonic() + grace
-    while group_alive(group) and time.monotonic() < deadline:
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
-    if group_alive(group):
-        signal_group(group, signal.SIGKILL)
-
-
-def _os_reason(exc: OSError, cwd: str) -> str:
-    """As the local executor words it (executors/processes.py)."""
-    if exc.errno == errno.ENOENT and not os.path.isdir(cwd):
-        return f"working directory {cwd} does not exist"
-    if exc.errno == errno.ENOENT:
-        return "no such file or command"
-    if exc.errno == errno.EACCES:
-        return "permission denied"
-    return exc.strerror or str(exc)
 
 
 _folder: list[str] = []
