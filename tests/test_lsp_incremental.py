@@ -120,7 +120,8 @@ def test_many_random_edits_of_a_2000_task_file_parse_as_a_full_parse_does():
     text = generate(2000)
     rng = random.Random(SEED + 1)
     parser = IncrementalParser()
-    assert check_versions(parser, [text, *walk(text, rng, 150)], "/tmp/bench-2000.orch") >= 75
+    # 40 edits: each is checked against a full parse of 2,000 tasks (a fraction of a second).
+    assert check_versions(parser, [text, *walk(text, rng, 40)], "/tmp/bench-2000.orch") >= 20
 
 
 # -- chosen edits ------------------------------------------------------------------------------
