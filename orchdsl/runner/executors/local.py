@@ -33,7 +33,8 @@ from orchdsl.runner.executors.base import (CallWork, Executor, Outcome, Placemen
                                            Sink, Work)
 from orchdsl.runner.executors.calls import install_router, prepare_call, run_call
 from orchdsl.runner.executors.lane_work import LaneCall, LaneCommand
-from orchdsl.runner.executors.lanes import Ended, Idle, Lanes, LaneWork, Posted, Started
+from orchdsl.runner.executors.lanes import (LATE_S, Ended, Idle, Lanes, LaneWork, Posted,
+                                            Started)
 from orchdsl.runner.outputs import OUTPUT_VARIABLE, OutputFiles
 
 
@@ -199,6 +200,7 @@ class LocalExecutor(Executor):
                 work.sink.finished(Outcome(None, "cancelled"))
             else:
                 self._cancelled.add(work)  # a lane took it: handled once it says so
+                work.stop()  # a command stops now (the lane may tell LATE_S later)
             return
         if work not in self._running:
             return  # over already
@@ -226,7 +228,8 @@ class LocalExecutor(Executor):
         job's nursery fails), it stops the commands still running before it goes."""
         try:
             while True:
-                await self._wakeup.wait()
+                with trio.move_on_after(LATE_S):  # events that did not wake it (lanes.py)
+                    await self._wakeup.wait()
                 self._wakeup = trio.Event()
                 for event in self._lanes.take_events():
                     self._hear(event)
