@@ -35,14 +35,15 @@ from orchdsl.runner.executors.calls import install_router, prepare_call, run_cal
 from orchdsl.runner.executors.lane_work import LaneCall, LaneCommand
 from orchdsl.runner.executors.lanes import (LATE_S, Ended, Idle, Lanes, LaneWork, Posted,
                                             Started)
+from orchdsl.runner.executors.spawn import Environment
 from orchdsl.runner.outputs import OUTPUT_VARIABLE, OutputFiles
+
+_OUTPUT = OUTPUT_VARIABLE.encode()
 
 
 class LocalExecutor(Executor):
     def __init__(self, environ: Mapping[str, str], now):
-        # The runner's environment, encoded once per job: Popen would encode every variable
-        # of it for every task (bench_run W1).
-        self._base = {os.fsencode(k): os.fsencode(v) for k, v in environ.items()}
+        self._environment = Environment(environ)  # encoded once per job
         self._executables: dict[tuple[str, bytes], str | None] = {}
         self._now = now
         self._host = socket.gethostname()
@@ -115,8 +116,9 @@ class LocalExecutor(Executor):
     def _command(self, work: Work, sink: Sink) -> LaneCommand:
         what = work.what
         outputs = self._outputs.next_path()
-        env = {**self._base, **{os.fsencode(k): os.fsencode(v) for k, v in what.env.items()},
-               OUTPUT_VARIABLE.encode(): os.fsencode(outputs)}
+        own = {os.fsencode(k): os.fsencode(v) for k, v in what.env.items()}
+        own[_OUTPUT] = os.fsencode(outputs)
+        env = self._environment.of(own)
         # Here, in the trio (main) thread: a call run later in a lane stops the children of
         # its thread when it ends, and the guardian must never be one of them.
         guard.start_guardian()
@@ -152,7 +154,7 @@ class LocalExecutor(Executor):
                                      stdout=sink.stdout, stderr=sink.stderr)
         sink.finished(outcome)
 
-    def _executable(self, program: str, env: dict[bytes, bytes]) -> str | None:
+    def _executable(self, program: str, env) -> str | None:
         """Where ``program`` is on the command's PATH, looked up once per job (Popen would
         join it with every PATH entry for every task). None (Popen looks it up itself) when
         it names a path, or the PATH has relative entries (they depend on the task's cwd)."""
