@@ -233,8 +233,9 @@ class LocalExecutor(Executor):
                 with trio.move_on_after(LATE_S):  # events that did not wake it (lanes.py)
                     await self._wakeup.wait()
                 self._wakeup = trio.Event()
-                for event in self._lanes.take_events():
-                    self._hear(event)
+                with self.batched():
+                    for event in self._lanes.take_events():
+                        self._hear(event)
                 if self._may_close():
                     self._listening = False
                     return
