@@ -5,19 +5,20 @@ reached."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Union
+
+from orchdsl.planning.frozen import frozen
 
 if TYPE_CHECKING:  # a cached plan is run without loading the syntax tree's module
     from orchdsl.lang import ast
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Lit:
     value: Union[str, int, bool]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Value:
     """A value read when the condition is evaluated: ``params.day``, ``env.HOME``,
     ``job.fire_date``, ``tasks.crm.outputs.rows``, ``tasks.crm.state``."""
@@ -25,7 +26,7 @@ class Value:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Status:
     """``succeeded(...)``/``failed(...)``/``always()``: ``tasks`` the names it asks about
     (phases and static matrices already spelled out; a dynamic matrix task by its own name),
@@ -35,19 +36,19 @@ class Status:
     tasks: tuple[str, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Compare:
     op: str
     left: "Expr"
     right: "Expr"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Negation:
     operand: "Expr"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Combined:
     op: str  # "and" or "or"
     operands: tuple["Expr", ...]
@@ -56,7 +57,7 @@ class Combined:
 Expr = Union[Lit, Value, Status, Compare, Negation, Combined]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Condition:
     """A task's or phase's ``when``: ``text`` as written (reasons quote it)."""
 

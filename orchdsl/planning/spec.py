@@ -14,6 +14,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Union
 
+from orchdsl.planning.frozen import frozen
+
 if TYPE_CHECKING:  # loaded with the first plan that has a condition (pickle loads it too)
     from orchdsl.planning.conditions import Condition
 
@@ -27,7 +29,7 @@ class RefKind(str, enum.Enum):
     MATRIX = "matrix"  # ${name} of a matrix clause: the instance's value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Ref:
     """A value a template needs. ``name`` is the key the runner binds it under, as written
     inside ``${...}``: ``day``, ``env.HOME``, ``job.id``, ``tasks.crm.outputs.rows``."""
@@ -48,7 +50,7 @@ class Ref:
         return task, name
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Template:
     """A string of the file: literal text and references, in order."""
 
@@ -83,7 +85,7 @@ class Template:
 # -- actions ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ShellAction:
     """``run "<command>"``: run with ``/bin/sh -c``, or directly when the command is plain
     (see planning.shell); values travel in the environment, never as command text."""
@@ -94,7 +96,7 @@ class ShellAction:
     name = "run"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ArgvAction:
     """``run ["argv0", ...]``: executed directly, no shell."""
 
@@ -103,7 +105,7 @@ class ArgvAction:
     name = "run"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CallAction:
     """``call "package.module:function"``: data, not a live function, so any executor can run
     it; the module is looked up in ``folder`` first, then on sys.path."""
@@ -116,7 +118,7 @@ class CallAction:
     name = "call"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NestedAction:
     """``orchestration "<path>"``: another file's plan, run as a job of its own."""
 
@@ -138,7 +140,7 @@ class Selected(str, enum.Enum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TaskSpec:
     name: str
     phase: str
@@ -195,14 +197,14 @@ class TaskSpec:
         return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MatrixClause:
     name: str
     values: tuple[str, ...] | None  # a list
     source: str | None  # or ``tasks.<task>.outputs.<name>``: one value per line
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MatrixSpec:
     """The matrix of a task that takes values from an output: its instances are made when
     the task is reached (docs/reference.md, "Matrix")."""
@@ -210,14 +212,14 @@ class MatrixSpec:
     clauses: tuple[MatrixClause, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PhaseSpec:
     name: str
     tasks: tuple[str, ...]  # names, in file order (a static matrix's instances)
     when: Condition | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ScheduleSpec:
     cron: str
     timezone: str
@@ -225,7 +227,7 @@ class ScheduleSpec:
     catchup: str  # none | last
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NotifySpec:
     events: tuple[str, ...]
     after_s: float | None

@@ -104,8 +104,9 @@ def children(thread: int | None = None) -> list[int]:
     except OSError:
         return []
     try:
-        data = b""
-        while chunk := os.read(fd, 65536):
+        data = chunk = os.read(fd, 65536)
+        while len(chunk) == 65536:  # a /proc file is read whole when it fits
+            chunk = os.read(fd, 65536)
             data += chunk
     except OSError:
         return []

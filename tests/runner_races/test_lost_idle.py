@@ -35,10 +35,10 @@ def test_retry_after_a_lane_call_gets_its_slot_back(tmp_path, monkeypatch):
     """Deterministic: the lane thread is 'descheduled' for 0.2 s between Ended and Idle."""
     original = lanes_module.Lanes.post
 
-    def slow_idle(self, event):
+    def slow_idle(self, event, **how):
         if isinstance(event, lanes_module.Idle):
             time.sleep(0.2)
-        original(self, event)
+        original(self, event, **how)
 
     monkeypatch.setattr(lanes_module.Lanes, "post", slow_idle)
     path = orch(tmp_path)

@@ -20,6 +20,7 @@ with the reason ``timed out after <duration>``.
 from __future__ import annotations
 
 import abc
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Mapping, Protocol
@@ -147,6 +148,10 @@ class Executor(abc.ABC):
 
     def staff(self, slots) -> None:
         """Take free slots (orchdsl.runner.slots) for the works queued with it."""
+
+    #: A context in which what the sinks hear is acted on once, at its end (the coordinator
+    #: sets it before ``open``): for an executor that hands on many reports at once.
+    batched: Callable = staticmethod(contextlib.nullcontext)
 
     def take_back(self) -> list[Work]:
         """The works it queued that did not start: they will not (the job stops)."""

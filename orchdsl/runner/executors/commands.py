@@ -23,7 +23,7 @@ from typing import Callable
 
 from orchdsl.durations import written
 from orchdsl.process_groups import group_alive, signal_group
-from orchdsl.runner.executors.spawn import Child
+from orchdsl.runner.executors.spawn import Child, CommandEnv, Environment
 from orchdsl.runner.executors.spawn import spawn as start
 
 READ_SIZE = 65536
@@ -96,10 +96,12 @@ def _wake(fd: int) -> None:
     os.write(_writers[fd], b"\0\0\0\0\0\0\0\1")
 
 
-def spawn(argv: list[str], cwd: str, env: dict[bytes, bytes],
-          executable: str | None = None) -> Child:
+def spawn(argv: list[str], cwd: str, env, executable: str | None = None) -> Child:
     """Start the command in a session of its own, its output on two pipes (executors/spawn.py);
-    raises OSError when it cannot start. ``executable``: where ``argv[0]`` is, when known."""
+    raises OSError when it cannot start. ``env``: a spawn.CommandEnv, or a mapping of bytes
+    for exactly that environment. ``executable``: where ``argv[0]`` is, when known."""
+    if not isinstance(env, CommandEnv):
+        env = Environment({}).of(dict(env))
     out_read, out_write = os.pipe2(os.O_CLOEXEC)
     err_read, err_write = os.pipe2(os.O_CLOEXEC)
     try:

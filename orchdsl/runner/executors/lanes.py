@@ -32,6 +32,11 @@ from orchdsl.runner.executors.calls import WORKERS
 # commands must not start 10,000 threads (docs/language.md, "Running").
 MAX_LANES = 256
 LINGER_S = 0.002
+# How late the engine may hear that a work started, or ended while more are queued: it looks
+# this often while works run (executors/local.py) instead of being woken for each, a trio
+# wake-up per event costing more than a short command's bookkeeping (bench_run W1). The end
+# of the last queued work, a failure, an idle lane and a line printed wake it at once.
+LATE_S = 0.002
 
 
 class LaneWork:
@@ -237,6 +242,7 @@ class Lanes:
 
     def _work(self, lane: object) -> None:
         counted_out = False
+        work = None
         try:
             while True:
                 work = self._next(lane)
@@ -245,13 +251,20 @@ class Lanes:
                     return
                 self._current[lane] = work
                 outcome = self._run(work, lane)
-                if not outcome.succeeded and work.stops_job:
+                failed = not outcome.succeeded
+                if failed and work.stops_job:
                     with self._lock:  # this lane is busy still: it keeps no work back
                         self._begin_stop()
                 self._current[lane] = None
-                self.post(Ended(work, self._time(), outcome))
+                ended, work = work, None
+                self.post(Ended(ended, self._time(), outcome),
+                          urgent=failed or self._stopping or not self._queue)
         finally:
-            # Always, even after a bug here: the engine waits for every lane to go idle.
+            # Always, even after a bug here: the engine waits for every work to end and every
+            # lane to go idle.
+            if work is not None:
+                self._events.append(Ended(work, self._time(), Outcome(
+                    None, "internal error: the lane running it stopped")))
             if not counted_out:
                 with self._lock:
                     self._alive -= 1
@@ -263,7 +276,8 @@ class Lanes:
 
         def begin(pid: int | None = None) -> None:
             begun.append(True)
-            self.post(Started(work, lane, Placement(pid, self._host, None, self._time())))
+            self.post(Started(work, lane, Placement(pid, self._host, None, self._time())),
+                      urgent=False)
         try:
             return work.run(begin)
         except BaseException as exc:  # noqa: BLE001 - a bug here fails the attempt, not the job
@@ -277,10 +291,11 @@ class Lanes:
         except Exception:  # noqa: BLE001 - an injected clock must not stop a lane
             return datetime.now(timezone.utc)
 
-    def post(self, event) -> None:
-        """An event for the engine, from any thread (the engine's line sinks post too)."""
+    def post(self, event, urgent: bool = True) -> None:
+        """An event for the engine, from any thread (the engine's line sinks post too); one
+        not ``urgent`` is taken at the engine's next look (LATE_S at most)."""
         self._events.append(event)
-        if self._wakeup_pending:  # the engine takes this one with those before it
+        if self._wakeup_pending or not urgent:  # taken with those before it, or soon
             return
         self._wakeup_pending = True
         try:

@@ -33,15 +33,17 @@ from orchdsl.runner.executors.base import (CallWork, Executor, Outcome, Placemen
                                            Sink, Work)
 from orchdsl.runner.executors.calls import install_router, prepare_call, run_call
 from orchdsl.runner.executors.lane_work import LaneCall, LaneCommand
-from orchdsl.runner.executors.lanes import Ended, Idle, Lanes, LaneWork, Posted, Started
+from orchdsl.runner.executors.lanes import (LATE_S, Ended, Idle, Lanes, LaneWork, Posted,
+                                            Started)
+from orchdsl.runner.executors.spawn import Environment
 from orchdsl.runner.outputs import OUTPUT_VARIABLE, OutputFiles
+
+_OUTPUT = OUTPUT_VARIABLE.encode()
 
 
 class LocalExecutor(Executor):
     def __init__(self, environ: Mapping[str, str], now):
-        # The runner's environment, encoded once per job: Popen would encode every variable
-        # of it for every task (bench_run W1).
-        self._base = {os.fsencode(k): os.fsencode(v) for k, v in environ.items()}
+        self._environment = Environment(environ)  # encoded once per job
         self._executables: dict[tuple[str, bytes], str | None] = {}
         self._now = now
         self._host = socket.gethostname()
@@ -114,8 +116,9 @@ class LocalExecutor(Executor):
     def _command(self, work: Work, sink: Sink) -> LaneCommand:
         what = work.what
         outputs = self._outputs.next_path()
-        env = {**self._base, **{os.fsencode(k): os.fsencode(v) for k, v in what.env.items()},
-               OUTPUT_VARIABLE.encode(): os.fsencode(outputs)}
+        own = {os.fsencode(k): os.fsencode(v) for k, v in what.env.items()}
+        own[_OUTPUT] = os.fsencode(outputs)
+        env = self._environment.of(own)
         # Here, in the trio (main) thread: a call run later in a lane stops the children of
         # its thread when it ends, and the guardian must never be one of them.
         guard.start_guardian()
@@ -151,7 +154,7 @@ class LocalExecutor(Executor):
                                      stdout=sink.stdout, stderr=sink.stderr)
         sink.finished(outcome)
 
-    def _executable(self, program: str, env: dict[bytes, bytes]) -> str | None:
+    def _executable(self, program: str, env) -> str | None:
         """Where ``program`` is on the command's PATH, looked up once per job (Popen would
         join it with every PATH entry for every task). None (Popen looks it up itself) when
         it names a path, or the PATH has relative entries (they depend on the task's cwd)."""
@@ -199,6 +202,7 @@ class LocalExecutor(Executor):
                 work.sink.finished(Outcome(None, "cancelled"))
             else:
                 self._cancelled.add(work)  # a lane took it: handled once it says so
+                work.stop()  # a command stops now (the lane may tell LATE_S later)
             return
         if work not in self._running:
             return  # over already
@@ -226,10 +230,12 @@ class LocalExecutor(Executor):
         job's nursery fails), it stops the commands still running before it goes."""
         try:
             while True:
-                await self._wakeup.wait()
+                with trio.move_on_after(LATE_S):  # events that did not wake it (lanes.py)
+                    await self._wakeup.wait()
                 self._wakeup = trio.Event()
-                for event in self._lanes.take_events():
-                    self._hear(event)
+                with self.batched():
+                    for event in self._lanes.take_events():
+                        self._hear(event)
                 if self._may_close():
                     self._listening = False
                     return

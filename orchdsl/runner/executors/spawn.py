@@ -71,6 +71,43 @@ class Child:
         return self.returncode
 
 
+class Environment:
+    """The runner's environment for its commands, encoded once per job (Popen would encode
+    every variable again for every command: bench_run W1), and ``of(own)``: what one command
+    gets, its own variables replacing the runner's of the same name."""
+
+    def __init__(self, environ):
+        self.base = {os.fsencode(k): os.fsencode(v) for k, v in environ.items()}
+        self._rest: dict[frozenset, list[bytes]] = {}  # the runner's, less some names
+
+    def of(self, own: dict[bytes, bytes]) -> "CommandEnv":
+        names = frozenset(own)
+        rest = self._rest.get(names)
+        if rest is None:
+            rest = self._rest[names] = [k + b"=" + v for k, v in self.base.items()
+                                        if k not in names]
+        for key in own:
+            if b"=" in key:
+                raise ValueError("illegal environment variable name")
+        return CommandEnv(self, own, rest)
+
+
+class CommandEnv:
+    __slots__ = ("_environment", "own", "_rest")
+
+    def __init__(self, environment: Environment, own: dict[bytes, bytes], rest: list[bytes]):
+        self._environment, self.own, self._rest = environment, own, rest
+
+    def get(self, name: bytes, default: bytes | None = None) -> bytes | None:
+        return self.own.get(name, self._environment.base.get(name, default))
+
+    def as_list(self) -> list[bytes]:
+        return self._rest + [k + b"=" + v for k, v in self.own.items()]
+
+    def as_dict(self) -> dict[bytes, bytes]:
+        return {**self._environment.base, **self.own}
+
+
 _devnull: list[int] = []
 _devnull_lock = threading.Lock()
 
@@ -83,14 +120,14 @@ def _stdin() -> int:
         return _devnull[0]
 
 
-def spawn(argv: list[str], cwd: str, env: dict[bytes, bytes], executable: str | None,
+def spawn(argv: list[str], cwd: str, env: CommandEnv, executable: str | None,
           out: int, err: int) -> Child:
     """Start ``argv`` in ``cwd`` with exactly ``env``, its stdout and stderr on the write
     ends ``out`` and ``err`` (left open: the caller closes them). ``executable``: where
     ``argv[0]`` is, when known (``argv[0]`` stays what the command sees as its name).
     Raises OSError when it cannot start, as Popen would."""
     if not _FORK_EXEC:
-        popen = subprocess.Popen(argv, executable=executable, cwd=cwd, env=env,
+        popen = subprocess.Popen(argv, executable=executable, cwd=cwd, env=env.as_dict(),
                                  stdin=_stdin(), stdout=out, stderr=err,
                                  start_new_session=True)
         return Child(popen.pid, -1, -1, popen)
@@ -98,12 +135,9 @@ def spawn(argv: list[str], cwd: str, env: dict[bytes, bytes], executable: str | 
     if os.path.dirname(program):
         candidates = (program,)
     else:  # as Popen (and os._execvpe) look it up: the command's own PATH
-        candidates = tuple(os.path.join(os.fsencode(d), program) for d in os.get_exec_path(env))
-    env_list = []
-    for key, value in env.items():
-        if b"=" in key:
-            raise ValueError("illegal environment variable name")
-        env_list.append(key + b"=" + value)
+        candidates = tuple(os.path.join(os.fsencode(d), program)
+                           for d in os.get_exec_path({b"PATH": env.get(b"PATH", b"")}))
+    env_list = env.as_list()
     errpipe_read, errpipe_write = os.pipe2(os.O_CLOEXEC)
     try:
         try:
