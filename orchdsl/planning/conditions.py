@@ -5,20 +5,19 @@ reached."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Union
-
-from orchdsl.planning.frozen import frozen
 
 if TYPE_CHECKING:  # a cached plan is run without loading the syntax tree's module
     from orchdsl.lang import ast
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Lit:
     value: Union[str, int, bool]
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Value:
     """A value read when the condition is evaluated: ``params.day``, ``env.HOME``,
     ``job.fire_date``, ``tasks.crm.outputs.rows``, ``tasks.crm.state``."""
@@ -26,7 +25,7 @@ class Value:
     name: str
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Status:
     """``succeeded(...)``/``failed(...)``/``always()``: ``tasks`` the names it asks about
     (phases and static matrices already spelled out; a dynamic matrix task by its own name),
@@ -36,19 +35,19 @@ class Status:
     tasks: tuple[str, ...] | None
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Compare:
     op: str
     left: "Expr"
     right: "Expr"
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Negation:
     operand: "Expr"
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Combined:
     op: str  # "and" or "or"
     operands: tuple["Expr", ...]
@@ -57,7 +56,7 @@ class Combined:
 Expr = Union[Lit, Value, Status, Compare, Negation, Combined]
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Condition:
     """A task's or phase's ``when``: ``text`` as written (reasons quote it)."""
 

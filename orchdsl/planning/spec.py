@@ -14,8 +14,6 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Union
 
-from orchdsl.planning.frozen import frozen
-
 if TYPE_CHECKING:  # loaded with the first plan that has a condition (pickle loads it too)
     from orchdsl.planning.conditions import Condition
 
@@ -29,7 +27,7 @@ class RefKind(str, enum.Enum):
     MATRIX = "matrix"  # ${name} of a matrix clause: the instance's value
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A value a template needs. ``name`` is the key the runner binds it under, as written
     inside ``${...}``: ``day``, ``env.HOME``, ``job.id``, ``tasks.crm.outputs.rows``."""
@@ -50,7 +48,7 @@ class Ref:
         return task, name
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Template:
     """A string of the file: literal text and references, in order."""
 
@@ -85,7 +83,7 @@ class Template:
 # -- actions ---------------------------------------------------------------------------------
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class ShellAction:
     """``run "<command>"``: run with ``/bin/sh -c``, or directly when the command is plain
     (see planning.shell); values travel in the environment, never as command text."""
@@ -96,7 +94,7 @@ class ShellAction:
     name = "run"
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class ArgvAction:
     """``run ["argv0", ...]``: executed directly, no shell."""
 
@@ -105,7 +103,7 @@ class ArgvAction:
     name = "run"
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class CallAction:
     """``call "package.module:function"``: data, not a live function, so any executor can run
     it; the module is looked up in ``folder`` first, then on sys.path."""
@@ -118,7 +116,7 @@ class CallAction:
     name = "call"
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class NestedAction:
     """``orchestration "<path>"``: another file's plan, run as a job of its own."""
 
@@ -140,7 +138,7 @@ class Selected(str, enum.Enum):
     SKIPPED = "skipped"
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class TaskSpec:
     name: str
     phase: str
@@ -197,14 +195,14 @@ class TaskSpec:
         return tuple(found)
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class MatrixClause:
     name: str
     values: tuple[str, ...] | None  # a list
     source: str | None  # or ``tasks.<task>.outputs.<name>``: one value per line
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class MatrixSpec:
     """The matrix of a task that takes values from an output: its instances are made when
     the task is reached (docs/reference.md, "Matrix")."""
@@ -212,14 +210,14 @@ class MatrixSpec:
     clauses: tuple[MatrixClause, ...]
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class PhaseSpec:
     name: str
     tasks: tuple[str, ...]  # names, in file order (a static matrix's instances)
     when: Condition | None = None
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class ScheduleSpec:
     cron: str
     timezone: str
@@ -227,7 +225,7 @@ class ScheduleSpec:
     catchup: str  # none | last
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class NotifySpec:
     events: tuple[str, ...]
     after_s: float | None

@@ -28,7 +28,6 @@ from orchdsl.runner.executors.dask_address import EXECUTOR_VARIABLE, parse_execu
 from orchdsl.runner.executors.local import LocalExecutor
 from orchdsl.runner.executors.nested import CANCELLED_BY_PARENT, NestedExecutor
 from orchdsl.runner.guard import job_token
-from orchdsl.runner.store_writes import StoreWrites
 from orchdsl.runner.values import JobValues
 
 GRACE_S = 10.0  # SIGTERM, then SIGKILL this long after (docs/language.md, "Timeouts")
@@ -90,10 +89,9 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
     options = options or RunOptions()
     cancel = cancel or Cancel()
     environ = _without_store_password(os.environ if options.environ is None else options.environ)
-    writes = StoreWrites(store) if store is not None else None  # the job's writes, in a thread
-    recorder = _recorder(writes)
+    recorder = _recorder(store)
     if notifier is None:
-        notifier = _notifier(plan, options.trigger, notify_me, writes, environ)
+        notifier = _notifier(plan, options.trigger, notify_me, store, environ)
     # The recorder gives the job its id; without a store, an observer may (else the memory
     # recorder, last, numbers jobs from 1).
     ears = ([recorder, *observers] if store is not None else [*observers, recorder]) + (
@@ -101,25 +99,21 @@ async def run_job(plan: Plan, *, store=None, observers: Sequence[Observer] = (),
     runner = _Runner(Fanout(*ears), options, environ)
     if cancel is not None and notifier is not None:
         cancel._also.append(notifier.stop_waiting)
-    try:
-        async with trio.open_nursery() as services:
-            if store is not None:
-                services.start_soon(recorder.flush_while_running, cancel.cancel)
-            task_status.started()
-            if notifier is None:
+    async with trio.open_nursery() as services:
+        if store is not None:
+            services.start_soon(recorder.flush_while_running, cancel.cancel)
+        task_status.started()
+        if notifier is None:
+            result = await runner.run(plan, cancel)
+        else:
+            async with notifier.running():  # leaving it waits for the deliveries (bounded)
                 result = await runner.run(plan, cancel)
-            else:
-                async with notifier.running():  # leaving it waits for the deliveries (bounded)
-                    result = await runner.run(plan, cancel)
-            services.cancel_scope.cancel()
-    finally:
-        if writes is not None:
-            writes.close()  # the job's end is written when run_job returns
+        services.cancel_scope.cancel()
     if notifier is not None:
         for failure in notifier.failures:
             runner.observer.delivery_failed(result, failure.describe())
-    if store is not None and (recorder.error or writes.error):
-        runner.observer.store_failed(result, recorder.error or writes.error)
+    if store is not None and recorder.error:
+        runner.observer.store_failed(result, recorder.error)
     return result
 
 
