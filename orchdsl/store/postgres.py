@@ -45,6 +45,8 @@ def _columns(values: list[tuple]) -> tuple[list, ...]:
 class PostgresReader(SqlReader):
     TASK_ORDER = "seq"
 
+    MIGRATES = False  # a reader never changes the schema
+
     def __init__(self, url: str):
         self.target = postgres_target(url)
         self.location = self.path = self.target.shown
@@ -52,6 +54,8 @@ class PostgresReader(SqlReader):
         try:
             self.version = pg.version_of(self._connection, self.target)
             pg.refuse_newer(self.version, self.target)
+            if self.MIGRATES and self.version < VERSION:
+                self.version = pg.migrate(self._connection, self.target)
         except (StoreError, *pg.errors) as exc:
             self._connection.close()
             if isinstance(exc, StoreError):
@@ -89,20 +93,7 @@ class PostgresStore(PostgresReader, SqlWriter):
     write_errors = (StoreError, *pg.errors)
     SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, url: str):
-        self.target = postgres_target(url)
-        self.location = self.path = self.target.shown
-        self._connection = pg.connect(self.target)
-        try:
-            self.version = pg.version_of(self._connection, self.target)
-            pg.refuse_newer(self.version, self.target)
-            if self.version < VERSION:
-                self.version = pg.migrate(self._connection, self.target)
-        except (StoreError, *pg.errors) as exc:
-            self._connection.close()
-            if isinstance(exc, StoreError):
-                raise
-            raise StoreError(pg.problem(self.target, exc)) from None
+    MIGRATES = True  # the writer brings an older schema up to date, once (postgres_schema)
 
     @contextlib.contextmanager
     def transaction(self):
